@@ -1,0 +1,184 @@
+#include "hub_auth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "hub_bus.h"
+#include "hub_log.h"
+
+struct hub_auth {
+    hub_principal_t *list;
+    size_t n;
+    char *file;
+    hub_zsock_t *zap;
+    uint64_t refused, accepted;
+};
+
+int hub_auth_read_key(const char *path, char key[41], hub_error_t *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "", "cannot read key file %s", path);
+    char line[256] = "";
+    if (!fgets(line, sizeof line, f)) line[0] = 0;
+    fclose(f);
+    line[strcspn(line, " \t\r\n")] = 0;
+    uint8_t raw[32];
+    if (strlen(line) != 40 || !zmq_z85_decode(raw, line))
+        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
+                             "%s does not hold a 40-character Z85 key", path);
+    memcpy(key, line, 41);
+    return 0;
+}
+
+int hub_auth_load_file(const char *path, hub_principal_t **out, size_t *n, hub_error_t *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
+                                 "cannot read principals file %s", path);
+    hub_principal_t *list = NULL;
+    size_t cnt = 0, cap = 0;
+    char line[512];
+    int lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash) *hash = 0;
+        char id[128], role[64], key[128];
+        int k = sscanf(line, "%127s %63s %127s", id, role, key);
+        if (k <= 0) continue;
+        uint8_t raw[32];
+        if (k != 3 || strlen(id) >= 64 || strlen(role) >= 32 || strlen(key) != 40 ||
+            !zmq_z85_decode(raw, key)) {
+            fclose(f);
+            free(list);
+            return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
+                                 "%s:%d: expected \"<id> <role> <z85-public-key>\"", path, lineno);
+        }
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 16;
+            list = realloc(list, cap * sizeof *list);
+            if (!list) abort();
+        }
+        hub_principal_t *p = &list[cnt++];
+        memset(p, 0, sizeof *p);
+        strcpy(p->id, id);
+        strcpy(p->role, role);
+        strcpy(p->key, key);
+    }
+    fclose(f);
+    *out = list;
+    *n = cnt;
+    return 0;
+}
+
+static const hub_principal_t *s_find_key(hub_auth_t *self, const char *z85)
+{
+    for (size_t i = 0; i < self->n; i++)
+        if (!strcmp(self->list[i].key, z85)) return &self->list[i];
+    return NULL;
+}
+
+/* ZAP request: version, request id, domain, address, identity, mechanism,
+ * credentials... Reply: version, request id, status, text, user id, metadata. */
+static void s_zap_cb(hub_zsock_t *zs, void *sock, void *arg)
+{
+    (void)zs;
+    hub_auth_t *self = arg;
+    for (int budget = 0; budget < 64; budget++) {
+        zmq_msg_t parts[8];
+        int n = 0, more = 1;
+        while (more) {
+            zmq_msg_t *m = &parts[n < 8 ? n : 7];
+            if (n >= 8) zmq_msg_close(m);
+            zmq_msg_init(m);
+            if (zmq_msg_recv(m, sock, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(m);
+                for (int i = 0; i < n && i < 8; i++) zmq_msg_close(&parts[i]);
+                return;
+            }
+            more = zmq_msg_more(m);
+            if (n < 8) n++;
+        }
+        const char *status = "400", *text = "unknown key", *user = "";
+        char z85[41] = "";
+        if (n >= 6) {
+            size_t mlen = zmq_msg_size(&parts[5]);
+            const char *mech = zmq_msg_data(&parts[5]);
+            if (mlen == 5 && !memcmp(mech, "CURVE", 5) && n >= 7 && zmq_msg_size(&parts[6]) == 32) {
+                zmq_z85_encode(z85, zmq_msg_data(&parts[6]), 32);
+                const hub_principal_t *p = s_find_key(self, z85);
+                if (p) { status = "200"; text = "OK"; user = p->id; }
+            } else if (mlen == 4 && !memcmp(mech, "NULL", 4)) {
+                status = "200"; text = "OK"; /* non-CURVE sockets are loopback-only */
+            }
+        }
+        if (*status == '2') self->accepted++;
+        else { self->refused++; hub_warn("auth: refused CURVE key %s", z85[0] ? z85 : "(none)"); }
+        zmq_send(sock, "1.0", 3, ZMQ_SNDMORE);
+        zmq_send(sock, n >= 2 ? zmq_msg_data(&parts[1]) : "", n >= 2 ? zmq_msg_size(&parts[1]) : 0, ZMQ_SNDMORE);
+        zmq_send(sock, status, 3, ZMQ_SNDMORE);
+        zmq_send(sock, text, strlen(text), ZMQ_SNDMORE);
+        zmq_send(sock, user, strlen(user), ZMQ_SNDMORE);
+        zmq_send(sock, "", 0, 0);
+        for (int i = 0; i < n; i++) zmq_msg_close(&parts[i]);
+    }
+}
+
+hub_auth_t *hub_auth_new(uv_loop_t *loop, void *zctx, const char *file, hub_error_t *err)
+{
+    hub_auth_t *self = calloc(1, sizeof *self);
+    if (!self) abort();
+    self->file = strdup(file);
+    if (hub_auth_load_file(file, &self->list, &self->n, err)) goto fail;
+    void *rep = zmq_socket(zctx, ZMQ_REP);
+    int linger = 0;
+    zmq_setsockopt(rep, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_bind(rep, "inproc://zeromq.zap.01")) {
+        hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot bind ZAP handler: %s",
+                      zmq_strerror(zmq_errno()));
+        zmq_close(rep);
+        goto fail;
+    }
+    self->zap = hub_zsock_new(loop, rep, s_zap_cb, self);
+    hub_info("auth: %zu principals from %s", self->n, file);
+    return self;
+fail:
+    free(self->list);
+    free(self->file);
+    free(self);
+    return NULL;
+}
+
+int hub_auth_reload(hub_auth_t *self, hub_error_t *err)
+{
+    hub_principal_t *list;
+    size_t n;
+    if (hub_auth_load_file(self->file, &list, &n, err)) return -1;
+    free(self->list);
+    self->list = list;
+    self->n = n;
+    hub_info("auth: reloaded %zu principals", n);
+    return 0;
+}
+
+const hub_principal_t *hub_auth_find(hub_auth_t *self, const char *id)
+{
+    for (size_t i = 0; self && i < self->n; i++)
+        if (!strcmp(self->list[i].id, id)) return &self->list[i];
+    return NULL;
+}
+
+uint64_t hub_auth_refused(const hub_auth_t *self) { return self ? self->refused : 0; }
+
+void hub_auth_destroy(hub_auth_t **self_p)
+{
+    hub_auth_t *self = *self_p;
+    if (!self) return;
+    hub_zsock_destroy(&self->zap);
+    free(self->list);
+    free(self->file);
+    free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,39 @@
+/* hub_auth: CurveZMQ authentication. A ZAP handler (RFC 27) bound at
+ * inproc://zeromq.zap.01 in the daemon's context answers 200 with User-Id =
+ * the principal's id for a registered public key and 400 otherwise. The
+ * principals file has one line per principal: "<id> <role> <z85-public-key>"
+ * ('#' starts a comment). Must be created before any CURVE server socket. */
+#ifndef HUB_AUTH_H
+#define HUB_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "hub_wire.h"
+
+typedef struct {
+    char id[64];         /* e.g. "wechat-miniapp" */
+    char role[32];       /* channel | operator | ... */
+    char key[41];        /* Z85 public key */
+} hub_principal_t;
+
+typedef struct hub_auth hub_auth_t;
+
+/* Loads principals_file and binds the ZAP handler in zctx on loop. Caller
+ * owns the result. NULL with err set when the file cannot be read/parsed. */
+hub_auth_t *hub_auth_new(uv_loop_t *loop, void *zctx, const char *principals_file,
+                         hub_error_t *err);
+/* Re-reads the file; on failure keeps the old list. 0 or -1 with err. */
+int hub_auth_reload(hub_auth_t *self, hub_error_t *err);
+/* The principal with this id, or NULL. Borrowed until the next reload. */
+const hub_principal_t *hub_auth_find(hub_auth_t *self, const char *id);
+void hub_auth_destroy(hub_auth_t **self_p);
+uint64_t hub_auth_refused(const hub_auth_t *self);
+
+/* Parses one principals file into *out (malloc'd array, caller frees). */
+int hub_auth_load_file(const char *path, hub_principal_t **out, size_t *n, hub_error_t *err);
+/* Reads a key file holding a Z85 key (40 chars) on its first line. */
+int hub_auth_read_key(const char *path, char key[41], hub_error_t *err);
+
+#endif

@@ -1,0 +1,26 @@
+/* hub_bus: a ZeroMQ socket watched by a libuv loop, the edge-triggered way
+ * (flux-core ev_zmq.c): a uv_poll on ZMQ_FD only wakes the loop; a
+ * uv_prepare checks ZMQ_EVENTS and keeps a no-op uv_idle running while
+ * messages are pending (so the loop does not block); a uv_check re-reads
+ * ZMQ_EVENTS and calls the owner's callback. Only the loop thread touches
+ * the socket. */
+#ifndef HUB_BUS_H
+#define HUB_BUS_H
+
+#include <uv.h>
+
+typedef struct hub_zsock hub_zsock_t;
+/* Called on the loop thread when the socket has input. The callback reads
+ * with ZMQ_DONTWAIT, at most a budget of messages, and returns; it is called
+ * again on the next turn while input remains. */
+typedef void (*hub_zsock_fn)(hub_zsock_t *zs, void *sock, void *arg);
+
+/* Watches sock (takes ownership: it is zmq_close'd by hub_zsock_destroy).
+ * Returns NULL on failure (sock is then left to the caller). */
+hub_zsock_t *hub_zsock_new(uv_loop_t *loop, void *sock, hub_zsock_fn fn, void *arg);
+/* Stops watching, closes the libuv handles and, in their close callbacks,
+ * the ZeroMQ socket (with linger 0); frees self. *self_p = NULL. */
+void hub_zsock_destroy(hub_zsock_t **self_p);
+void *hub_zsock_socket(hub_zsock_t *self);
+
+#endif

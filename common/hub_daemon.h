@@ -1,0 +1,49 @@
+/* hub_daemon: the life of every hub daemon. Parses the command line
+ * (-c/--config, -d/--data-dir, -t/--check-config, -V/--version, -h/--help,
+ * -l/--log-level), loads the configuration, opens the store and outbox,
+ * binds the command and event endpoints (CURVE when configured), tells
+ * systemd READY=1, runs the loop, and on SIGTERM/SIGINT stops taking work,
+ * lets the current batch commit, and closes everything. A service plugs
+ * its domain in through hub_service_t. */
+#ifndef HUB_DAEMON_H
+#define HUB_DAEMON_H
+
+#include <uv.h>
+
+#include "hub_auth.h"
+#include "hub_config.h"
+#include "hub_outbox.h"
+#include "hub_rpc.h"
+#include "hub_store.h"
+
+typedef struct hub_daemon {
+    const char *name;          /* section name in the config, e.g. "intake" */
+    hub_config_t *cfg;
+    uv_loop_t *loop;
+    void *zctx;
+    hub_store_t *store;        /* dbs[0] is the outbox, then the service's */
+    hub_outbox_t outbox;
+    hub_auth_t *auth;
+    hub_rpc_t *rpc;
+    char data_dir[1024];       /* this daemon's store directory */
+} hub_daemon_t;
+
+typedef struct {
+    const char *name;
+    const char *summary;               /* one line for --help */
+    const char *const *db_names;       /* the service's databases, NULL-terminated */
+    const hub_handler_t *handlers;
+    /* Loads domain configuration. With check_only the store is not open
+     * (d->store == NULL). Sets *ctx (owned by the service). 0 or -1+err. */
+    int (*init)(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err);
+    void (*fini)(void *ctx);
+} hub_service_t;
+
+/* Runs the daemon; returns the process exit code (0, 1 failure, 2 usage,
+ * 78 bad configuration). */
+int hub_daemon_main(const hub_service_t *svc, int argc, char **argv);
+
+/* The dbi of the service's i-th database (in db_names order). */
+MDB_dbi hub_daemon_db(const hub_daemon_t *d, int i);
+
+#endif

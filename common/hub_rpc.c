@@ -1,0 +1,510 @@
+#include "hub_rpc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "hub_bus.h"
+#include "hub_log.h"
+#include "hub_util.h"
+#include "version.h"
+
+#define MAX_ENDPOINTS 4
+
+typedef struct {
+    zmq_msg_t id;                 /* routing identity */
+    bool delim;                   /* peer sent an empty delimiter (REQ) */
+    void *sock;
+    char verb[HUB_RPC_MAX_VERB + 1];
+    const hub_handler_t *h;
+    ProtobufCMessage *req;
+    hub_call_t call;
+    char principal[64];
+    char role[32];
+    bool authenticated;
+    bool done;                    /* error decided before the transaction */
+} job_t;
+
+typedef struct {
+    const char *name;
+    uint64_t value;
+} counter_t;
+
+struct hub_rpc {
+    uv_loop_t *loop;
+    void *zctx;
+    const char *source;
+    hub_store_t *store;
+    hub_outbox_t *outbox;
+    const hub_handler_t *handlers;
+    void *ctx;
+    hub_auth_t *auth;
+    hub_zsock_t *routers[MAX_ENDPOINTS];
+    bool curve[MAX_ENDPOINTS];
+    int n_routers;
+    void *pub;
+    uv_timer_t heartbeat, reader_check;
+    bool timers_on;
+    int64_t started_ms;
+    job_t jobs[HUB_RPC_BATCH];
+    hub_arena_t *arenas[HUB_RPC_BATCH];
+    counter_t counters[HUB_RPC_MAX_COUNTERS];
+    int n_counters;
+};
+
+static int s_replay(hub_call_t *call, void *ctx);
+static int s_status(hub_call_t *call, void *ctx);
+static const hub_handler_t s_builtin[] = {
+    {"hub.replay", &hub__replay_request__descriptor, s_replay, NULL},
+    {"hub.status", &hub__status_request__descriptor, s_status, NULL},
+    {NULL, NULL, NULL, NULL},
+};
+
+void hub_rpc_count(hub_rpc_t *self, const char *name, uint64_t n)
+{
+    for (int i = 0; i < self->n_counters; i++)
+        if (!strcmp(self->counters[i].name, name)) { self->counters[i].value += n; return; }
+    if (self->n_counters < HUB_RPC_MAX_COUNTERS)
+        self->counters[self->n_counters++] = (counter_t){name, n};
+}
+
+uint64_t hub_rpc_counter(hub_rpc_t *self, const char *name)
+{
+    for (int i = 0; i < self->n_counters; i++)
+        if (!strcmp(self->counters[i].name, name)) return self->counters[i].value;
+    return 0;
+}
+
+int hub_call_mdb_error(hub_call_t *call, int rc)
+{
+    call->mdb_rc = rc;
+    return hub_error_set(&call->err, HUB__ERROR_CODE__INTERNAL, "", "store error: %s",
+                         mdb_strerror(rc));
+}
+
+bool hub_call_has_role(const hub_call_t *call, const char *roles)
+{
+    if (!strcmp(call->role, HUB_ROLE_TRUSTED) || !roles) return true;
+    size_t n = strlen(call->role);
+    for (const char *p = roles; (p = strstr(p, call->role)); p += n)
+        if ((p == roles || p[-1] == ' ') && (p[n] == 0 || p[n] == ' ')) return true;
+    return false;
+}
+
+static const hub_handler_t *s_find(hub_rpc_t *self, const char *verb)
+{
+    for (const hub_handler_t *h = s_builtin; h->verb; h++)
+        if (!strcmp(h->verb, verb)) return h;
+    for (const hub_handler_t *h = self->handlers; h && h->verb; h++)
+        if (!strcmp(h->verb, verb)) return h;
+    return NULL;
+}
+
+/* Counts an error by code: errors_total and errors_<code>_total. */
+static void s_count_error(hub_rpc_t *self, Hub__ErrorCode code)
+{
+    static char names[16][48];
+    hub_rpc_count(self, "errors_total", 1);
+    if ((unsigned)code < 16) {
+        if (!names[code][0]) {
+            char tmp[48];
+            snprintf(tmp, sizeof tmp, "errors_%s_total", hub_error_code_name(code));
+            for (char *p = tmp; *p; p++) if (*p >= 'A' && *p <= 'Z') *p += 32;
+            memcpy(names[code], tmp, sizeof tmp);
+        }
+        hub_rpc_count(self, names[code], 1);
+    }
+}
+
+/* Reads one multipart message into job j. Returns 1 when a message was read
+ * (the job may already carry an error), 0 when the socket is empty. */
+static int s_read_job(hub_rpc_t *self, void *sock, bool curve, job_t *j, hub_arena_t *arena)
+{
+    zmq_msg_t frames[HUB_RPC_MAX_FRAMES];
+    int n = 0, more = 1, extra = 0;
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            if (n == 0) return 0;
+            break; /* cannot happen for a multipart in flight */
+        }
+        more = zmq_msg_more(&m);
+        if (n < HUB_RPC_MAX_FRAMES) frames[n++] = m;
+        else { extra++; zmq_msg_close(&m); }
+    }
+    memset(&j->call, 0, sizeof j->call);
+    j->call.arena = arena;
+    j->sock = sock;
+    j->done = false;
+    j->req = NULL;
+    j->h = NULL;
+    j->verb[0] = 0;
+    zmq_msg_init(&j->id);
+    zmq_msg_move(&j->id, &frames[0]);
+    int k = 1;
+    j->delim = n > 1 && zmq_msg_size(&frames[1]) == 0;
+    if (j->delim) k = 2;
+    hub_error_t *err = &j->call.err;
+    hub_rpc_count(self, "commands_total", 1);
+
+    const char *uid = n > k ? zmq_msg_gets(&frames[k], "User-Id") : NULL;
+    j->authenticated = curve;
+    if (curve) {
+        const hub_principal_t *p = uid && *uid ? hub_auth_find(self->auth, uid) : NULL;
+        if (!p) {
+            hub_error_set(err, HUB__ERROR_CODE__UNAUTHENTICATED, "", "unknown or revoked principal");
+            goto done;
+        }
+        snprintf(j->principal, sizeof j->principal, "%s", p->id);
+        snprintf(j->role, sizeof j->role, "%s", p->role);
+    } else {
+        strcpy(j->principal, "local");
+        strcpy(j->role, HUB_ROLE_TRUSTED);
+    }
+    if (extra || n - k != 2) {
+        hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
+                      "expected frames [verb][body] after the envelope, got %d", n - k + extra);
+        goto done;
+    }
+    size_t vlen = zmq_msg_size(&frames[k]);
+    if (vlen == 0 || vlen > HUB_RPC_MAX_VERB || !hub_utf8_valid(zmq_msg_data(&frames[k]), vlen)) {
+        hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "verb", "bad verb frame");
+        goto done;
+    }
+    memcpy(j->verb, zmq_msg_data(&frames[k]), vlen);
+    j->verb[vlen] = 0;
+    if (!(j->h = s_find(self, j->verb))) {
+        hub_error_set(err, HUB__ERROR_CODE__NOT_FOUND, "verb", "unknown command \"%s\"", j->verb);
+        goto done;
+    }
+    j->req = hub_wire_unpack(j->h->req_desc, zmq_msg_data(&frames[k + 1]),
+                             zmq_msg_size(&frames[k + 1]), arena, err);
+    if (!j->req) goto done;
+    j->call.verb = j->verb;
+    j->call.req = j->req;
+    j->call.principal = j->principal;
+    j->call.role = j->role;
+    j->call.authenticated = j->authenticated;
+    if (!hub_call_has_role(&j->call, j->h->roles))
+        hub_error_set(err, HUB__ERROR_CODE__PERMISSION_DENIED, "",
+                      "role %s may not call %s", j->role, j->verb);
+done:
+    j->done = err->code != 0;
+    for (int i = 0; i < n; i++) zmq_msg_close(&frames[i]);
+    return 1;
+}
+
+static void s_send_reply(hub_rpc_t *self, job_t *j)
+{
+    hub_call_t *c = &j->call;
+    size_t len = 0;
+    uint8_t *body = NULL;
+    if (!c->err.code && c->reply) {
+        body = hub_wire_pack(c->reply, c->arena, &len);
+        if (!body) hub_error_set(&c->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "reply too large");
+    }
+    if (c->err.code) {
+        Hub__Error e = HUB__ERROR__INIT;
+        e.code = c->err.code;
+        e.field = c->err.field;
+        e.message = c->err.message;
+        len = hub__error__get_packed_size(&e);
+        body = alloca(len + 1);
+        hub__error__pack(&e, body);
+        s_count_error(self, c->err.code);
+        hub_debug("%s: %s %s", j->verb, hub_error_code_name(c->err.code), c->err.message);
+    }
+    zmq_msg_send(&j->id, j->sock, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (j->delim) zmq_send(j->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(j->sock, c->err.code ? "ERR" : "OK", c->err.code ? 3 : 2, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(j->sock, body ? body : (uint8_t *)"", len, ZMQ_DONTWAIT);
+    zmq_msg_close(&j->id);
+}
+
+static void s_publish(hub_rpc_t *self, const char *topic, uint64_t seq, const void *data, size_t len)
+{
+    if (!self->pub) return;
+    uint8_t hdr[16];
+    hub_be64_put(hdr, self->outbox->epoch);
+    hub_be64_put(hdr + 8, seq);
+    zmq_send(self->pub, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(self->pub, hdr, 16, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send(self->pub, data, len, ZMQ_DONTWAIT);
+}
+
+/* Runs jobs[0..n) in one write transaction; see the header for the rules. */
+static void s_run_batch(hub_rpc_t *self, int n)
+{
+    MDB_env *env = self->store->env;
+    int rc;
+    for (int attempt = 0;; attempt++) {
+        MDB_txn *txn = NULL;
+        bool map_full = false;
+        if ((rc = mdb_txn_begin(env, NULL, 0, &txn))) goto fail_all;
+        for (int i = 0; i < n; i++) {
+            job_t *j = &self->jobs[i];
+            if (j->done) continue;
+            hub_call_t *c = &j->call;
+            c->reply = NULL;
+            c->err.code = 0;
+            c->mdb_rc = 0;
+            c->rpc = self;
+            c->outbox = self->outbox;
+            size_t mark = hub_outbox_mark(self->outbox);
+            if ((rc = mdb_txn_begin(env, txn, 0, &c->txn))) { hub_call_mdb_error(c, rc); }
+            else if (j->h->fn(c, self->ctx) == 0) {
+                if ((rc = mdb_txn_commit(c->txn))) hub_call_mdb_error(c, rc);
+            } else {
+                mdb_txn_abort(c->txn);
+            }
+            c->txn = NULL;
+            if (c->err.code) hub_outbox_rollback(self->outbox, mark);
+            if (c->mdb_rc == MDB_MAP_FULL) { map_full = true; break; }
+        }
+        if (!map_full) {
+            rc = mdb_txn_commit(txn);
+            if (rc == MDB_MAP_FULL) map_full = true;
+        } else {
+            mdb_txn_abort(txn);
+        }
+        if (map_full && attempt < 8) {
+            hub_outbox_clear(self->outbox);
+            if ((rc = hub_store_grow(self->store))) goto fail_all;
+            hub_rpc_count(self, "store_map_grown_total", 1);
+            continue;
+        }
+        if (rc) goto fail_all;
+        break;
+    }
+    hub_outbox_committed(self->outbox);
+    for (size_t i = 0; i < self->outbox->n_pending; i++) {
+        hub_outbox_item_t *it = &self->outbox->pending[i];
+        s_publish(self, it->topic, it->seq, it->data, it->len);
+    }
+    hub_rpc_count(self, "events_published_total", self->outbox->n_pending);
+    hub_outbox_clear(self->outbox);
+    goto reply;
+fail_all:
+    hub_err("batch of %d commands not applied: %s", n, mdb_strerror(rc));
+    hub_outbox_clear(self->outbox);
+    for (int i = 0; i < n; i++)
+        if (!self->jobs[i].done)
+            hub_error_set(&self->jobs[i].call.err, HUB__ERROR_CODE__INTERNAL, "",
+                          "store error, not applied: %s", mdb_strerror(rc));
+reply:
+    for (int i = 0; i < n; i++) {
+        s_send_reply(self, &self->jobs[i]);
+        hub_arena_reset(self->arenas[i]);
+    }
+}
+
+static void s_router_cb(hub_zsock_t *zs, void *sock, void *arg)
+{
+    hub_rpc_t *self = arg;
+    bool curve = false;
+    for (int i = 0; i < self->n_routers; i++)
+        if (self->routers[i] == zs) curve = self->curve[i];
+    int n = 0;
+    while (n < HUB_RPC_BATCH) {
+        if (!self->arenas[n] && !(self->arenas[n] = hub_arena_new(HUB_WIRE_ARENA_BUDGET))) abort();
+        if (!s_read_job(self, sock, curve, &self->jobs[n], self->arenas[n])) break;
+        n++;
+    }
+    if (n) s_run_batch(self, n);
+}
+
+/* ---- built-in verbs ---- */
+typedef struct {
+    hub_call_t *call;
+    Hub__ReplayReply *rep;
+    size_t bytes;
+} replay_ctx_t;
+
+static int s_replay_one(uint64_t seq, const void *data, size_t len, void *arg)
+{
+    (void)seq;
+    replay_ctx_t *r = arg;
+    if (r->rep->n_events && r->bytes + len > (2u << 20)) return 1; /* keep replies bounded */
+    ProtobufCBinaryData *b = &r->rep->events[r->rep->n_events];
+    b->data = hub_arena_alloc(r->call->arena, len ? len : 1);
+    if (!b->data) return 1;
+    memcpy(b->data, data, len);
+    b->len = len;
+    r->rep->n_events++;
+    r->bytes += len;
+    return 0;
+}
+
+static int s_replay(hub_call_t *call, void *ctx)
+{
+    (void)ctx;
+    const Hub__ReplayRequest *req = (const Hub__ReplayRequest *)call->req;
+    hub_outbox_t *ob = call->outbox;
+    Hub__ReplayReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
+    hub__replay_reply__init(rep);
+    unsigned max = req->max && req->max < 1000 ? req->max : 1000;
+    rep->epoch = ob->epoch;
+    rep->last_seq = ob->next_seq - 1; /* includes this batch's earlier commands */
+    rep->first_kept_seq = hub_outbox_first_seq(ob, call->txn);
+    uint64_t from = req->from_seq ? req->from_seq : 1;
+    if (from < rep->first_kept_seq && rep->first_kept_seq > 1)
+        return hub_error_set(&call->err, HUB__ERROR_CODE__OUT_OF_RANGE, "from_seq",
+                             "events before %llu are no longer kept: snapshot required",
+                             (unsigned long long)rep->first_kept_seq);
+    rep->events = hub_arena_alloc(call->arena, max * sizeof *rep->events);
+    replay_ctx_t r = {call, rep, 0};
+    int rc = hub_outbox_read(ob, call->txn, from, max, s_replay_one, &r);
+    if (rc) return hub_call_mdb_error(call, rc);
+    hub_rpc_count(call->rpc, "replay_events_total", rep->n_events);
+    call->reply = &rep->base;
+    return 0;
+}
+
+static int s_status(hub_call_t *call, void *ctx)
+{
+    (void)ctx;
+    hub_rpc_t *self = call->rpc;
+    Hub__StatusReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
+    hub__status_reply__init(rep);
+    rep->source = (char *)self->source;
+    rep->version = (char *)HUB_VERSION;
+    rep->uptime_s = (hub_now_ms() - self->started_ms) / 1000;
+    rep->epoch = self->outbox->epoch;
+    rep->last_seq = self->outbox->last_seq;
+    rep->store_bytes = hub_store_file_bytes(self->store);
+    rep->counters = hub_arena_alloc(call->arena, (self->n_counters + 1) * sizeof(void *));
+    Hub__Counter *cs = hub_arena_alloc(call->arena, (self->n_counters + 1) * sizeof *cs);
+    for (int i = 0; i < self->n_counters; i++) {
+        hub__counter__init(&cs[i]);
+        cs[i].name = (char *)self->counters[i].name;
+        cs[i].value = self->counters[i].value;
+        rep->counters[rep->n_counters++] = &cs[i];
+    }
+    hub__counter__init(&cs[self->n_counters]);
+    cs[self->n_counters].name = "auth_refused_total";
+    cs[self->n_counters].value = hub_auth_refused(self->auth);
+    rep->counters[rep->n_counters++] = &cs[self->n_counters];
+    call->reply = &rep->base;
+    return 0;
+}
+
+/* ---- timers ---- */
+static void s_heartbeat_cb(uv_timer_t *t)
+{
+    hub_rpc_t *self = t->data;
+    Hub__Heartbeat hb = HUB__HEARTBEAT__INIT;
+    hb.source = (char *)self->source;
+    hb.epoch = self->outbox->epoch;
+    hb.last_seq = self->outbox->last_seq;
+    hb.time_ms = hub_now_ms();
+    hb.uptime_s = (hb.time_ms - self->started_ms) / 1000;
+    uint8_t buf[128];
+    size_t len = hub__heartbeat__pack(&hb, buf);
+    s_publish(self, "hub.heartbeat", hb.last_seq, buf, len);
+}
+
+static void s_reader_check_cb(uv_timer_t *t)
+{
+    hub_rpc_t *self = t->data;
+    hub_store_reader_check(self->store);
+}
+
+hub_rpc_t *hub_rpc_new(uv_loop_t *loop, void *zctx, const char *source, hub_store_t *store,
+                       hub_outbox_t *outbox, const hub_handler_t *handlers, void *ctx)
+{
+    hub_rpc_t *self = calloc(1, sizeof *self);
+    if (!self) abort();
+    self->loop = loop;
+    self->zctx = zctx;
+    self->source = source;
+    self->store = store;
+    self->outbox = outbox;
+    self->handlers = handlers;
+    self->ctx = ctx;
+    self->started_ms = hub_now_ms();
+    uv_timer_init(loop, &self->heartbeat);
+    uv_timer_init(loop, &self->reader_check);
+    self->heartbeat.data = self->reader_check.data = self;
+    self->timers_on = true;
+    uv_timer_start(&self->reader_check, s_reader_check_cb, 60000, 60000);
+    return self;
+}
+
+void hub_rpc_set_auth(hub_rpc_t *self, hub_auth_t *auth) { self->auth = auth; }
+
+static void *s_socket(hub_rpc_t *self, int type, const char *endpoint, const char *secret_key,
+                      hub_error_t *err)
+{
+    if (!secret_key && !hub_endpoint_is_local(endpoint)) {
+        hub_error_set(err, HUB__ERROR_CODE__FAILED_PRECONDITION, "",
+                      "refusing to listen on %s without CURVE: set curve = on", endpoint);
+        return NULL;
+    }
+    if (secret_key && !self->auth) {
+        hub_error_set(err, HUB__ERROR_CODE__FAILED_PRECONDITION, "",
+                      "CURVE endpoint %s needs a principals file", endpoint);
+        return NULL;
+    }
+    void *s = zmq_socket(self->zctx, type);
+    int linger = 0, one = 1, hwm = 100000;
+    int64_t maxmsg = HUB_RPC_HARD_MAXMSG;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (type == ZMQ_ROUTER) zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &(int){0}, sizeof(int));
+    if (secret_key) {
+        zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof one);
+        zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret_key, 40);
+        zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "hub", 3);
+    }
+    if (zmq_bind(s, endpoint)) {
+        hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot bind %s: %s", endpoint,
+                      zmq_strerror(zmq_errno()));
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+int hub_rpc_bind(hub_rpc_t *self, const char *endpoint, const char *secret_key, hub_error_t *err)
+{
+    if (self->n_routers == MAX_ENDPOINTS)
+        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "", "too many endpoints");
+    void *s = s_socket(self, ZMQ_ROUTER, endpoint, secret_key, err);
+    if (!s) return -1;
+    self->curve[self->n_routers] = secret_key != NULL;
+    self->routers[self->n_routers++] = hub_zsock_new(self->loop, s, s_router_cb, self);
+    return 0;
+}
+
+int hub_rpc_bind_pub(hub_rpc_t *self, const char *endpoint, const char *secret_key,
+                     int heartbeat_ms, hub_error_t *err)
+{
+    if (!(self->pub = s_socket(self, ZMQ_PUB, endpoint, secret_key, err))) return -1;
+    if (heartbeat_ms > 0) uv_timer_start(&self->heartbeat, s_heartbeat_cb, heartbeat_ms, heartbeat_ms);
+    return 0;
+}
+
+static void s_timer_closed(uv_handle_t *h)
+{
+    hub_rpc_t *self = h->data;
+    if (h == (uv_handle_t *)&self->reader_check) {
+        for (int i = 0; i < HUB_RPC_BATCH; i++) hub_arena_destroy(&self->arenas[i]);
+        free(self);
+    }
+}
+
+void hub_rpc_destroy(hub_rpc_t **self_p)
+{
+    hub_rpc_t *self = *self_p;
+    if (!self) return;
+    for (int i = 0; i < self->n_routers; i++) hub_zsock_destroy(&self->routers[i]);
+    if (self->pub) zmq_close(self->pub);
+    uv_close((uv_handle_t *)&self->heartbeat, s_timer_closed);
+    uv_close((uv_handle_t *)&self->reader_check, s_timer_closed);
+    *self_p = NULL;
+}

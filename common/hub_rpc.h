@@ -1,0 +1,90 @@
+/* hub_rpc: a daemon's command server and event publisher.
+ *
+ * Commands arrive on ROUTER sockets as [identity][""][verb][body] (REQ or
+ * DEALER peers; the empty delimiter is optional for DEALER). Replies are
+ * [identity][""]["OK"|"ERR"][body], body being the handler's reply message
+ * or a hub.Error. All commands read in one loop turn (at most
+ * HUB_RPC_BATCH) run in ONE LMDB write transaction, each in a nested
+ * transaction so a failing command leaves no trace; replies and events go
+ * out only after the commit (group commit, Titanic rule). On MDB_MAP_FULL
+ * the batch is aborted, the map grown and the batch run again.
+ *
+ * Built-in verbs: "hub.replay" (outbox from a sequence) and "hub.status".
+ * Events are published on PUB as [topic][epoch:8 BE + seq:8 BE][hub.Event];
+ * a "hub.heartbeat" carries the latest sequence. */
+#ifndef HUB_RPC_H
+#define HUB_RPC_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#include "hub_auth.h"
+#include "hub_outbox.h"
+#include "hub_store.h"
+#include "hub_wire.h"
+
+#define HUB_RPC_BATCH 64          /* commands per loop turn and transaction */
+#define HUB_RPC_MAX_FRAMES 4      /* identity, delimiter, verb, body */
+#define HUB_RPC_MAX_VERB 64
+#define HUB_RPC_HARD_MAXMSG (8 << 20) /* ZMQ_MAXMSGSIZE: libzmq drops the peer past it */
+#define HUB_RPC_MAX_COUNTERS 64
+#define HUB_ROLE_TRUSTED "trusted"   /* role of every peer on a non-CURVE endpoint */
+
+typedef struct hub_rpc hub_rpc_t;
+
+/* One command being handled. Everything it points to is valid only during
+ * the handler call; reply must be allocated from arena. */
+typedef struct hub_call {
+    const char *verb;
+    const ProtobufCMessage *req;  /* unpacked and validated */
+    const char *principal;        /* CURVE User-Id, or "local" */
+    const char *role;             /* principal's role, or HUB_ROLE_TRUSTED */
+    bool authenticated;           /* true on a CURVE endpoint */
+    hub_arena_t *arena;
+    MDB_txn *txn;                 /* nested write transaction */
+    hub_rpc_t *rpc;
+    hub_outbox_t *outbox;
+    const ProtobufCMessage *reply;
+    hub_error_t err;
+    int mdb_rc;                   /* set by hub_call_mdb_error */
+} hub_call_t;
+
+/* A handler returns 0 with call->reply set, or -1 with call->err set. */
+typedef int (*hub_handler_fn)(hub_call_t *call, void *ctx);
+
+typedef struct {
+    const char *verb;
+    const ProtobufCMessageDescriptor *req_desc;
+    hub_handler_fn fn;
+    const char *roles;   /* space-separated roles allowed for CURVE peers;
+                            NULL = any authenticated principal */
+} hub_handler_t;
+
+/* Creates the server. store and outbox are borrowed; handlers (terminated by
+ * a NULL verb) and ctx must outlive the server. Caller owns the result. */
+hub_rpc_t *hub_rpc_new(uv_loop_t *loop, void *zctx, const char *source, hub_store_t *store,
+                       hub_outbox_t *outbox, const hub_handler_t *handlers, void *ctx);
+/* Uses auth (borrowed) to map CURVE User-Ids to roles. */
+void hub_rpc_set_auth(hub_rpc_t *self, hub_auth_t *auth);
+/* Binds a command endpoint. With secret_key (Z85) it is a CURVE server;
+ * without, the endpoint must be local (ipc/inproc/loopback) or it is refused. */
+int hub_rpc_bind(hub_rpc_t *self, const char *endpoint, const char *secret_key,
+                 hub_error_t *err);
+/* Binds the event PUB socket (same CURVE rule) and starts heartbeats. */
+int hub_rpc_bind_pub(hub_rpc_t *self, const char *endpoint, const char *secret_key,
+                     int heartbeat_ms, hub_error_t *err);
+/* Stops reading commands, closes sockets and timers. *self_p = NULL. */
+void hub_rpc_destroy(hub_rpc_t **self_p);
+
+/* Adds n to the named counter (created on first use; names borrowed). */
+void hub_rpc_count(hub_rpc_t *self, const char *name, uint64_t n);
+uint64_t hub_rpc_counter(hub_rpc_t *self, const char *name);
+
+/* Records an LMDB failure in a handler: sets INTERNAL and remembers rc so
+ * MDB_MAP_FULL triggers grow-and-retry. Returns -1. */
+int hub_call_mdb_error(hub_call_t *call, int rc);
+/* True if the caller's role is one of roles (space-separated) or trusted. */
+bool hub_call_has_role(const hub_call_t *call, const char *roles);
+
+#endif

@@ -1,0 +1,126 @@
+#include "hub_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hub_log.h"
+#include "hub_util.h"
+
+int hub_store_meta_get_u64(hub_store_t *self, MDB_txn *txn, const char *key, uint64_t *out)
+{
+    MDB_val k = {strlen(key), (void *)key}, v;
+    int rc = mdb_get(txn, self->meta, &k, &v);
+    if (rc) return rc;
+    if (v.mv_size != 8) return MDB_CORRUPTED;
+    *out = hub_be64_get(v.mv_data);
+    return 0;
+}
+
+int hub_store_meta_put_u64(hub_store_t *self, MDB_txn *txn, const char *key, uint64_t val)
+{
+    uint8_t buf[8];
+    hub_be64_put(buf, val);
+    MDB_val k = {strlen(key), (void *)key}, v = {8, buf};
+    return mdb_put(txn, self->meta, &k, &v, 0);
+}
+
+hub_store_t *hub_store_open(const char *dir, size_t map_size, const char *const *names,
+                            hub_error_t *err)
+{
+    hub_store_t *self = calloc(1, sizeof *self);
+    MDB_txn *txn = NULL;
+    int rc;
+    if (!self) abort();
+    snprintf(self->path, sizeof self->path, "%s", dir);
+    self->map_size = map_size;
+    if ((rc = hub_mkdir_p(dir, 0700))) {
+        hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot create %s: %s", dir, strerror(-rc));
+        goto fail;
+    }
+    chmod(dir, 0700);
+    if ((rc = mdb_env_create(&self->env)) ||
+        (rc = mdb_env_set_maxdbs(self->env, HUB_STORE_MAX_DBS + 1)) ||
+        (rc = mdb_env_set_mapsize(self->env, map_size)) ||
+        (rc = mdb_env_set_maxreaders(self->env, 126)) ||
+        (rc = mdb_env_open(self->env, dir, MDB_NOTLS, 0600))) {
+        hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot open store %s: %s", dir,
+                      mdb_strerror(rc));
+        goto fail;
+    }
+    int dead = 0;
+    mdb_reader_check(self->env, &dead);
+    MDB_envinfo info;
+    mdb_env_info(self->env, &info);
+    if (info.me_mapsize > self->map_size) self->map_size = info.me_mapsize;
+    if ((rc = mdb_txn_begin(self->env, NULL, 0, &txn))) goto mdb_fail;
+    if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &self->meta))) goto mdb_fail;
+    for (int i = 0; names && names[i]; i++) {
+        if (i >= HUB_STORE_MAX_DBS) { rc = MDB_DBS_FULL; goto mdb_fail; }
+        if ((rc = mdb_dbi_open(txn, names[i], MDB_CREATE, &self->dbs[i]))) goto mdb_fail;
+        self->n_dbs = i + 1;
+    }
+    uint64_t ver = 0;
+    rc = hub_store_meta_get_u64(self, txn, "schema_version", &ver);
+    if (rc == MDB_NOTFOUND) {
+        if ((rc = hub_store_meta_put_u64(self, txn, "schema_version", HUB_STORE_SCHEMA_VERSION)))
+            goto mdb_fail;
+    } else if (rc) {
+        goto mdb_fail;
+    } else if (ver > HUB_STORE_SCHEMA_VERSION) {
+        hub_error_set(err, HUB__ERROR_CODE__FAILED_PRECONDITION, "",
+                      "store %s has schema version %llu, newer than this build's %d: "
+                      "refusing to open it",
+                      dir, (unsigned long long)ver, HUB_STORE_SCHEMA_VERSION);
+        mdb_txn_abort(txn);
+        goto fail;
+    }
+    if ((rc = mdb_txn_commit(txn))) { txn = NULL; goto mdb_fail; }
+    return self;
+mdb_fail:
+    hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "store %s: %s", dir, mdb_strerror(rc));
+    if (txn) mdb_txn_abort(txn);
+fail:
+    if (self->env) mdb_env_close(self->env);
+    free(self);
+    return NULL;
+}
+
+void hub_store_close(hub_store_t **self_p)
+{
+    hub_store_t *self = *self_p;
+    if (!self) return;
+    mdb_env_close(self->env);
+    free(self);
+    *self_p = NULL;
+}
+
+int hub_store_grow(hub_store_t *self)
+{
+    size_t next = self->map_size * 2;
+    int rc = mdb_env_set_mapsize(self->env, next);
+    if (rc) return rc;
+    hub_info("store %s: map grown to %zu MiB", self->path, next >> 20);
+    self->map_size = next;
+    return 0;
+}
+
+int hub_store_reader_check(hub_store_t *self)
+{
+    int dead = 0;
+    mdb_reader_check(self->env, &dead);
+    if (dead) hub_warn("store %s: cleared %d stale reader slots", self->path, dead);
+    return dead;
+}
+
+uint64_t hub_store_file_bytes(const hub_store_t *self)
+{
+    char p[1100];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/data.mdb", self->path);
+    return stat(p, &st) ? 0 : (uint64_t)st.st_blocks * 512;
+}

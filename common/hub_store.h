@@ -1,0 +1,45 @@
+/* hub_store: one LMDB environment per daemon, with named databases, a
+ * schema version, map growth on MDB_MAP_FULL and a stale-reader check.
+ * Thread rules: open, grow and close from the loop thread only; read
+ * transactions never outlive one loop turn. */
+#ifndef HUB_STORE_H
+#define HUB_STORE_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hub_wire.h"
+
+#define HUB_STORE_MAX_DBS 16
+#define HUB_STORE_SCHEMA_VERSION 1
+
+typedef struct hub_store {
+    MDB_env *env;
+    MDB_dbi meta;                      /* schema version, epoch, counters */
+    MDB_dbi dbs[HUB_STORE_MAX_DBS];    /* in the order of the names given */
+    int n_dbs;
+    size_t map_size;
+    char path[1024];
+} hub_store_t;
+
+/* Opens (creating with mode 0700/0600) the store in dir with the named
+ * databases (NULL-terminated list, at most HUB_STORE_MAX_DBS). Refuses a
+ * store whose schema version is newer than this build. Caller owns the
+ * result; NULL with err set on failure. */
+hub_store_t *hub_store_open(const char *dir, size_t map_size, const char *const *names,
+                            hub_error_t *err);
+/* Commits (if open) nothing; closes the env and frees self; *self_p = NULL. */
+void hub_store_close(hub_store_t **self_p);
+/* Doubles the map size. Only with no transaction open. 0 or an MDB error. */
+int hub_store_grow(hub_store_t *self);
+/* Clears stale reader slots; returns how many were cleared. */
+int hub_store_reader_check(hub_store_t *self);
+/* Bytes the data file takes on disk. */
+uint64_t hub_store_file_bytes(const hub_store_t *self);
+
+/* meta helpers: u64 values under short string keys in the meta database. */
+int hub_store_meta_get_u64(hub_store_t *self, MDB_txn *txn, const char *key, uint64_t *out);
+int hub_store_meta_put_u64(hub_store_t *self, MDB_txn *txn, const char *key, uint64_t v);
+
+#endif

@@ -1,0 +1,175 @@
+#include "hub_sub.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "hub_log.h"
+#include "hub_util.h"
+
+#define REPLAY_TIMEOUT_MS 2000
+
+typedef struct {
+    uint8_t *data;
+    size_t len;
+} item_t;
+
+struct hub_sub {
+    void *sub;
+    hub_client_t *api;
+    uint64_t epoch, cursor, replays;
+    int need_replay;
+    item_t *queue;
+    size_t qhead, qlen, qcap;
+    hub_arena_t *scratch;
+};
+
+hub_sub_t *hub_sub_new(void *zctx, const char *pub_ep, const char *api_ep,
+                       const hub_curve_t *curve, uint64_t epoch, uint64_t last_seq)
+{
+    hub_sub_t *self = calloc(1, sizeof *self);
+    if (!self) abort();
+    self->sub = zmq_socket(zctx, ZMQ_SUB);
+    int linger = 0, hwm = 100000;
+    zmq_setsockopt(self->sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(self->sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    hub_curve_apply(self->sub, curve);
+    /* every topic: sequences are global, so a filter would hide gaps */
+    zmq_setsockopt(self->sub, ZMQ_SUBSCRIBE, "", 0);
+    zmq_connect(self->sub, pub_ep);
+    self->api = hub_client_new(zctx, api_ep, curve, REPLAY_TIMEOUT_MS);
+    self->epoch = epoch;
+    self->cursor = last_seq;
+    self->need_replay = 1;
+    self->scratch = hub_arena_new(64u << 20);
+    return self;
+}
+
+static void s_queue_clear(hub_sub_t *self)
+{
+    for (size_t i = self->qhead; i < self->qlen; i++) free(self->queue[i].data);
+    self->qhead = self->qlen = 0;
+}
+
+void hub_sub_destroy(hub_sub_t **self_p)
+{
+    hub_sub_t *self = *self_p;
+    if (!self) return;
+    s_queue_clear(self);
+    free(self->queue);
+    zmq_close(self->sub);
+    hub_client_destroy(&self->api);
+    hub_arena_destroy(&self->scratch);
+    free(self);
+    *self_p = NULL;
+}
+
+uint64_t hub_sub_cursor(const hub_sub_t *self) { return self->cursor; }
+uint64_t hub_sub_epoch(const hub_sub_t *self) { return self->epoch; }
+uint64_t hub_sub_replays(const hub_sub_t *self) { return self->replays; }
+
+/* One replay round trip from cursor+1. 1 = events queued, 0 = caught up or
+ * publisher unreachable (retry later), -1 = cannot be served. */
+static int s_replay(hub_sub_t *self, hub_error_t *err)
+{
+    Hub__ReplayRequest req = HUB__REPLAY_REQUEST__INIT;
+    req.from_seq = self->cursor + 1;
+    req.max = 1000;
+    Hub__ReplayReply *rep;
+    hub_arena_reset(self->scratch);
+    self->replays++;
+    int rc = hub_client_call(self->api, "hub.replay", &req.base, &hub__replay_reply__descriptor,
+                             self->scratch, (ProtobufCMessage **)&rep, err);
+    if (rc == 1) return -1;
+    if (rc < 0) return 0;
+    if (self->epoch && rep->epoch != self->epoch) {
+        hub_warn("publisher epoch changed (%llu -> %llu): its store was reset; starting over",
+                 (unsigned long long)self->epoch, (unsigned long long)rep->epoch);
+        self->cursor = 0;
+        self->epoch = rep->epoch;
+        return 1; /* replay again from 1 */
+    }
+    self->epoch = rep->epoch;
+    s_queue_clear(self);
+    if (rep->n_events > self->qcap) {
+        self->qcap = rep->n_events;
+        self->queue = realloc(self->queue, self->qcap * sizeof *self->queue);
+        if (!self->queue) abort();
+    }
+    for (size_t i = 0; i < rep->n_events; i++) {
+        item_t *it = &self->queue[self->qlen++];
+        it->len = rep->events[i].len;
+        it->data = malloc(it->len ? it->len : 1);
+        if (!it->data) abort();
+        memcpy(it->data, rep->events[i].data, it->len);
+    }
+    if (!rep->n_events) { self->need_replay = 0; return 0; }
+    return 1;
+}
+
+/* Delivers data if it is the next event: 1 delivered, 0 skipped, 2 gap. */
+static int s_offer(hub_sub_t *self, uint64_t seq, const void *data, size_t len,
+                   hub_arena_t *arena, Hub__Event **ev)
+{
+    if (seq <= self->cursor) return 0;
+    if (seq > self->cursor + 1) return 2;
+    hub_error_t err;
+    Hub__Event *e = (Hub__Event *)hub_wire_unpack(&hub__event__descriptor, data, len, arena, &err);
+    if (!e) { hub_warn("undecodable event %llu: %s", (unsigned long long)seq, err.message); return 2; }
+    self->cursor = seq;
+    *ev = e;
+    return 1;
+}
+
+int hub_sub_next(hub_sub_t *self, int timeout_ms, hub_arena_t *arena, Hub__Event **ev,
+                 hub_error_t *err)
+{
+    int64_t deadline = hub_mono_ms() + timeout_ms;
+    for (;;) {
+        while (self->qhead < self->qlen) {
+            item_t *it = &self->queue[self->qhead++];
+            Hub__Event *e = hub__event__unpack(NULL, it->len, it->data);
+            uint64_t seq = e ? e->seq : 0;
+            if (e) hub__event__free_unpacked(e, NULL);
+            int r = s_offer(self, seq, it->data, it->len, arena, ev);
+            free(it->data);
+            it->data = NULL;
+            if (r == 1) return 1;
+            if (r == 2) { s_queue_clear(self); self->need_replay = 1; }
+        }
+        if (self->qhead == self->qlen) self->qhead = self->qlen = 0;
+        if (self->need_replay) {
+            int r = s_replay(self, err);
+            if (r < 0) return -1;
+            if (r > 0) continue;
+        }
+        int64_t left = deadline - hub_mono_ms();
+        if (left <= 0) return 0;
+        /* while a replay is owed (publisher was unreachable), retry soon */
+        zmq_pollitem_t it = {self->sub, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, self->need_replay && left > 200 ? 200 : left) <= 0) continue;
+        zmq_msg_t f[3];
+        int n = 0, more = 1;
+        while (more) {
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, self->sub, 0) < 0) { zmq_msg_close(&m); break; }
+            more = zmq_msg_more(&m);
+            if (n < 3) f[n++] = m; else zmq_msg_close(&m);
+        }
+        int r = 0;
+        if (n == 3 && zmq_msg_size(&f[1]) == 16) {
+            const uint8_t *h = zmq_msg_data(&f[1]);
+            uint64_t epoch = hub_be64_get(h), seq = hub_be64_get(h + 8);
+            int hb = zmq_msg_size(&f[0]) == 13 && !memcmp(zmq_msg_data(&f[0]), "hub.heartbeat", 13);
+            if (epoch != self->epoch) self->need_replay = 1;
+            else if (hb) { if (seq > self->cursor) self->need_replay = 1; }
+            else {
+                r = s_offer(self, seq, zmq_msg_data(&f[2]), zmq_msg_size(&f[2]), arena, ev);
+                if (r == 2) self->need_replay = 1;
+            }
+        }
+        for (int i = 0; i < n; i++) zmq_msg_close(&f[i]);
+        if (r == 1) return 1;
+    }
+}

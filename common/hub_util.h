@@ -1,0 +1,31 @@
+/* hub_util: small helpers with no dependencies: time, big-endian keys,
+ * UTF-8 validation, endpoint classification. */
+#ifndef HUB_UTIL_H
+#define HUB_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Wall clock in unix milliseconds. */
+int64_t hub_now_ms(void);
+/* Monotonic clock in milliseconds (for deadlines). */
+int64_t hub_mono_ms(void);
+
+void hub_be64_put(uint8_t out[8], uint64_t v);
+uint64_t hub_be64_get(const uint8_t in[8]);
+
+/* True when buf[0..len) is well-formed UTF-8 (no overlongs, no surrogates,
+ * nothing above U+10FFFF) and has no NUL byte. */
+bool hub_utf8_valid(const char *buf, size_t len);
+
+/* True for endpoints that never leave this host: ipc://, inproc://,
+ * tcp://127.x.x.x, tcp://localhost, tcp://[::1]. */
+bool hub_endpoint_is_local(const char *endpoint);
+
+/* strdup that aborts on out-of-memory. Caller owns the result. */
+char *hub_strdup(const char *s);
+/* Creates dir and its parents with the given mode; 0 or -errno. */
+int hub_mkdir_p(const char *dir, unsigned mode);
+
+#endif

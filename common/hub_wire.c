@@ -1,0 +1,229 @@
+#include "hub_wire.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub_util.h"
+
+int hub_error_set(hub_error_t *err, Hub__ErrorCode code, const char *field,
+                  const char *fmt, ...)
+{
+    if (!err) return -1;
+    err->code = code;
+    snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+const char *hub_error_code_name(Hub__ErrorCode code)
+{
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value(&hub__error_code__descriptor, code);
+    return v ? v->name : "UNKNOWN";
+}
+
+/* ---- arena: a list of chunks, bump allocation, 16-byte alignment ---- */
+typedef struct chunk {
+    struct chunk *next;
+    size_t size, used;
+    _Alignas(16) unsigned char data[];
+} chunk_t;
+
+struct hub_arena {
+    chunk_t *head;
+    size_t budget, total;
+    bool exhausted;
+    ProtobufCAllocator allocator;
+};
+
+#define ARENA_CHUNK 16384
+
+static void *s_pb_alloc(void *data, size_t size) { return hub_arena_alloc(data, size); }
+static void s_pb_free(void *data, void *ptr) { (void)data; (void)ptr; }
+
+hub_arena_t *hub_arena_new(size_t budget)
+{
+    hub_arena_t *self = calloc(1, sizeof *self);
+    if (!self) return NULL;
+    self->budget = budget;
+    self->allocator.alloc = s_pb_alloc;
+    self->allocator.free = s_pb_free;
+    self->allocator.allocator_data = self;
+    return self;
+}
+
+void hub_arena_reset(hub_arena_t *self)
+{
+    chunk_t *c = self->head;
+    if (!c) return;
+    chunk_t *keep = NULL;
+    while (c) {
+        chunk_t *next = c->next;
+        if (!next && c->size == ARENA_CHUNK) keep = c;
+        else free(c);
+        c = next;
+    }
+    self->head = keep;
+    self->total = keep ? keep->size : 0;
+    if (keep) { keep->used = 0; keep->next = NULL; }
+    self->exhausted = false;
+}
+
+void hub_arena_destroy(hub_arena_t **self_p)
+{
+    hub_arena_t *self = *self_p;
+    if (!self) return;
+    for (chunk_t *c = self->head, *n; c; c = n) { n = c->next; free(c); }
+    free(self);
+    *self_p = NULL;
+}
+
+void *hub_arena_alloc(hub_arena_t *self, size_t size)
+{
+    size = (size + 15) & ~(size_t)15;
+    if (size == 0) size = 16;
+    chunk_t *c = self->head;
+    if (!c || c->size - c->used < size) {
+        size_t want = size > ARENA_CHUNK ? size : ARENA_CHUNK;
+        if (self->total + want > self->budget) { self->exhausted = true; return NULL; }
+        c = malloc(sizeof *c + want);
+        if (!c) { self->exhausted = true; return NULL; }
+        c->size = want;
+        c->used = 0;
+        /* big one-off chunks go behind the head so the head keeps its space */
+        if (self->head && want > ARENA_CHUNK) {
+            c->next = self->head->next;
+            self->head->next = c;
+        } else {
+            c->next = self->head;
+            self->head = c;
+        }
+        self->total += want;
+    }
+    void *p = c->data + c->used;
+    c->used += size;
+    return p;
+}
+
+char *hub_arena_strdup(hub_arena_t *self, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = hub_arena_alloc(self, n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+ProtobufCAllocator *hub_arena_allocator(hub_arena_t *self) { return &self->allocator; }
+bool hub_arena_exhausted(const hub_arena_t *self) { return self->exhausted; }
+
+/* ---- validation walk ---- */
+static int s_validate(const ProtobufCMessage *msg, char *path, size_t plen, int depth,
+                      hub_error_t *err);
+
+static int s_check_value(const ProtobufCFieldDescriptor *f, const void *p, char *path,
+                         size_t plen, int depth, hub_error_t *err)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *s = *(char *const *)p;
+        if (s && !hub_utf8_valid(s, strlen(s)))
+            return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, path,
+                                 "%s is not valid UTF-8", path);
+        return 0;
+    }
+    case PROTOBUF_C_TYPE_ENUM: {
+        int v = *(const int *)p;
+        if (!protobuf_c_enum_descriptor_get_value(f->descriptor, v))
+            return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, path,
+                                 "%s has unknown enum value %d", path, v);
+        return 0;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        const ProtobufCMessage *m = *(ProtobufCMessage *const *)p;
+        return m ? s_validate(m, path, plen, depth + 1, err) : 0;
+    }
+    default:
+        return 0;
+    }
+}
+
+static size_t s_value_size(const ProtobufCFieldDescriptor *f)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING: return sizeof(char *);
+    case PROTOBUF_C_TYPE_MESSAGE: return sizeof(void *);
+    case PROTOBUF_C_TYPE_ENUM: return sizeof(int);
+    default: return 0; /* not walked */
+    }
+}
+
+static int s_validate(const ProtobufCMessage *msg, char *path, size_t plen, int depth,
+                      hub_error_t *err)
+{
+    if (depth > 16)
+        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, path, "nested too deep");
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    size_t base = strlen(path);
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        size_t vs = s_value_size(f);
+        if (!vs) continue;
+        const char *m = (const char *)msg;
+        if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+            if (*(const uint32_t *)(m + f->quantifier_offset) != f->id) continue;
+        }
+        snprintf(path + base, plen - base, "%s%s", base ? "." : "", f->name);
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)(m + f->quantifier_offset);
+            const char *arr = *(char *const *)(m + f->offset);
+            for (size_t k = 0; k < n; k++)
+                if (s_check_value(f, arr + k * vs, path, plen, depth, err)) return -1;
+        } else if (s_check_value(f, m + f->offset, path, plen, depth, err)) {
+            return -1;
+        }
+        path[base] = 0;
+    }
+    return 0;
+}
+
+int hub_wire_validate(const ProtobufCMessage *msg, hub_error_t *err)
+{
+    char path[256] = "";
+    return s_validate(msg, path, sizeof path, 0, err);
+}
+
+ProtobufCMessage *hub_wire_unpack(const ProtobufCMessageDescriptor *desc,
+                                  const void *data, size_t len, hub_arena_t *arena,
+                                  hub_error_t *err)
+{
+    if (len > HUB_WIRE_MAX_BODY) {
+        hub_error_set(err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "",
+                      "message of %zu bytes exceeds the %d byte limit", len, HUB_WIRE_MAX_BODY);
+        return NULL;
+    }
+    ProtobufCMessage *m = protobuf_c_message_unpack(desc, hub_arena_allocator(arena), len, data);
+    if (!m) {
+        if (hub_arena_exhausted(arena))
+            hub_error_set(err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "",
+                          "message expands beyond the memory budget");
+        else
+            hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
+                          "malformed protobuf for %s", desc->name);
+        return NULL;
+    }
+    if (hub_wire_validate(m, err)) return NULL;
+    return m;
+}
+
+uint8_t *hub_wire_pack(const ProtobufCMessage *msg, hub_arena_t *arena, size_t *len)
+{
+    *len = protobuf_c_message_get_packed_size(msg);
+    uint8_t *buf = hub_arena_alloc(arena, *len ? *len : 1);
+    if (buf) protobuf_c_message_pack(msg, buf);
+    return buf;
+}

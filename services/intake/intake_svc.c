@@ -1,0 +1,379 @@
+#include "intake_svc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub_log.h"
+#include "hub_util.h"
+#include "intake.h"
+
+#define ROLES_CHANNEL "channel operator"
+#define ROLES_OPERATOR "operator"
+#define LIST_DEFAULT 50
+#define LIST_MAX 500
+
+const char *const intake_db_names[] = {"requests", "idem", "opinions", "opinion_idem", NULL};
+
+/* ---- store helpers ---- */
+
+/* Key "channel\0message_id" for the idempotency index (< 511 bytes by the
+ * field limits). Returns its length. */
+static size_t s_idem_key(char *buf, const char *channel, const char *message_id)
+{
+    size_t a = strlen(channel), b = strlen(message_id);
+    memcpy(buf, channel, a);
+    buf[a] = 0;
+    memcpy(buf + a + 1, message_id, b);
+    return a + 1 + b;
+}
+
+/* Allocates the next id for prefix ('R' or 'O') from a per-day counter. */
+static int s_next_id(hub_call_t *call, intake_t *in, char prefix, char *id, size_t len, int64_t now)
+{
+    char day[9], key[16];
+    uint64_t seq = 0;
+    intake_day_key(day, now);
+    snprintf(key, sizeof key, "%c:%s", prefix, day);
+    int rc = hub_store_meta_get_u64(in->store, call->txn, key, &seq);
+    if (rc && rc != MDB_NOTFOUND) return rc;
+    seq++;
+    if ((rc = hub_store_meta_put_u64(in->store, call->txn, key, seq))) return rc;
+    intake_format_id(id, len, prefix, now, seq);
+    return 0;
+}
+
+static int s_put_msg(hub_call_t *call, MDB_dbi db, const char *key, const ProtobufCMessage *m)
+{
+    size_t len;
+    uint8_t *buf = hub_wire_pack(m, call->arena, &len);
+    if (!buf) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "record too large");
+    MDB_val k = {strlen(key), (void *)key}, v = {len, buf};
+    int rc = mdb_put(call->txn, db, &k, &v, 0);
+    return rc ? hub_call_mdb_error(call, rc) : 0;
+}
+
+/* Loads a stored record into the call's arena; NOT_FOUND when absent. */
+static ProtobufCMessage *s_get_msg(hub_call_t *call, MDB_dbi db, const char *key,
+                                   const ProtobufCMessageDescriptor *desc, const char *what)
+{
+    MDB_val k = {strlen(key), (void *)key}, v;
+    int rc = mdb_get(call->txn, db, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, what, "no %s \"%s\"", what, key);
+        return NULL;
+    }
+    if (rc) { hub_call_mdb_error(call, rc); return NULL; }
+    ProtobufCMessage *m = protobuf_c_message_unpack(desc, hub_arena_allocator(call->arena), v.mv_size, v.mv_data);
+    if (!m) hub_error_set(&call->err, HUB__ERROR_CODE__INTERNAL, what, "stored %s %s is unreadable", what, key);
+    return m;
+}
+
+static Intake__HistoryEntry *s_history(hub_call_t *call, Intake__Request *r, const char *action,
+                                       const char *text, int64_t now)
+{
+    Intake__HistoryEntry *h = hub_arena_alloc(call->arena, sizeof *h);
+    Intake__HistoryEntry **arr = hub_arena_alloc(call->arena, (r->n_history + 1) * sizeof *arr);
+    if (!h || !arr) return NULL;
+    intake__history_entry__init(h);
+    h->time_ms = now;
+    h->status = r->status;
+    h->action = (char *)action;
+    h->by = (char *)call->principal;
+    h->text = (char *)(text ? text : "");
+    if (r->n_history) memcpy(arr, r->history, r->n_history * sizeof *arr);
+    arr[r->n_history++] = h;
+    r->history = arr;
+    return h;
+}
+
+static int s_publish_request(hub_call_t *call, const char *action, Intake__Request *r)
+{
+    Intake__RequestEvent ev = INTAKE__REQUEST_EVENT__INIT;
+    ev.action = (char *)action;
+    ev.request = r;
+    int rc = hub_outbox_append(call->outbox, call->txn, intake_topic(action), &ev.base);
+    return rc ? hub_call_mdb_error(call, rc) : 0;
+}
+
+/* The channel a command acts for: the CURVE identity, else the payload's. */
+static const char *s_channel(hub_call_t *call, const char *payload_channel)
+{
+    return call->authenticated && strcmp(call->role, "operator") ? call->principal : payload_channel;
+}
+
+/* ---- handlers ---- */
+
+static int s_list_services(hub_call_t *call, void *ctx)
+{
+    intake_t *in = ctx;
+    call->reply = &intake_catalogue_all(in->catalogue)->base;
+    return 0;
+}
+
+static int s_get_service(hub_call_t *call, void *ctx)
+{
+    intake_t *in = ctx;
+    const Intake__GetServiceRequest *req = (const void *)call->req;
+    const Intake__Service *s = intake_catalogue_find(in->catalogue, req->service_code);
+    if (!s)
+        return hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, "service_code",
+                             "unknown service_code \"%s\"", req->service_code);
+    Intake__GetServiceReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
+    intake__get_service_reply__init(rep);
+    rep->service = (Intake__Service *)s;
+    call->reply = &rep->base;
+    return 0;
+}
+
+static int s_submit(hub_call_t *call, void *ctx)
+{
+    intake_t *in = ctx;
+    const Intake__SubmitRequest *req = (const void *)call->req;
+    Intake__SubmitReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
+    intake__submit_reply__init(rep);
+    if (!req->request) return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "request", "request is required");
+    Intake__Request *r = req->request;
+    r->channel = (char *)s_channel(call, r->channel);
+    char key[INTAKE_MAX_CHANNEL + INTAKE_MAX_MESSAGE_ID + 2];
+    /* idempotency first: a resubmission answers with the first id */
+    if (*r->channel && *r->message_id && strlen(r->channel) <= INTAKE_MAX_CHANNEL &&
+        strlen(r->message_id) <= INTAKE_MAX_MESSAGE_ID) {
+        MDB_val k = {s_idem_key(key, r->channel, r->message_id), key}, v;
+        int rc = mdb_get(call->txn, in->idem, &k, &v);
+        if (rc == 0) {
+            rep->service_request_id = hub_arena_alloc(call->arena, v.mv_size + 1);
+            memcpy(rep->service_request_id, v.mv_data, v.mv_size);
+            rep->service_request_id[v.mv_size] = 0;
+            Intake__Request *old = (Intake__Request *)s_get_msg(call, in->requests, rep->service_request_id,
+                                                               &intake__request__descriptor, "service_request_id");
+            if (!old) return -1;
+            rep->duplicate_submission = 1;
+            rep->status = old->status;
+            hub_rpc_count(call->rpc, "requests_resubmitted_total", 1);
+            call->reply = &rep->base;
+            return 0;
+        }
+        if (rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
+    }
+    if (intake_validate_request(in->catalogue, r, &call->err)) return -1;
+    int64_t now = hub_now_ms();
+    char id[32];
+    int rc = s_next_id(call, in, 'R', id, sizeof id, now);
+    if (rc) return hub_call_mdb_error(call, rc);
+    r->service_request_id = hub_arena_strdup(call->arena, id);
+    r->status = INTAKE__STATUS__OPEN;
+    r->duplicate_of = "";
+    r->requested_ms = r->updated_ms = now;
+    r->n_history = 0;
+    if (!s_history(call, r, "submitted", NULL, now)) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too large");
+    if (s_put_msg(call, in->requests, id, &r->base)) return -1;
+    MDB_val k = {s_idem_key(key, r->channel, r->message_id), key}, v = {strlen(id), id};
+    if ((rc = mdb_put(call->txn, in->idem, &k, &v, MDB_NOOVERWRITE))) return hub_call_mdb_error(call, rc);
+    if (s_publish_request(call, "submitted", r)) return -1;
+    hub_rpc_count(call->rpc, "requests_accepted_total", 1);
+    rep->service_request_id = r->service_request_id;
+    rep->status = r->status;
+    call->reply = &rep->base;
+    return 0;
+}
+
+static int s_get_request(hub_call_t *call, void *ctx)
+{
+    intake_t *in = ctx;
+    const Intake__GetRequestRequest *req = (const void *)call->req;
+    Intake__Request *r = (Intake__Request *)s_get_msg(call, in->requests, req->service_request_id,
+                                                     &intake__request__descriptor, "service_request_id");
+    if (!r) return -1;
+    if (call->authenticated && !hub_call_has_role(call, "operator") && strcmp(r->channel, call->principal))
+        return hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, "service_request_id",
+                             "no service_request_id \"%s\"", req->service_request_id);
+    Intake__GetRequestReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
+    intake__get_request_reply__init(rep);
+    rep->request = r;
+    call->reply = &rep->base;
+    return 0;
+}
+
+static int s_list_requests(hub_call_t *call, void *ctx)
+{
+    intake_t *in = ctx;
+    const Intake__ListRequestsRequest *q = (const void *)call->req;
+    unsigned limit = q->limit ? (q->limit < LIST_MAX ? q->limit : LIST_MAX) : LIST_DEFAULT;
+    const char *channel = call->authenticated && !hub_call_has_role(call, "operator") ? call->principal : q->channel;
+    Intake__ListRequestsReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
+    intake__list_requests_reply__init(rep);
+    rep->requests = hub_arena_alloc(call->arena, limit * sizeof *rep->requests);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(call->txn, in->requests, &cur);
+    if (rc) return hub_call_mdb_error(call, rc);
+    MDB_val k = {strlen(q->after_id), (void *)q->after_id}, v;
+    rc = *q->after_id ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    if (rc == 0 && *q->after_id && k.mv_size == strlen(q->after_id) && !memcmp(k.mv_data, q->after_id, k.mv_size))
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Intake__Request *r = intake__request__unpack(hub_arena_allocator(call->arena), v.mv_size, v.mv_data);
+        if (!r) continue;
+        if ((q->status && r->status != q->status) || (*q->street && strcmp(r->street, q->street)) ||
+            (*q->service_code && strcmp(r->service_code, q->service_code)) ||
+            (*channel && strcmp(r->channel, channel)))
+            continue;
+        if (rep->n_requests == limit) { rep->next_after_id = rep->requests[limit - 1]->service_request_id; break; }
+        r->n_history = 0; /* lists carry the current state; history is in request show */
+        rep->requests[rep->n_requests++] = r;
+        if (hub_arena_exhausted(call->arena)) break;
+    }
+    mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
+    call->reply = &rep->base;
+    return 0;
+}
+
+static int s_update(hub_call_t *call, void *ctx)
+{
+    intake_t *in = ctx;
+    const Intake__UpdateRequest *u = (const void *)call->req;
+    Intake__Request *r = (Intake__Request *)s_get_msg(call, in->requests, u->service_request_id,
+                                                     &intake__request__descriptor, "service_request_id");
+    if (!r) return -1;
+    int is_operator = hub_call_has_role(call, "operator");
+    if (!is_operator && strcmp(u->action, "note") && strcmp(u->action, "cancel"))
+        return hub_error_set(&call->err, HUB__ERROR_CODE__PERMISSION_DENIED, "action",
+                             "only operators may %s a request", u->action);
+    if (!is_operator && strcmp(r->channel, call->principal))
+        return hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, "service_request_id",
+                             "no service_request_id \"%s\"", u->service_request_id);
+    Intake__Status to;
+    if (intake_transition(r->status, u, &to, &call->err)) return -1;
+    if (!strcmp(u->action, "duplicate")) {
+        if (!strcmp(u->duplicate_of, r->service_request_id))
+            return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "duplicate_of",
+                                 "a request cannot duplicate itself");
+        if (!s_get_msg(call, in->requests, u->duplicate_of, &intake__request__descriptor, "duplicate_of")) return -1;
+        r->duplicate_of = (char *)u->duplicate_of;
+    }
+    if (!strcmp(u->action, "reopen")) r->duplicate_of = "";
+    if (r->n_history >= INTAKE_MAX_HISTORY)
+        return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "request history is full");
+    int64_t now = hub_now_ms();
+    r->status = to;
+    r->updated_ms = now;
+    const char *by = *u->by && !call->authenticated ? u->by : call->principal;
+    Intake__HistoryEntry *h = s_history(call, r, u->action, u->text, now);
+    if (!h) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too large");
+    h->by = (char *)by;
+    if (s_put_msg(call, in->requests, r->service_request_id, &r->base)) return -1;
+    if (s_publish_request(call, u->action, r)) return -1;
+    Intake__UpdateReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
+    intake__update_reply__init(rep);
+    rep->request = r;
+    call->reply = &rep->base;
+    return 0;
+}
+
+static int s_submit_opinion(hub_call_t *call, void *ctx)
+{
+    intake_t *in = ctx;
+    const Intake__SubmitOpinionRequest *req = (const void *)call->req;
+    if (!req->opinion) return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "opinion", "opinion is required");
+    Intake__Opinion *o = req->opinion;
+    o->channel = (char *)s_channel(call, o->channel);
+    Intake__SubmitOpinionReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
+    intake__submit_opinion_reply__init(rep);
+    if (intake_validate_opinion(in->catalogue, o, &call->err)) return -1;
+    char key[INTAKE_MAX_CHANNEL + INTAKE_MAX_MESSAGE_ID + 2];
+    MDB_val k = {s_idem_key(key, o->channel, o->message_id), key}, v;
+    int rc = mdb_get(call->txn, in->opinion_idem, &k, &v);
+    if (rc == 0) {
+        rep->opinion_id = hub_arena_alloc(call->arena, v.mv_size + 1);
+        memcpy(rep->opinion_id, v.mv_data, v.mv_size);
+        rep->opinion_id[v.mv_size] = 0;
+        rep->duplicate_submission = 1;
+        call->reply = &rep->base;
+        return 0;
+    }
+    if (rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
+    int64_t now = hub_now_ms();
+    char id[32];
+    if ((rc = s_next_id(call, in, 'O', id, sizeof id, now))) return hub_call_mdb_error(call, rc);
+    o->opinion_id = hub_arena_strdup(call->arena, id);
+    o->received_ms = now;
+    if (o->anonymous) o->author = NULL; /* keep no personal data for anonymous opinions */
+    if (s_put_msg(call, in->opinions, id, &o->base)) return -1;
+    v = (MDB_val){strlen(id), id};
+    if ((rc = mdb_put(call->txn, in->opinion_idem, &k, &v, 0))) return hub_call_mdb_error(call, rc);
+    Intake__OpinionEvent ev = INTAKE__OPINION_EVENT__INIT;
+    ev.opinion = o;
+    if ((rc = hub_outbox_append(call->outbox, call->txn, "intake.opinion.received", &ev.base)))
+        return hub_call_mdb_error(call, rc);
+    hub_rpc_count(call->rpc, "opinions_received_total", 1);
+    rep->opinion_id = o->opinion_id;
+    call->reply = &rep->base;
+    return 0;
+}
+
+static int s_list_opinions(hub_call_t *call, void *ctx)
+{
+    intake_t *in = ctx;
+    const Intake__ListOpinionsRequest *q = (const void *)call->req;
+    unsigned limit = q->limit ? (q->limit < LIST_MAX ? q->limit : LIST_MAX) : LIST_DEFAULT;
+    Intake__ListOpinionsReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
+    intake__list_opinions_reply__init(rep);
+    rep->opinions = hub_arena_alloc(call->arena, limit * sizeof *rep->opinions);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(call->txn, in->opinions, &cur);
+    if (rc) return hub_call_mdb_error(call, rc);
+    MDB_val k = {strlen(q->after_id), (void *)q->after_id}, v;
+    rc = *q->after_id ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    if (rc == 0 && *q->after_id && k.mv_size == strlen(q->after_id) && !memcmp(k.mv_data, q->after_id, k.mv_size))
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        Intake__Opinion *o = intake__opinion__unpack(hub_arena_allocator(call->arena), v.mv_size, v.mv_data);
+        if (!o || (*q->topic && strcmp(o->topic, q->topic))) continue;
+        if (rep->n_opinions == limit) { rep->next_after_id = rep->opinions[limit - 1]->opinion_id; break; }
+        rep->opinions[rep->n_opinions++] = o;
+    }
+    mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
+    call->reply = &rep->base;
+    return 0;
+}
+
+const hub_handler_t intake_handlers[] = {
+    {"intake.services", &intake__list_services_request__descriptor, s_list_services, NULL},
+    {"intake.service", &intake__get_service_request__descriptor, s_get_service, NULL},
+    {"intake.submit", &intake__submit_request__descriptor, s_submit, ROLES_CHANNEL},
+    {"intake.get", &intake__get_request_request__descriptor, s_get_request, ROLES_CHANNEL},
+    {"intake.list", &intake__list_requests_request__descriptor, s_list_requests, ROLES_CHANNEL},
+    {"intake.update", &intake__update_request__descriptor, s_update, ROLES_CHANNEL},
+    {"intake.opinion.submit", &intake__submit_opinion_request__descriptor, s_submit_opinion, ROLES_CHANNEL},
+    {"intake.opinion.list", &intake__list_opinions_request__descriptor, s_list_opinions, ROLES_OPERATOR},
+    {NULL, NULL, NULL, NULL},
+};
+
+int intake_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err)
+{
+    intake_t *in = calloc(1, sizeof *in);
+    if (!in) abort();
+    in->catalogue = intake_catalogue_load(hub_config_get(d->cfg, "intake", "catalogue", NULL), err);
+    if (!in->catalogue) { free(in); return -1; }
+    if (!check_only) {
+        in->store = d->store;
+        in->requests = hub_daemon_db(d, INTAKE_DB_REQUESTS);
+        in->idem = hub_daemon_db(d, INTAKE_DB_IDEM);
+        in->opinions = hub_daemon_db(d, INTAKE_DB_OPINIONS);
+        in->opinion_idem = hub_daemon_db(d, INTAKE_DB_OPINION_IDEM);
+    }
+    hub_info("catalogue: %zu services, %zu areas", intake_catalogue_all(in->catalogue)->n_services,
+             intake_catalogue_all(in->catalogue)->n_areas);
+    *ctx = in;
+    return 0;
+}
+
+void intake_fini(void *ctx)
+{
+    intake_t *in = ctx;
+    if (!in) return;
+    intake_catalogue_destroy(&in->catalogue);
+    free(in);
+}

@@ -1,0 +1,17 @@
+/* hub-intake: where external channels post help requests and opinions.
+ * This file only wires the shared daemon mechanism to intake's handlers. */
+#include "hub_daemon.h"
+#include "intake_svc.h"
+
+int main(int argc, char **argv)
+{
+    static const hub_service_t svc = {
+        .name = "intake",
+        .summary = "Accepts help requests and opinions from channels (Open311-style).",
+        .db_names = intake_db_names,
+        .handlers = intake_handlers,
+        .init = intake_init,
+        .fini = intake_fini,
+    };
+    return hub_daemon_main(&svc, argc, argv);
+}
