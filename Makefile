@@ -79,6 +79,7 @@ $(BUILD)/bin/hubctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(HUBCTL_C)) $(LIB)
 
 # Tests link the domain code of the daemons (not their main.c) and cmocka.
 TEST_LIBS := $(patsubst %.c,$(BUILD)/obj/%.o,$(INTAKE_LIB_C) tests/support/harness.c) $(LIB)
+$(BUILD)/obj/tests/%.o: CFLAGS += -Itests/support -Iservices/intake
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka

@@ -43,8 +43,9 @@ int hub_auth_load_file(const char *path, hub_principal_t **out, size_t *n, hub_e
     int lineno = 0;
     while (fgets(line, sizeof line, f)) {
         lineno++;
-        char *hash = strchr(line, '#');
-        if (hash) *hash = 0;
+        /* '#' starts a comment only at the start of a line: Z85 keys contain '#' */
+        const char *first = line + strspn(line, " \t");
+        if (*first == '#') continue;
         char id[128], role[64], key[128];
         int k = sscanf(line, "%127s %63s %127s", id, role, key);
         if (k <= 0) continue;

@@ -2,7 +2,7 @@
  * inproc://zeromq.zap.01 in the daemon's context answers 200 with User-Id =
  * the principal's id for a registered public key and 400 otherwise. The
  * principals file has one line per principal: "<id> <role> <z85-public-key>"
- * ('#' starts a comment). Must be created before any CURVE server socket. */
+ * (a line starting with '#' is a comment; Z85 keys may contain '#'). Must be created before any CURVE server socket. */
 #ifndef HUB_AUTH_H
 #define HUB_AUTH_H
 

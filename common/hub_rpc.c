@@ -327,7 +327,8 @@ static int s_replay_one(uint64_t seq, const void *data, size_t len, void *arg)
 {
     (void)seq;
     replay_ctx_t *r = arg;
-    if (r->rep->n_events && r->bytes + len > (2u << 20)) return 1; /* keep replies bounded */
+    /* keep replies bounded: the copy and the packed reply share the arena */
+    if (r->rep->n_events && r->bytes + len > HUB_RPC_REPLAY_BYTES) return 1;
     ProtobufCBinaryData *b = &r->rep->events[r->rep->n_events];
     b->data = hub_arena_alloc(r->call->arena, len ? len : 1);
     if (!b->data) return 1;

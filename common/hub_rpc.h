@@ -29,6 +29,7 @@
 #define HUB_RPC_MAX_VERB 64
 #define HUB_RPC_HARD_MAXMSG (8 << 20) /* ZMQ_MAXMSGSIZE: libzmq drops the peer past it */
 #define HUB_RPC_MAX_COUNTERS 64
+#define HUB_RPC_REPLAY_BYTES (1u << 20) /* event bytes in one replay reply */
 #define HUB_ROLE_TRUSTED "trusted"   /* role of every peer on a non-CURVE endpoint */
 
 typedef struct hub_rpc hub_rpc_t;

@@ -60,6 +60,7 @@ hub_arena_t *hub_arena_new(size_t budget)
 void hub_arena_reset(hub_arena_t *self)
 {
     chunk_t *c = self->head;
+    self->exhausted = false;
     if (!c) return;
     chunk_t *keep = NULL;
     while (c) {
@@ -85,12 +86,13 @@ void hub_arena_destroy(hub_arena_t **self_p)
 
 void *hub_arena_alloc(hub_arena_t *self, size_t size)
 {
+    if (size > self->budget) { self->exhausted = true; return NULL; } /* also stops wrap-around */
     size = (size + 15) & ~(size_t)15;
     if (size == 0) size = 16;
     chunk_t *c = self->head;
     if (!c || c->size - c->used < size) {
         size_t want = size > ARENA_CHUNK ? size : ARENA_CHUNK;
-        if (self->total + want > self->budget) { self->exhausted = true; return NULL; }
+        if (want > self->budget - self->total) { self->exhausted = true; return NULL; }
         c = malloc(sizeof *c + want);
         if (!c) { self->exhausted = true; return NULL; }
         c->size = want;
@@ -177,6 +179,7 @@ static int s_validate(const ProtobufCMessage *msg, char *path, size_t plen, int 
         if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
             if (*(const uint32_t *)(m + f->quantifier_offset) != f->id) continue;
         }
+        /* the path is written before descending; it names the field on error */
         snprintf(path + base, plen - base, "%s%s", base ? "." : "", f->name);
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)(m + f->quantifier_offset);
@@ -197,15 +200,74 @@ int hub_wire_validate(const ProtobufCMessage *msg, hub_error_t *err)
     return s_validate(msg, path, sizeof path, 0, err);
 }
 
+/* ---- raw wire walk: string fields checked on their bytes, before
+ * protobuf-c copies them into NUL-terminated C strings (which would hide an
+ * embedded NUL). Malformed framing is left for protobuf-c to refuse. ---- */
+static int s_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+        uint8_t b = *(*p)++;
+        *v |= (uint64_t)(b & 0x7F) << shift;
+        if (!(b & 0x80)) return 0;
+    }
+    return -1;
+}
+
+static int s_raw_strings(const ProtobufCMessageDescriptor *d, const uint8_t *p, const uint8_t *end,
+                         char *path, size_t plen, int depth, hub_error_t *err)
+{
+    size_t base = strlen(path);
+    if (depth > 16) return 0;
+    while (p < end) {
+        uint64_t key, n;
+        if (s_varint(&p, end, &key)) return 0;
+        switch (key & 7) {
+        case 0: if (s_varint(&p, end, &n)) return 0; break;
+        case 1: p += 8; break;
+        case 5: p += 4; break;
+        case 2: {
+            if (s_varint(&p, end, &n) || n > (uint64_t)(end - p)) return 0;
+            const ProtobufCFieldDescriptor *f =
+                protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3));
+            if (f && (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE)) {
+                snprintf(path + base, plen - base, "%s%s", base ? "." : "", f->name);
+                if (f->type == PROTOBUF_C_TYPE_STRING && !hub_utf8_valid((const char *)p, n))
+                    return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, path,
+                                         "%s is not valid UTF-8 (or holds a NUL byte)", path);
+                if (f->type == PROTOBUF_C_TYPE_MESSAGE &&
+                    s_raw_strings(f->descriptor, p, p + n, path, plen, depth + 1, err))
+                    return -1;
+                path[base] = 0;
+            }
+            p += n;
+            break;
+        }
+        default: return 0;
+        }
+    }
+    return 0;
+}
+
 ProtobufCMessage *hub_wire_unpack(const ProtobufCMessageDescriptor *desc,
                                   const void *data, size_t len, hub_arena_t *arena,
                                   hub_error_t *err)
 {
-    if (len > HUB_WIRE_MAX_BODY) {
+    return hub_wire_unpack_max(desc, data, len, HUB_WIRE_MAX_BODY, arena, err);
+}
+
+ProtobufCMessage *hub_wire_unpack_max(const ProtobufCMessageDescriptor *desc,
+                                      const void *data, size_t len, size_t max,
+                                      hub_arena_t *arena, hub_error_t *err)
+{
+    if (len > max) {
         hub_error_set(err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "",
-                      "message of %zu bytes exceeds the %d byte limit", len, HUB_WIRE_MAX_BODY);
+                      "message of %zu bytes exceeds the %zu byte limit", len, max);
         return NULL;
     }
+    char path[256] = "";
+    if (s_raw_strings(desc, data, (const uint8_t *)data + len, path, sizeof path, 0, err))
+        return NULL;
     ProtobufCMessage *m = protobuf_c_message_unpack(desc, hub_arena_allocator(arena), len, data);
     if (!m) {
         if (hub_arena_exhausted(arena))

@@ -45,11 +45,17 @@ bool hub_arena_exhausted(const hub_arena_t *self);
 /* ---- unpack + validate ---- */
 /* Unpacks data as desc from the arena, then validates it. Returns the message
  * (owned by the arena) or NULL with err set: RESOURCE_EXHAUSTED when too large
- * or over budget, INVALID_ARGUMENT when malformed, invalid UTF-8 or an unknown
- * enum value (err->field names the field). */
+ * or over budget, INVALID_ARGUMENT when malformed, invalid UTF-8 (checked on
+ * the wire bytes, so an embedded NUL is refused too) or an unknown enum value
+ * (err->field names the field). */
 ProtobufCMessage *hub_wire_unpack(const ProtobufCMessageDescriptor *desc,
                                   const void *data, size_t len, hub_arena_t *arena,
                                   hub_error_t *err);
+/* The same with another size limit (clients reading replies use the
+ * transport's limit, not the command limit). */
+ProtobufCMessage *hub_wire_unpack_max(const ProtobufCMessageDescriptor *desc,
+                                      const void *data, size_t len, size_t max,
+                                      hub_arena_t *arena, hub_error_t *err);
 /* Walks msg: every string valid UTF-8, every enum a declared value. 0 or -1
  * with err->field set to the dotted path. */
 int hub_wire_validate(const ProtobufCMessage *msg, hub_error_t *err);

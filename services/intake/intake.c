@@ -29,26 +29,39 @@ static int s_number_ok(const char *v)
     return !*end && isfinite(d);
 }
 
-/* YYYY-MM-DD, optionally followed by THH:MM[:SS][Z|+hh:mm|-hh:mm]. */
+/* Reads exactly n digits at *p into *v; advances *p. 0 or -1. */
+static int s_digits(const char **p, int n, int *v)
+{
+    *v = 0;
+    for (int i = 0; i < n; i++, (*p)++) {
+        if (!isdigit((unsigned char)**p)) return -1;
+        *v = *v * 10 + (**p - '0');
+    }
+    return 0;
+}
+
+/* YYYY-MM-DD, optionally followed by THH:MM[:SS][Z|+hh:mm|-hh:mm]; the day
+ * must exist in its month (leap years included). */
 static int s_datetime_ok(const char *v)
 {
-    int y, mo, d, h = 0, mi = 0, n = 0;
-    if (sscanf(v, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31) return 0;
-    v += 10;
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, mo, d, h, mi, s;
+    if (s_digits(&v, 4, &y) || *v++ != '-' || s_digits(&v, 2, &mo) || *v++ != '-' ||
+        s_digits(&v, 2, &d))
+        return 0;
+    if (mo < 1 || mo > 12 || d < 1) return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[mo - 1] + (mo == 2 && leap)) return 0;
     if (!*v) return 1;
     if (*v != 'T' && *v != ' ') return 0;
-    n = 0;
-    if (sscanf(v + 1, "%2d:%2d%n", &h, &mi, &n) != 2 || n != 5 || h > 23 || mi > 59) return 0;
-    v += 6;
-    if (*v == ':') {
-        int s;
-        n = 0;
-        if (sscanf(v + 1, "%2d%n", &s, &n) != 1 || n != 2 || s > 60) return 0;
-        v += 3;
-    }
+    v++;
+    if (s_digits(&v, 2, &h) || *v++ != ':' || s_digits(&v, 2, &mi) || h > 23 || mi > 59) return 0;
+    if (*v == ':' && (v++, s_digits(&v, 2, &s) || s > 60)) return 0;
     if (!*v || !strcmp(v, "Z")) return 1;
-    return (*v == '+' || *v == '-') && strlen(v) == 6 && v[3] == ':';
+    if (*v != '+' && *v != '-') return 0;
+    v++;
+    if (s_digits(&v, 2, &h) || *v++ != ':' || s_digits(&v, 2, &mi) || h > 23 || mi > 59) return 0;
+    return !*v;
 }
 
 static int s_in_values(const Intake__Attribute *a, const char *v)
@@ -175,6 +188,11 @@ static int s_active(Intake__Status s)
     return s == INTAKE__STATUS__OPEN || s == INTAKE__STATUS__IN_PROGRESS || s == INTAKE__STATUS__REFERRED;
 }
 
+static int s_ended(Intake__Status s)
+{
+    return s == INTAKE__STATUS__CLOSED || s == INTAKE__STATUS__DUPLICATE || s == INTAKE__STATUS__CANCELLED;
+}
+
 int intake_transition(Intake__Status from, const Intake__UpdateRequest *u, Intake__Status *to,
                       hub_error_t *err)
 {
@@ -188,7 +206,7 @@ int intake_transition(Intake__Status from, const Intake__UpdateRequest *u, Intak
         return INVALID("action", "unknown action \"%s\": note, cancel, duplicate, close or reopen", a);
     if (strlen(u->text) > INTAKE_MAX_NOTE) return INVALID("text", "reason is longer than %d bytes", INTAKE_MAX_NOTE);
     if (!strcmp(a, "reopen")) {
-        if (s_active(from))
+        if (!s_ended(from))
             return hub_error_set(err, HUB__ERROR_CODE__FAILED_PRECONDITION, "action",
                                  "cannot reopen: request is %s", intake_status_name(from));
         *to = INTAKE__STATUS__OPEN;

@@ -1,0 +1,160 @@
+#include "harness.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hub_util.h"
+
+const char *harness_bin(const char *name)
+{
+    static char path[512];
+    const char *build = getenv("BUILD");
+    snprintf(path, sizeof path, "%s/bin/%s", build && *build ? build : "build", name);
+    return path;
+}
+
+static int s_write_config(harness_t *h)
+{
+    FILE *f = fopen(h->config, "w");
+    if (!f) return -1;
+    fprintf(f, "[hub]\ndata_dir = %s/var\nheartbeat_ms = 100\nlog_level = warn\n\n"
+               "[intake]\napi = %s\npub = %s\n%s\n",
+            h->dir, h->api, h->pub, h->extra);
+    fclose(f);
+    return 0;
+}
+
+int harness_init(harness_t *h, const char *extra_ini)
+{
+    memset(h, 0, sizeof *h);
+    h->notify_fd = -1;
+    snprintf(h->dir, sizeof h->dir, "/tmp/hubtest.XXXXXX");
+    if (!mkdtemp(h->dir)) return -1;
+    snprintf(h->config, sizeof h->config, "%s/hub.ini", h->dir);
+    snprintf(h->api, sizeof h->api, "ipc://%s/intake-api.sock", h->dir);
+    snprintf(h->pub, sizeof h->pub, "ipc://%s/intake-pub.sock", h->dir);
+    snprintf(h->notify, sizeof h->notify, "%s/notify.sock", h->dir);
+    snprintf(h->bin, sizeof h->bin, "%s", harness_bin("hub-intake"));
+    if (extra_ini) snprintf(h->extra, sizeof h->extra, "%s", extra_ini);
+    return s_write_config(h);
+}
+
+int harness_start(harness_t *h)
+{
+    if (h->notify_fd < 0) {
+        h->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(h->notify) >= sizeof sa.sun_path) return -1;
+        memcpy(sa.sun_path, h->notify, strlen(h->notify) + 1);
+        unlink(h->notify);
+        if (bind(h->notify_fd, (struct sockaddr *)&sa, sizeof sa)) return -1;
+    }
+    h->pid = fork();
+    if (h->pid < 0) return -1;
+    if (h->pid == 0) {
+        setenv("NOTIFY_SOCKET", h->notify, 1);
+        execl(h->bin, h->bin, "-c", h->config, (char *)NULL);
+        _exit(127);
+    }
+    int64_t deadline = hub_mono_ms() + 15000;
+    while (hub_mono_ms() < deadline) {
+        struct pollfd p = {h->notify_fd, POLLIN, 0};
+        if (poll(&p, 1, 100) == 1) {
+            char buf[512];
+            ssize_t n = recv(h->notify_fd, buf, sizeof buf - 1, 0);
+            if (n > 0) {
+                buf[n] = 0;
+                if (strstr(buf, "READY=1")) return 0;
+            }
+        }
+        int st;
+        if (waitpid(h->pid, &st, WNOHANG) == h->pid) { h->pid = 0; return -1; }
+    }
+    return -1;
+}
+
+int harness_stop(harness_t *h, int sig)
+{
+    if (h->pid <= 0) return -1;
+    kill(h->pid, sig);
+    int64_t deadline = hub_mono_ms() + 15000;
+    while (hub_mono_ms() < deadline) {
+        int st;
+        pid_t r = waitpid(h->pid, &st, WNOHANG);
+        if (r == h->pid) {
+            h->pid = 0;
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
+        struct timespec ts = {0, 5 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
+void harness_fini(harness_t *h)
+{
+    if (h->pid > 0) harness_stop(h, SIGKILL);
+    if (h->notify_fd >= 0) close(h->notify_fd);
+    h->notify_fd = -1;
+    if (h->dir[0] && !getenv("HUB_TEST_KEEP")) {
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", h->dir);
+        if (system(cmd)) { /* best effort */ }
+    }
+}
+
+Intake__SubmitRequest *harness_request(hub_arena_t *a, const char *channel, const char *mid)
+{
+    Intake__SubmitRequest *s = hub_arena_alloc(a, sizeof *s);
+    Intake__Request *r = hub_arena_alloc(a, sizeof *r);
+    Intake__Person *p = hub_arena_alloc(a, sizeof *p);
+    Intake__AttributeAnswer *ans = hub_arena_alloc(a, sizeof *ans);
+    Intake__AttributeAnswer **answers = hub_arena_alloc(a, sizeof *answers);
+    char **vals = hub_arena_alloc(a, sizeof *vals);
+    intake__submit_request__init(s);
+    intake__request__init(r);
+    intake__person__init(p);
+    intake__attribute_answer__init(ans);
+    p->name = "王阿姨";
+    p->phone = "13800000000";
+    p->kind = INTAKE__REQUESTER_KIND__RESIDENT;
+    vals[0] = "meal";
+    ans->code = "care_type";
+    ans->values = vals;
+    ans->n_values = 1;
+    answers[0] = ans;
+    r->channel = hub_arena_strdup(a, channel);
+    r->message_id = hub_arena_strdup(a, mid);
+    r->requester = p;
+    r->service_code = "elderly-care";
+    r->attributes = answers;
+    r->n_attributes = 1;
+    r->description = "独居老人需要每日助餐服务";
+    r->street = "鼓楼街道";
+    r->address = "中山西路 1 号";
+    r->urgency = INTAKE__URGENCY__HIGH;
+    r->preferred_contact = INTAKE__CONTACT_METHOD__PHONE;
+    r->consent_to_contact = 1;
+    s->request = r;
+    return s;
+}
+
+bool harness_wait(bool (*pred)(void *), void *arg, int deadline_ms)
+{
+    int64_t deadline = hub_mono_ms() + deadline_ms;
+    for (;;) {
+        if (pred(arg)) return true;
+        if (hub_mono_ms() >= deadline) return false;
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}

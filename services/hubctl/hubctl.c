@@ -1,0 +1,598 @@
+/* hubctl: the operator's command-line tool (like knotc or redis-cli).
+ *   hubctl [-c CONFIG] [--json] [--timeout MS] <noun> [verb] [args]
+ * Reads the endpoints from the same INI configuration as the daemons.
+ * Exit codes: 0 ok, 1 refused by the daemon, 2 usage, 3 cannot reach. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "hub_client.h"
+#include "hub_auth.h"
+#include "hub_config.h"
+#include "hub_json.h"
+#include "hub_sub.h"
+#include "hub_util.h"
+#include "intake.pb-c.h"
+#include "table.h"
+#include "version.h"
+
+enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
+
+typedef struct {
+    hub_config_t *cfg;
+    int json;
+    int timeout_ms;
+    void *zctx;
+    hub_arena_t *arena;
+    hub_curve_t curve;
+    char server_key[41], public_key[41], secret_key[41];
+} ctl_t;
+
+static int s_usage(void)
+{
+    fprintf(stderr,
+        "Usage: hubctl [-c CONFIG] [--json] [--timeout MS] COMMAND ...\n"
+        "Commands:\n"
+        "  services [CODE]                   the service catalogue, or one definition\n"
+        "  submit --service CODE --street S --description TEXT --name NAME\n"
+        "         [--phone P] [--email E] [--kind resident|organization|enterprise]\n"
+        "         [--attr CODE=V[,V...]]... [--urgency low|normal|high|emergency]\n"
+        "         [--contact phone|sms|email|wechat|none] [--consent] [--address A]\n"
+        "         [--language zh|en] [--channel ID] [--message-id ID]\n"
+        "  request show ID                   status and history of a request\n"
+        "  request note ID TEXT              add a note\n"
+        "  request cancel ID [REASON]        cancel (for its channel)\n"
+        "  request duplicate ID OTHER_ID     operator: mark as duplicate of OTHER_ID\n"
+        "  request close ID REASON           operator: close with a reason\n"
+        "  request reopen ID [REASON]        operator: reopen\n"
+        "  requests [--status S] [--street X] [--service CODE] [--channel ID]\n"
+        "           [--limit N] [--after ID]\n"
+        "  opinion submit --topic T --text X [--street S] [--name N] [--phone P]\n"
+        "                 [--anonymous] [--channel ID] [--message-id ID]\n"
+        "  opinions [--topic T] [--limit N] [--after ID]\n"
+        "  tail [TOPIC-PREFIX] [--from SEQ] [--count N] [--wait MS]\n"
+        "                                    events as JSON lines (from SEQ, else new ones)\n"
+        "  status                            daemon status and counters\n"
+        "  keys gen NAME                     write a CURVE key pair NAME.pub / NAME.key\n"
+        "Exit codes: 0 ok, 1 refused, 2 usage, 3 daemon not reachable.\n");
+    return EXIT_USAGE;
+}
+
+static const char *s_endpoint(ctl_t *c, const char *which)
+{
+    return hub_config_get(c->cfg, "intake", which, "");
+}
+
+/* Calls verb on intake; prints a refusal. Returns an exit code. */
+static int s_call(ctl_t *c, const char *verb, const ProtobufCMessage *req,
+                  const ProtobufCMessageDescriptor *rdesc, ProtobufCMessage **rep)
+{
+    hub_client_t *cl = hub_client_new(c->zctx, s_endpoint(c, "api"), &c->curve, c->timeout_ms);
+    if (!cl) { fprintf(stderr, "hubctl: cannot connect to %s\n", s_endpoint(c, "api")); return EXIT_UNREACHABLE; }
+    hub_error_t err = {0};
+    int rc = hub_client_call(cl, verb, req, rdesc, c->arena, rep, &err);
+    hub_client_destroy(&cl);
+    if (rc == 0) return EXIT_OK;
+    if (rc == 1) {
+        if (c->json) {
+            json_t *j = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", hub_error_code_name(err.code),
+                                  "field", err.field, "message", err.message);
+            json_dumpf(j, stdout, JSON_INDENT(2));
+            putchar('\n');
+            json_decref(j);
+        }
+        fprintf(stderr, "hubctl: refused: %s%s%s%s: %s\n", hub_error_code_name(err.code),
+                *err.field ? " (" : "", err.field, *err.field ? ")" : "", err.message);
+        return EXIT_REFUSED;
+    }
+    fprintf(stderr, "hubctl: %s\n", err.message);
+    return err.code == HUB__ERROR_CODE__UNAVAILABLE ? EXIT_UNREACHABLE : EXIT_REFUSED;
+}
+
+static void s_print_json(const ProtobufCMessage *m)
+{
+    json_t *j = hub_json_from_pb(m);
+    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII * 0);
+    putchar('\n');
+    json_decref(j);
+}
+
+static const char *s_enum(const ProtobufCEnumDescriptor *d, int v)
+{
+    const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(d, v);
+    return ev ? ev->name : "?";
+}
+
+static const char *s_time(int64_t ms)
+{
+    static char buf[4][32];
+    static int k;
+    char *b = buf[k++ & 3];
+    time_t t = (time_t)(ms / 1000) + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(b, 32, "%Y-%m-%d %H:%M", &tm);
+    return b;
+}
+
+/* ---- commands ---- */
+
+static int cmd_services(ctl_t *c, int argc, char **argv)
+{
+    ProtobufCMessage *rep;
+    int rc;
+    if (argc > 1) {
+        Intake__GetServiceRequest req = INTAKE__GET_SERVICE_REQUEST__INIT;
+        req.service_code = argv[1];
+        if ((rc = s_call(c, "intake.service", &req.base, &intake__get_service_reply__descriptor, &rep))) return rc;
+        Intake__Service *s = ((Intake__GetServiceReply *)rep)->service;
+        if (c->json || !s) { s_print_json(rep); return 0; }
+        printf("%s  %s (%s)\n%s\n\n", s->service_code, s->service_name, s->service_name_en, s->description);
+        table_t *t = table_new(5, "ATTRIBUTE", "DATATYPE", "REQUIRED", "VALUES", "DESCRIPTION");
+        for (size_t i = 0; i < s->n_attributes; i++) {
+            Intake__Attribute *a = s->attributes[i];
+            char vals[512] = "";
+            for (size_t v = 0; v < a->n_values; v++)
+                snprintf(vals + strlen(vals), sizeof vals - strlen(vals), "%s%s=%s", v ? " " : "",
+                         a->values[v]->key, a->values[v]->name);
+            table_row(t, a->code, a->datatype, a->required ? "yes" : "no", vals, a->description);
+        }
+        table_print(t, stdout);
+        return 0;
+    }
+    Intake__ListServicesRequest req = INTAKE__LIST_SERVICES_REQUEST__INIT;
+    if ((rc = s_call(c, "intake.services", &req.base, &intake__list_services_reply__descriptor, &rep))) return rc;
+    if (c->json) { s_print_json(rep); return 0; }
+    Intake__ListServicesReply *l = (Intake__ListServicesReply *)rep;
+    table_t *t = table_new(4, "CODE", "NAME", "NAME (EN)", "GROUP");
+    for (size_t i = 0; i < l->n_services; i++)
+        table_row(t, l->services[i]->service_code, l->services[i]->service_name,
+                  l->services[i]->service_name_en, l->services[i]->group);
+    table_print(t, stdout);
+    printf("\nareas:");
+    for (size_t i = 0; i < l->n_areas; i++) printf(" %s", l->areas[i]);
+    printf("\n");
+    return 0;
+}
+
+static const char *s_upper(const char *s)
+{
+    static char buf[64];
+    size_t i = 0;
+    for (; s[i] && i < sizeof buf - 1; i++) buf[i] = (s[i] >= 'a' && s[i] <= 'z') ? s[i] - 32 : s[i];
+    buf[i] = 0;
+    if (!strcmp(buf, "NONE")) return "NO_CONTACT";
+    return buf;
+}
+
+/* Parses --opt VALUE pairs into a JSON object by a table of (option, path). */
+static int cmd_submit(ctl_t *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"service", 1, 0, 's'}, {"street", 1, 0, 't'}, {"description", 1, 0, 'd'},
+        {"name", 1, 0, 'n'}, {"phone", 1, 0, 'p'}, {"email", 1, 0, 'e'}, {"kind", 1, 0, 'k'},
+        {"attr", 1, 0, 'a'}, {"urgency", 1, 0, 'u'}, {"contact", 1, 0, 'C'}, {"consent", 0, 0, 'O'},
+        {"address", 1, 0, 'A'}, {"language", 1, 0, 'L'}, {"channel", 1, 0, 'h'},
+        {"message-id", 1, 0, 'm'}, {0, 0, 0, 0}};
+    json_t *r = json_object(), *person = json_object(), *attrs = json_array();
+    char mid[64];
+    snprintf(mid, sizeof mid, "hubctl-%lld-%d", (long long)hub_now_ms(), (int)getpid());
+    json_object_set_new(r, "channel", json_string("hubctl"));
+    json_object_set_new(r, "message_id", json_string(mid));
+    json_object_set_new(person, "kind", json_string("RESIDENT"));
+    int o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 's': json_object_set_new(r, "service_code", json_string(optarg)); break;
+        case 't': json_object_set_new(r, "street", json_string(optarg)); break;
+        case 'd': json_object_set_new(r, "description", json_string(optarg)); break;
+        case 'A': json_object_set_new(r, "address", json_string(optarg)); break;
+        case 'L': json_object_set_new(r, "language", json_string(optarg)); break;
+        case 'h': json_object_set_new(r, "channel", json_string(optarg)); break;
+        case 'm': json_object_set_new(r, "message_id", json_string(optarg)); break;
+        case 'u': json_object_set_new(r, "urgency", json_string(s_upper(optarg))); break;
+        case 'C': json_object_set_new(r, "preferred_contact", json_string(s_upper(optarg))); break;
+        case 'O': json_object_set_new(r, "consent_to_contact", json_true()); break;
+        case 'n': json_object_set_new(person, "name", json_string(optarg)); break;
+        case 'p': json_object_set_new(person, "phone", json_string(optarg)); break;
+        case 'e': json_object_set_new(person, "email", json_string(optarg)); break;
+        case 'k': json_object_set_new(person, "kind", json_string(s_upper(optarg))); break;
+        case 'a': {
+            char *eq = strchr(optarg, '=');
+            if (!eq) { fprintf(stderr, "hubctl: --attr wants CODE=VALUE[,VALUE]\n"); return EXIT_USAGE; }
+            *eq = 0;
+            json_t *vals = json_array();
+            for (char *save, *v = strtok_r(eq + 1, ",", &save); v; v = strtok_r(NULL, ",", &save))
+                json_array_append_new(vals, json_string(v));
+            json_array_append_new(attrs, json_pack("{s:s,s:o}", "code", optarg, "values", vals));
+            break;
+        }
+        default: return s_usage();
+        }
+    }
+    if (optind < argc) return s_usage();
+    json_object_set_new(r, "requester", person);
+    json_object_set_new(r, "attributes", attrs);
+    json_t *root = json_pack("{s:o}", "request", r);
+    hub_error_t err = {0};
+    ProtobufCMessage *req = hub_json_to_pb(&intake__submit_request__descriptor, root, c->arena, &err);
+    json_decref(root);
+    if (!req) { fprintf(stderr, "hubctl: %s\n", err.message); return EXIT_USAGE; }
+    ProtobufCMessage *rep;
+    int rc = s_call(c, "intake.submit", req, &intake__submit_reply__descriptor, &rep);
+    if (rc) return rc;
+    Intake__SubmitReply *sr = (Intake__SubmitReply *)rep;
+    if (c->json) s_print_json(rep);
+    else printf("%s %s%s\n", sr->service_request_id, s_enum(&intake__status__descriptor, sr->status),
+                sr->duplicate_submission ? " (already submitted)" : "");
+    return 0;
+}
+
+static void s_print_request(const Intake__Request *r)
+{
+    printf("request      %s\n", r->service_request_id);
+    printf("status       %s%s%s\n", s_enum(&intake__status__descriptor, r->status),
+           *r->duplicate_of ? " of " : "", r->duplicate_of);
+    printf("service      %s\n", r->service_code);
+    for (size_t i = 0; i < r->n_attributes; i++) {
+        printf("  %-10s ", r->attributes[i]->code);
+        for (size_t v = 0; v < r->attributes[i]->n_values; v++) printf("%s%s", v ? "," : "", r->attributes[i]->values[v]);
+        printf("\n");
+    }
+    printf("street       %s %s\n", r->street, r->address);
+    printf("urgency      %s\n", s_enum(&intake__urgency__descriptor, r->urgency));
+    if (r->requester)
+        printf("requester    %s %s %s (%s)\n", r->requester->name, r->requester->phone, r->requester->email,
+               s_enum(&intake__requester_kind__descriptor, r->requester->kind));
+    if (r->person_helped) printf("helped       %s\n", r->person_helped->name);
+    printf("contact      %s, consent %s, language %s\n", s_enum(&intake__contact_method__descriptor, r->preferred_contact),
+           r->consent_to_contact ? "yes" : "no", r->language);
+    printf("channel      %s (message %s)\n", r->channel, r->message_id);
+    printf("description  %s\n\n", r->description);
+    table_t *t = table_new(5, "TIME (CST)", "ACTION", "STATUS", "BY", "TEXT");
+    for (size_t i = 0; i < r->n_history; i++) {
+        Intake__HistoryEntry *h = r->history[i];
+        table_row(t, s_time(h->time_ms), h->action, s_enum(&intake__status__descriptor, h->status), h->by, h->text);
+    }
+    table_print(t, stdout);
+}
+
+static int cmd_request(ctl_t *c, int argc, char **argv)
+{
+    if (argc < 3) return s_usage();
+    const char *verb = argv[1], *id = argv[2];
+    ProtobufCMessage *rep;
+    int rc;
+    if (!strcmp(verb, "show")) {
+        Intake__GetRequestRequest req = INTAKE__GET_REQUEST_REQUEST__INIT;
+        req.service_request_id = (char *)id;
+        if ((rc = s_call(c, "intake.get", &req.base, &intake__get_request_reply__descriptor, &rep))) return rc;
+        if (c->json) s_print_json(rep);
+        else s_print_request(((Intake__GetRequestReply *)rep)->request);
+        return 0;
+    }
+    Intake__UpdateRequest req = INTAKE__UPDATE_REQUEST__INIT;
+    req.service_request_id = (char *)id;
+    req.action = (char *)verb;
+    req.by = getenv("USER") ? getenv("USER") : "operator";
+    if (!strcmp(verb, "duplicate")) {
+        if (argc != 4) return s_usage();
+        req.duplicate_of = argv[3];
+    } else if (!strcmp(verb, "note") || !strcmp(verb, "close")) {
+        if (argc != 4) return s_usage();
+        req.text = argv[3];
+    } else if (!strcmp(verb, "cancel") || !strcmp(verb, "reopen")) {
+        if (argc > 4) return s_usage();
+        if (argc == 4) req.text = argv[3];
+    } else {
+        return s_usage();
+    }
+    if ((rc = s_call(c, "intake.update", &req.base, &intake__update_reply__descriptor, &rep))) return rc;
+    Intake__Request *r = ((Intake__UpdateReply *)rep)->request;
+    if (c->json) s_print_json(rep);
+    else printf("%s %s\n", r->service_request_id, s_enum(&intake__status__descriptor, r->status));
+    return 0;
+}
+
+static int cmd_requests(ctl_t *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"status", 1, 0, 's'}, {"street", 1, 0, 't'}, {"service", 1, 0, 'v'},
+        {"channel", 1, 0, 'c'}, {"limit", 1, 0, 'l'}, {"after", 1, 0, 'a'}, {0, 0, 0, 0}};
+    Intake__ListRequestsRequest req = INTAKE__LIST_REQUESTS_REQUEST__INIT;
+    int o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 's': {
+            const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value_by_name(&intake__status__descriptor, s_upper(optarg));
+            if (!v) { fprintf(stderr, "hubctl: unknown status %s (open, in_progress, referred, closed, duplicate, cancelled)\n", optarg); return EXIT_USAGE; }
+            req.status = v->value;
+            break;
+        }
+        case 't': req.street = optarg; break;
+        case 'v': req.service_code = optarg; break;
+        case 'c': req.channel = optarg; break;
+        case 'l': req.limit = (uint32_t)atoi(optarg); break;
+        case 'a': req.after_id = optarg; break;
+        default: return s_usage();
+        }
+    }
+    ProtobufCMessage *rep;
+    int rc = s_call(c, "intake.list", &req.base, &intake__list_requests_reply__descriptor, &rep);
+    if (rc) return rc;
+    if (c->json) { s_print_json(rep); return 0; }
+    Intake__ListRequestsReply *l = (Intake__ListRequestsReply *)rep;
+    table_t *t = table_new(7, "ID", "STATUS", "SERVICE", "STREET", "URGENCY", "CHANNEL", "REQUESTED (CST)");
+    for (size_t i = 0; i < l->n_requests; i++) {
+        Intake__Request *r = l->requests[i];
+        table_row(t, r->service_request_id, s_enum(&intake__status__descriptor, r->status), r->service_code,
+                  r->street, s_enum(&intake__urgency__descriptor, r->urgency), r->channel, s_time(r->requested_ms));
+    }
+    table_print(t, stdout);
+    if (*l->next_after_id) printf("more: hubctl requests --after %s\n", l->next_after_id);
+    return 0;
+}
+
+static int cmd_opinion(ctl_t *c, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "submit")) return s_usage();
+    static const struct option opts[] = {
+        {"topic", 1, 0, 'T'}, {"text", 1, 0, 'x'}, {"street", 1, 0, 't'}, {"name", 1, 0, 'n'},
+        {"phone", 1, 0, 'p'}, {"anonymous", 0, 0, 'y'}, {"channel", 1, 0, 'h'},
+        {"message-id", 1, 0, 'm'}, {"kind", 1, 0, 'k'}, {0, 0, 0, 0}};
+    Intake__Opinion op = INTAKE__OPINION__INIT;
+    Intake__Person author = INTAKE__PERSON__INIT;
+    char mid[64];
+    snprintf(mid, sizeof mid, "hubctl-%lld-%d", (long long)hub_now_ms(), (int)getpid());
+    op.channel = "hubctl";
+    op.message_id = mid;
+    op.author = &author;
+    author.kind = INTAKE__REQUESTER_KIND__RESIDENT;
+    int o;
+    optind = 2;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'T': op.topic = optarg; break;
+        case 'x': op.text = optarg; break;
+        case 't': op.street = optarg; break;
+        case 'n': author.name = optarg; break;
+        case 'p': author.phone = optarg; break;
+        case 'y': op.anonymous = 1; break;
+        case 'h': op.channel = optarg; break;
+        case 'm': op.message_id = optarg; break;
+        case 'k': {
+            const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value_by_name(&intake__requester_kind__descriptor, s_upper(optarg));
+            if (!v) return s_usage();
+            author.kind = v->value;
+            break;
+        }
+        default: return s_usage();
+        }
+    }
+    Intake__SubmitOpinionRequest req = INTAKE__SUBMIT_OPINION_REQUEST__INIT;
+    req.opinion = &op;
+    ProtobufCMessage *rep;
+    int rc = s_call(c, "intake.opinion.submit", &req.base, &intake__submit_opinion_reply__descriptor, &rep);
+    if (rc) return rc;
+    if (c->json) s_print_json(rep);
+    else printf("%s\n", ((Intake__SubmitOpinionReply *)rep)->opinion_id);
+    return 0;
+}
+
+static int cmd_opinions(ctl_t *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"topic", 1, 0, 'T'}, {"limit", 1, 0, 'l'}, {"after", 1, 0, 'a'}, {0, 0, 0, 0}};
+    Intake__ListOpinionsRequest req = INTAKE__LIST_OPINIONS_REQUEST__INIT;
+    int o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'T': req.topic = optarg; break;
+        case 'l': req.limit = (uint32_t)atoi(optarg); break;
+        case 'a': req.after_id = optarg; break;
+        default: return s_usage();
+        }
+    }
+    ProtobufCMessage *rep;
+    int rc = s_call(c, "intake.opinion.list", &req.base, &intake__list_opinions_reply__descriptor, &rep);
+    if (rc) return rc;
+    if (c->json) { s_print_json(rep); return 0; }
+    Intake__ListOpinionsReply *l = (Intake__ListOpinionsReply *)rep;
+    table_t *t = table_new(5, "ID", "TOPIC", "STREET", "RECEIVED (CST)", "TEXT");
+    for (size_t i = 0; i < l->n_opinions; i++)
+        table_row(t, l->opinions[i]->opinion_id, l->opinions[i]->topic, l->opinions[i]->street,
+                  s_time(l->opinions[i]->received_ms), l->opinions[i]->text);
+    table_print(t, stdout);
+    if (*l->next_after_id) printf("more: hubctl opinions --after %s\n", l->next_after_id);
+    return 0;
+}
+
+/* The payload type of a topic, or NULL when unknown. */
+static const ProtobufCMessageDescriptor *s_payload_type(const char *topic)
+{
+    if (!strncmp(topic, "intake.request.", 15)) return &intake__request_event__descriptor;
+    if (!strncmp(topic, "intake.opinion.", 15)) return &intake__opinion_event__descriptor;
+    return NULL;
+}
+
+static int s_status_last_seq(ctl_t *c, uint64_t *epoch, uint64_t *last)
+{
+    Hub__StatusRequest req = HUB__STATUS_REQUEST__INIT;
+    ProtobufCMessage *rep;
+    int rc = s_call(c, "hub.status", &req.base, &hub__status_reply__descriptor, &rep);
+    if (rc) return rc;
+    *epoch = ((Hub__StatusReply *)rep)->epoch;
+    *last = ((Hub__StatusReply *)rep)->last_seq;
+    return 0;
+}
+
+static int cmd_tail(ctl_t *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"from", 1, 0, 'f'}, {"count", 1, 0, 'n'}, {"wait", 1, 0, 'w'}, {0, 0, 0, 0}};
+    const char *prefix = "";
+    long long from = -1, count = -1, wait_ms = -1;
+    int o;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'f': from = atoll(optarg); break;
+        case 'n': count = atoll(optarg); break;
+        case 'w': wait_ms = atoll(optarg); break;
+        default: return s_usage();
+        }
+    }
+    if (optind < argc) prefix = argv[optind++];
+    if (optind < argc) return s_usage();
+    uint64_t epoch = 0, last = 0;
+    if (from < 0) {
+        int rc = s_status_last_seq(c, &epoch, &last);
+        if (rc) return rc;
+    } else {
+        last = from > 0 ? (uint64_t)from - 1 : 0;
+    }
+    hub_sub_t *sub = hub_sub_new(c->zctx, s_endpoint(c, "pub"), s_endpoint(c, "api"), &c->curve, epoch, last);
+    int64_t deadline = wait_ms >= 0 ? hub_mono_ms() + wait_ms : INT64_MAX;
+    hub_arena_t *a = hub_arena_new(64u << 20);
+    int rc = EXIT_OK;
+    while (count != 0) {
+        int64_t left = deadline - hub_mono_ms();
+        if (left <= 0) break;
+        Hub__Event *ev;
+        hub_error_t err = {0};
+        hub_arena_reset(a);
+        int r = hub_sub_next(sub, left > 1000 ? 1000 : (int)left, a, &ev, &err);
+        if (r < 0) { fprintf(stderr, "hubctl: %s\n", err.message); rc = EXIT_REFUSED; break; }
+        if (r == 0 || strncmp(ev->topic, prefix, strlen(prefix))) continue;
+        json_t *j = json_pack("{s:s,s:I,s:I,s:I,s:s}", "topic", ev->topic, "epoch", (json_int_t)ev->epoch,
+                              "seq", (json_int_t)ev->seq, "time_ms", (json_int_t)ev->time_ms, "source", ev->source);
+        const ProtobufCMessageDescriptor *pd = s_payload_type(ev->topic);
+        ProtobufCMessage *p = pd ? protobuf_c_message_unpack(pd, hub_arena_allocator(a), ev->payload.len, ev->payload.data) : NULL;
+        if (p) json_object_set_new(j, "payload", hub_json_from_pb(p));
+        json_dumpf(j, stdout, JSON_COMPACT);
+        putchar('\n');
+        fflush(stdout);
+        json_decref(j);
+        if (count > 0) count--;
+    }
+    hub_arena_destroy(&a);
+    hub_sub_destroy(&sub);
+    return rc;
+}
+
+static int cmd_status(ctl_t *c)
+{
+    Hub__StatusRequest req = HUB__STATUS_REQUEST__INIT;
+    ProtobufCMessage *rep;
+    int rc = s_call(c, "hub.status", &req.base, &hub__status_reply__descriptor, &rep);
+    if (rc) return rc;
+    if (c->json) { s_print_json(rep); return 0; }
+    Hub__StatusReply *s = (Hub__StatusReply *)rep;
+    char up[32], seq[32], bytes[32];
+    snprintf(up, sizeof up, "%llds", (long long)s->uptime_s);
+    snprintf(seq, sizeof seq, "%llu", (unsigned long long)s->last_seq);
+    snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)s->store_bytes);
+    table_t *t = table_new(6, "DAEMON", "STATE", "VERSION", "UPTIME", "LAST SEQ", "STORE BYTES");
+    table_row(t, s->source, "up", s->version, up, seq, bytes);
+    table_print(t, stdout);
+    printf("\n");
+    table_t *k = table_new(2, "COUNTER", "VALUE");
+    for (size_t i = 0; i < s->n_counters; i++) {
+        char v[32];
+        snprintf(v, sizeof v, "%llu", (unsigned long long)s->counters[i]->value);
+        table_row(k, s->counters[i]->name, v);
+    }
+    table_print(k, stdout);
+    return 0;
+}
+
+static int cmd_keys(int argc, char **argv)
+{
+    if (argc != 3 || strcmp(argv[1], "gen")) return s_usage();
+    char pub[41], sec[41], path[512];
+    if (zmq_curve_keypair(pub, sec)) { fprintf(stderr, "hubctl: libzmq has no CURVE support\n"); return EXIT_REFUSED; }
+    snprintf(path, sizeof path, "%s.key", argv[2]);
+    mode_t old = umask(077);
+    FILE *f = fopen(path, "w");
+    umask(old);
+    if (!f) { perror(path); return EXIT_REFUSED; }
+    fprintf(f, "%s\n", sec);
+    fclose(f);
+    snprintf(path, sizeof path, "%s.pub", argv[2]);
+    if (!(f = fopen(path, "w"))) { perror(path); return EXIT_REFUSED; }
+    fprintf(f, "%s\n", pub);
+    fclose(f);
+    printf("%s.pub  %s\n%s.key  (secret, mode 0600)\n", argv[2], pub, argv[2]);
+    return 0;
+}
+
+/* CURVE client settings from [hubctl]: server_public_key_file,
+ * public_key_file, secret_key_file. */
+static int s_setup_curve(ctl_t *c)
+{
+    const char *sk = hub_config_get(c->cfg, "hubctl", "server_public_key_file", "");
+    if (!*sk) return 0;
+    hub_error_t err = {0};
+    if (hub_auth_read_key(sk, c->server_key, &err) ||
+        hub_auth_read_key(hub_config_get(c->cfg, "hubctl", "public_key_file", ""), c->public_key, &err) ||
+        hub_auth_read_key(hub_config_get(c->cfg, "hubctl", "secret_key_file", ""), c->secret_key, &err)) {
+        fprintf(stderr, "hubctl: %s\n", err.message);
+        return -1;
+    }
+    c->curve = (hub_curve_t){c->server_key, c->public_key, c->secret_key};
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", 1, 0, 'c'}, {"json", 0, 0, 'j'}, {"timeout", 1, 0, 'T'},
+        {"version", 0, 0, 'V'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    ctl_t c = {0};
+    c.timeout_ms = 5000;
+    c.cfg = hub_config_new();
+    int o;
+    while ((o = getopt_long(argc, argv, "+c:jT:Vh", opts, NULL)) != -1) {
+        switch (o) {
+        case 'c': {
+            hub_error_t err = {0};
+            if (hub_config_load_file(c.cfg, optarg, &err)) { fprintf(stderr, "hubctl: %s\n", err.message); return EXIT_USAGE; }
+            break;
+        }
+        case 'j': c.json = 1; break;
+        case 'T': c.timeout_ms = atoi(optarg); break;
+        case 'V': printf("hubctl %s\n", HUB_VERSION); return 0;
+        case 'h': s_usage(); return 0;
+        default: return s_usage();
+        }
+    }
+    if (optind >= argc) return s_usage();
+    if (s_setup_curve(&c)) return EXIT_USAGE;
+    argc -= optind;
+    argv += optind;
+    c.zctx = zmq_ctx_new();
+    c.arena = hub_arena_new(256u << 20);
+    int rc;
+    const char *cmd = argv[0];
+    if (!strcmp(cmd, "services")) rc = argc <= 2 ? cmd_services(&c, argc, argv) : s_usage();
+    else if (!strcmp(cmd, "submit")) rc = cmd_submit(&c, argc, argv);
+    else if (!strcmp(cmd, "request")) rc = cmd_request(&c, argc, argv);
+    else if (!strcmp(cmd, "requests")) rc = cmd_requests(&c, argc, argv);
+    else if (!strcmp(cmd, "opinion")) rc = cmd_opinion(&c, argc, argv);
+    else if (!strcmp(cmd, "opinions")) rc = cmd_opinions(&c, argc, argv);
+    else if (!strcmp(cmd, "tail")) rc = cmd_tail(&c, argc, argv);
+    else if (!strcmp(cmd, "status")) rc = argc == 1 ? cmd_status(&c) : s_usage();
+    else if (!strcmp(cmd, "keys")) rc = cmd_keys(argc, argv);
+    else rc = s_usage();
+    hub_arena_destroy(&c.arena);
+    zmq_ctx_term(c.zctx);
+    hub_config_destroy(&c.cfg);
+    return rc;
+}

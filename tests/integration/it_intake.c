@@ -1,0 +1,586 @@
+/* Integration tests: the real hub-intake daemon in a temp dir, on ipc://
+ * sockets, driven over real ZeroMQ sockets. Readiness comes from the
+ * daemon's sd_notify READY=1; waits are on conditions with deadlines. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "harness.h"
+#include "hub_sub.h"
+#include "hub_util.h"
+
+static void *s_zctx;
+
+static int s_setup(void **state)
+{
+    harness_t *h = calloc(1, sizeof *h);
+    if (harness_init(h, NULL) || harness_start(h)) { free(h); return -1; }
+    *state = h;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    harness_t *h = *state;
+    harness_fini(h);
+    free(h);
+    return 0;
+}
+
+/* Submits one request; returns the client_call code, id copied out. */
+static int s_submit(hub_client_t *c, const char *channel, const char *mid, char id[32], int *dup)
+{
+    hub_arena_t *a = hub_arena_new(1 << 20);
+    Intake__SubmitRequest *req = harness_request(a, channel, mid);
+    Intake__SubmitReply *rep;
+    hub_error_t err = {0};
+    int rc = hub_client_call(c, "intake.submit", &req->base, &intake__submit_reply__descriptor, a,
+                             (ProtobufCMessage **)&rep, &err);
+    if (rc == 0) {
+        snprintf(id, 32, "%s", rep->service_request_id);
+        if (dup) *dup = rep->duplicate_submission;
+    }
+    hub_arena_destroy(&a);
+    return rc;
+}
+
+static Hub__StatusReply *s_status(hub_client_t *c, hub_arena_t *a)
+{
+    Hub__StatusRequest req = HUB__STATUS_REQUEST__INIT;
+    Hub__StatusReply *rep = NULL;
+    hub_error_t err = {0};
+    if (hub_client_call(c, "hub.status", &req.base, &hub__status_reply__descriptor, a,
+                        (ProtobufCMessage **)&rep, &err))
+        return NULL;
+    return rep;
+}
+
+static uint64_t s_counter(Hub__StatusReply *s, const char *name)
+{
+    for (size_t i = 0; s && i < s->n_counters; i++)
+        if (!strcmp(s->counters[i]->name, name)) return s->counters[i]->value;
+    return 0;
+}
+
+static Intake__Request *s_get(hub_client_t *c, hub_arena_t *a, const char *id, hub_error_t *err)
+{
+    Intake__GetRequestRequest req = INTAKE__GET_REQUEST_REQUEST__INIT;
+    req.service_request_id = (char *)id;
+    Intake__GetRequestReply *rep;
+    if (hub_client_call(c, "intake.get", &req.base, &intake__get_request_reply__descriptor, a,
+                        (ProtobufCMessage **)&rep, err))
+        return NULL;
+    return rep->request;
+}
+
+/* ---- 1,000 requests survive a restart with the same ids ---- */
+static void test_thousand_survive_restart(void **state)
+{
+    harness_t *h = *state;
+    hub_client_t *c = hub_client_new(s_zctx, h->api, NULL, 5000);
+    static char ids[1000][32];
+    for (int i = 0; i < 1000; i++) {
+        char mid[32];
+        snprintf(mid, sizeof mid, "m-%d", i);
+        assert_int_equal(s_submit(c, "web-form", mid, ids[i], NULL), 0);
+        if (i) assert_true(strcmp(ids[i], ids[i - 1]) > 0); /* readable, increasing */
+    }
+    hub_client_destroy(&c);
+    assert_int_equal(harness_stop(h, SIGTERM), 0);
+    assert_int_equal(harness_start(h), 0);
+    c = hub_client_new(s_zctx, h->api, NULL, 5000);
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    for (int i = 0; i < 1000; i++) {
+        hub_error_t err = {0};
+        hub_arena_reset(a);
+        Intake__Request *r = s_get(c, a, ids[i], &err);
+        assert_non_null(r);
+        char mid[32];
+        snprintf(mid, sizeof mid, "m-%d", i);
+        assert_string_equal(r->message_id, mid);
+        assert_string_equal(r->requester->name, "王阿姨");
+        assert_int_equal(r->status, INTAKE__STATUS__OPEN);
+        /* resubmitting after the restart still yields the same id */
+        if (i % 100 == 0) {
+            char again[32];
+            int dup = 0;
+            assert_int_equal(s_submit(c, "web-form", mid, again, &dup), 0);
+            assert_string_equal(again, ids[i]);
+            assert_true(dup);
+        }
+    }
+    Hub__StatusReply *st = s_status(c, a);
+    assert_non_null(st);
+    assert_int_equal(st->last_seq, 1000); /* one event per request, none for resubmissions */
+    hub_arena_destroy(&a);
+    hub_client_destroy(&c);
+}
+
+/* ---- idempotent resubmission ---- */
+static void test_idempotent_resubmission(void **state)
+{
+    harness_t *h = *state;
+    hub_client_t *c = hub_client_new(s_zctx, h->api, NULL, 5000);
+    hub_arena_t *a = hub_arena_new(1 << 20);
+    char id1[32], id2[32], id3[32];
+    int dup = -1;
+    assert_int_equal(s_submit(c, "wechat", "abc", id1, &dup), 0);
+    assert_false(dup);
+    uint64_t seq = s_status(c, a)->last_seq;
+    assert_int_equal(s_submit(c, "wechat", "abc", id2, &dup), 0);
+    assert_true(dup);
+    assert_string_equal(id1, id2);
+    assert_int_equal(s_status(c, a)->last_seq, seq); /* nothing new published */
+    /* the same message id from another channel is another request */
+    assert_int_equal(s_submit(c, "kiosk", "abc", id3, &dup), 0);
+    assert_false(dup);
+    assert_string_not_equal(id1, id3);
+    hub_arena_destroy(&a);
+    hub_client_destroy(&c);
+}
+
+/* ---- kill -9 during a stream of submissions ---- */
+#define KILL_THREADS 4
+#define KILL_PER_THREAD 2000
+typedef struct {
+    harness_t *h;
+    int thread;
+    char (*acked)[32];  /* acked[i] = id for message i, "" if not acked */
+    atomic_int *n_acked;
+} kill_arg_t;
+
+static void *s_stream(void *p)
+{
+    kill_arg_t *k = p;
+    hub_client_t *c = hub_client_new(s_zctx, k->h->api, NULL, 2000);
+    for (int i = 0; i < KILL_PER_THREAD; i++) {
+        char mid[32], id[32];
+        snprintf(mid, sizeof mid, "k-%d-%d", k->thread, i);
+        if (s_submit(c, "hotline", mid, id, NULL) != 0) break; /* daemon gone */
+        memcpy(k->acked[k->thread * KILL_PER_THREAD + i], id, 32);
+        atomic_fetch_add(k->n_acked, 1);
+    }
+    hub_client_destroy(&c);
+    return NULL;
+}
+
+static bool s_enough_acked(void *p) { return atomic_load((atomic_int *)p) >= 1500; }
+
+static void test_kill9_loses_nothing_acknowledged(void **state)
+{
+    harness_t *h = *state;
+    static char acked[KILL_THREADS * KILL_PER_THREAD][32];
+    memset(acked, 0, sizeof acked);
+    atomic_int n_acked = 0;
+    pthread_t th[KILL_THREADS];
+    kill_arg_t args[KILL_THREADS];
+    for (int t = 0; t < KILL_THREADS; t++) {
+        args[t] = (kill_arg_t){h, t, acked, &n_acked};
+        pthread_create(&th[t], NULL, s_stream, &args[t]);
+    }
+    assert_true(harness_wait(s_enough_acked, &n_acked, 60000));
+    assert_int_equal(harness_stop(h, SIGKILL), 128 + SIGKILL);
+    for (int t = 0; t < KILL_THREADS; t++) pthread_join(th[t], NULL);
+    int total = atomic_load(&n_acked);
+    assert_true(total < KILL_THREADS * KILL_PER_THREAD); /* it really died mid-stream */
+
+    assert_int_equal(harness_start(h), 0);
+    hub_client_t *c = hub_client_new(s_zctx, h->api, NULL, 5000);
+    hub_arena_t *a = hub_arena_new(64 << 20);
+    int found = 0;
+    for (int i = 0; i < KILL_THREADS * KILL_PER_THREAD; i++) {
+        if (!acked[i][0]) continue;
+        hub_error_t err = {0};
+        hub_arena_reset(a);
+        Intake__Request *r = s_get(c, a, acked[i], &err);
+        assert_non_null(r);
+        char mid[32];
+        snprintf(mid, sizeof mid, "k-%d-%d", i / KILL_PER_THREAD, i % KILL_PER_THREAD);
+        assert_string_equal(r->message_id, mid);
+        found++;
+    }
+    assert_int_equal(found, total);
+    /* no duplicates: every stored request has a distinct message id, and
+     * the outbox holds exactly one event per stored request */
+    int stored = 0;
+    char after[32] = "";
+    char *seen = calloc(KILL_THREADS * KILL_PER_THREAD, 1);
+    for (;;) {
+        Intake__ListRequestsRequest q = INTAKE__LIST_REQUESTS_REQUEST__INIT;
+        q.after_id = after;
+        q.limit = 500;
+        Intake__ListRequestsReply *l;
+        hub_error_t err = {0};
+        hub_arena_reset(a);
+        assert_int_equal(hub_client_call(c, "intake.list", &q.base, &intake__list_requests_reply__descriptor,
+                                         a, (ProtobufCMessage **)&l, &err), 0);
+        for (size_t i = 0; i < l->n_requests; i++) {
+            int t, n;
+            assert_int_equal(sscanf(l->requests[i]->message_id, "k-%d-%d", &t, &n), 2);
+            assert_false(seen[t * KILL_PER_THREAD + n]);
+            seen[t * KILL_PER_THREAD + n] = 1;
+            stored++;
+        }
+        if (!*l->next_after_id) break;
+        snprintf(after, sizeof after, "%s", l->next_after_id);
+    }
+    free(seen);
+    assert_true(stored >= total && stored <= total + KILL_THREADS); /* + in-flight, unacked */
+    hub_arena_reset(a);
+    assert_int_equal(s_status(c, a)->last_seq, (uint64_t)stored);
+    hub_arena_destroy(&a);
+    hub_client_destroy(&c);
+}
+
+/* ---- subscribers: late, and stopped/restarted mid-stream ---- */
+
+/* Reads n events from sub, asserting gap-free order from expect_first. */
+static void s_expect_events(hub_sub_t *sub, int n, uint64_t expect_first, char (*ids)[32])
+{
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    for (int i = 0; i < n; i++) {
+        Hub__Event *ev = NULL;
+        hub_error_t err = {0};
+        hub_arena_reset(a);
+        int r = hub_sub_next(sub, 10000, a, &ev, &err);
+        assert_int_equal(r, 1);
+        assert_int_equal(ev->seq, expect_first + (uint64_t)i);
+        assert_string_equal(ev->topic, "intake.request.accepted");
+        Intake__RequestEvent *re = intake__request_event__unpack(NULL, ev->payload.len, ev->payload.data);
+        assert_non_null(re);
+        if (ids) assert_string_equal(re->request->service_request_id, ids[expect_first - 1 + i]);
+        intake__request_event__free_unpacked(re, NULL);
+    }
+    hub_arena_destroy(&a);
+}
+
+static void s_submit_n(harness_t *h, int from, int n, char (*ids)[32])
+{
+    hub_client_t *c = hub_client_new(s_zctx, h->api, NULL, 5000);
+    for (int i = from; i < from + n; i++) {
+        char mid[32];
+        snprintf(mid, sizeof mid, "s-%d", i);
+        assert_int_equal(s_submit(c, "partner-app", mid, ids[i], NULL), 0);
+    }
+    hub_client_destroy(&c);
+}
+
+static void s_expect_quiet(hub_sub_t *sub)
+{
+    hub_arena_t *a = hub_arena_new(1 << 20);
+    Hub__Event *ev = NULL;
+    hub_error_t err = {0};
+    /* heartbeats (every 100 ms) confirm the cursor is at the head */
+    assert_int_equal(hub_sub_next(sub, 500, a, &ev, &err), 0);
+    hub_arena_destroy(&a);
+}
+
+static void test_late_subscriber_gets_everything_once(void **state)
+{
+    harness_t *h = *state;
+    static char ids[200][32];
+    s_submit_n(h, 0, 60, ids);
+    hub_sub_t *sub = hub_sub_new(s_zctx, h->pub, h->api, NULL, 0, 0);
+    s_expect_events(sub, 60, 1, ids);
+    s_submit_n(h, 60, 60, ids);
+    s_expect_events(sub, 60, 61, ids);
+    s_expect_quiet(sub);
+    assert_int_equal(hub_sub_cursor(sub), 120);
+    hub_sub_destroy(&sub);
+}
+
+static void test_subscriber_restart_mid_stream(void **state)
+{
+    harness_t *h = *state;
+    static char ids[300][32];
+    s_submit_n(h, 0, 50, ids);
+    hub_sub_t *sub = hub_sub_new(s_zctx, h->pub, h->api, NULL, 0, 0);
+    s_expect_events(sub, 30, 1, ids);
+    uint64_t epoch = hub_sub_epoch(sub), cursor = hub_sub_cursor(sub);
+    assert_int_equal(cursor, 30);
+    hub_sub_destroy(&sub); /* stopped mid-stream; cursor saved */
+    s_submit_n(h, 50, 50, ids);
+    sub = hub_sub_new(s_zctx, h->pub, h->api, NULL, epoch, cursor);
+    s_expect_events(sub, 70, 31, ids);
+    /* the publisher restarts while the subscriber stays: no gap, no repeat */
+    assert_int_equal(harness_stop(h, SIGTERM), 0);
+    assert_int_equal(harness_start(h), 0);
+    s_submit_n(h, 100, 40, ids);
+    s_expect_events(sub, 40, 101, ids);
+    s_expect_quiet(sub);
+    hub_sub_destroy(&sub);
+}
+
+/* ---- bad input ---- */
+static void s_expect_error(hub_client_t *c, const char *verb, size_t verb_len, const void *body,
+                           size_t len, Hub__ErrorCode code, const char *field)
+{
+    hub_arena_t *a = hub_arena_new(1 << 20);
+    char st[4];
+    uint8_t *out;
+    size_t out_len;
+    assert_int_equal(hub_client_call_raw(c, verb, verb_len, body, len, st, a, &out, &out_len), 0);
+    assert_string_equal(st, "ERR");
+    Hub__Error *e = hub__error__unpack(NULL, out_len, out);
+    assert_non_null(e);
+    if (e->code != code || (field && strcmp(e->field, field)))
+        fail_msg("expected %s/%s, got %s/%s: %s", hub_error_code_name(code), field ? field : "*",
+                 hub_error_code_name(e->code), e->field, e->message);
+    assert_true(strlen(e->message) > 0);
+    hub__error__free_unpacked(e, NULL);
+    hub_arena_destroy(&a);
+}
+
+static size_t s_pack_request(Intake__SubmitRequest *r, uint8_t **out)
+{
+    size_t len = intake__submit_request__get_packed_size(r);
+    *out = malloc(len);
+    intake__submit_request__pack(r, *out);
+    return len;
+}
+
+static void test_bad_input_gets_clear_errors(void **state)
+{
+    harness_t *h = *state;
+    hub_client_t *c = hub_client_new(s_zctx, h->api, NULL, 5000);
+    hub_arena_t *a = hub_arena_new(4 << 20);
+    uint64_t errors_before = s_counter(s_status(c, a), "errors_total");
+
+    s_expect_error(c, "intake.submit", 13, "\xff\xff\xff\xff", 4, HUB__ERROR_CODE__INVALID_ARGUMENT, "");
+    size_t big = 1 << 20;
+    uint8_t *huge = calloc(1, big);
+    s_expect_error(c, "intake.submit", 13, huge, big, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "");
+    free(huge);
+    /* a heartbeat where a submit belongs: decodes to a message without a request */
+    Hub__Heartbeat hb = HUB__HEARTBEAT__INIT;
+    hb.source = "x";
+    uint8_t hbuf[64];
+    size_t hlen = hub__heartbeat__pack(&hb, hbuf);
+    s_expect_error(c, "intake.submit", 13, hbuf, hlen, HUB__ERROR_CODE__INVALID_ARGUMENT, NULL);
+    s_expect_error(c, "intake.get", 10, hbuf, hlen, HUB__ERROR_CODE__NOT_FOUND, "service_request_id");
+    /* invalid UTF-8 */
+    Intake__SubmitRequest *r = harness_request(a, "web", "utf8");
+    r->request->description = "\xe4\xb8";
+    uint8_t *buf;
+    size_t len = s_pack_request(r, &buf);
+    s_expect_error(c, "intake.submit", 13, buf, len, HUB__ERROR_CODE__INVALID_ARGUMENT, "request.description");
+    free(buf);
+    /* unknown enum value */
+    r = harness_request(a, "web", "enum");
+    r->request->urgency = 42;
+    len = s_pack_request(r, &buf);
+    s_expect_error(c, "intake.submit", 13, buf, len, HUB__ERROR_CODE__INVALID_ARGUMENT, "request.urgency");
+    free(buf);
+    /* missing field, unknown service, street not served */
+    r = harness_request(a, "web", "missing");
+    r->request->requester = NULL;
+    len = s_pack_request(r, &buf);
+    s_expect_error(c, "intake.submit", 13, buf, len, HUB__ERROR_CODE__INVALID_ARGUMENT, "requester");
+    free(buf);
+    r = harness_request(a, "web", "svc");
+    r->request->service_code = "no-such-service";
+    len = s_pack_request(r, &buf);
+    s_expect_error(c, "intake.submit", 13, buf, len, HUB__ERROR_CODE__INVALID_ARGUMENT, "service_code");
+    free(buf);
+    /* unknown verb, bad verb bytes */
+    s_expect_error(c, "intake.nope", 11, "", 0, HUB__ERROR_CODE__NOT_FOUND, "verb");
+    s_expect_error(c, "\xff\xfe", 2, "", 0, HUB__ERROR_CODE__INVALID_ARGUMENT, "verb");
+    /* unknown id, illegal transition */
+    char id[32];
+    assert_int_equal(s_submit(c, "web", "ok-1", id, NULL), 0);
+    Intake__UpdateRequest u = INTAKE__UPDATE_REQUEST__INIT;
+    u.service_request_id = "R20000101-000001";
+    u.action = "close";
+    u.text = "x";
+    uint8_t ubuf[256];
+    size_t ulen = intake__update_request__pack(&u, ubuf);
+    s_expect_error(c, "intake.update", 13, ubuf, ulen, HUB__ERROR_CODE__NOT_FOUND, "service_request_id");
+    u.service_request_id = id;
+    u.action = "reopen";
+    ulen = intake__update_request__pack(&u, ubuf);
+    s_expect_error(c, "intake.update", 13, ubuf, ulen, HUB__ERROR_CODE__FAILED_PRECONDITION, "action");
+    u.action = "explode";
+    ulen = intake__update_request__pack(&u, ubuf);
+    s_expect_error(c, "intake.update", 13, ubuf, ulen, HUB__ERROR_CODE__INVALID_ARGUMENT, "action");
+
+    /* too many frames, sent raw on a DEALER */
+    void *d = zmq_socket(s_zctx, ZMQ_DEALER);
+    int linger = 0, tmo = 5000;
+    zmq_setsockopt(d, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(d, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    zmq_connect(d, h->api);
+    zmq_send(d, "", 0, ZMQ_SNDMORE);
+    for (int i = 0; i < 6; i++) zmq_send(d, "x", 1, ZMQ_SNDMORE);
+    zmq_send(d, "x", 1, 0);
+    char frame[64];
+    assert_int_equal(zmq_recv(d, frame, sizeof frame, 0), 0); /* delimiter */
+    assert_int_equal(zmq_recv(d, frame, sizeof frame, 0), 3);
+    assert_memory_equal(frame, "ERR", 3);
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    assert_true(zmq_msg_recv(&m, d, 0) >= 0);
+    Hub__Error *e = hub__error__unpack(NULL, zmq_msg_size(&m), zmq_msg_data(&m));
+    assert_non_null(e);
+    assert_int_equal(e->code, HUB__ERROR_CODE__INVALID_ARGUMENT);
+    hub__error__free_unpacked(e, NULL);
+    zmq_msg_close(&m);
+    zmq_close(d);
+
+    /* the daemon still serves, and counted every refusal */
+    hub_arena_reset(a);
+    Hub__StatusReply *st = s_status(c, a);
+    assert_non_null(st);
+    assert_true(s_counter(st, "errors_total") >= errors_before + 14);
+    assert_true(s_counter(st, "errors_invalid_argument_total") >= 9);
+    assert_true(s_counter(st, "errors_resource_exhausted_total") >= 1);
+    char id2[32];
+    assert_int_equal(s_submit(c, "web", "ok-2", id2, NULL), 0);
+    hub_arena_destroy(&a);
+    hub_client_destroy(&c);
+}
+
+/* ---- CurveZMQ ---- */
+static void s_write(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_curve_refuses_unregistered_key(void **state)
+{
+    (void)state;
+    char srv_pub[41], srv_sec[41], ch_pub[41], ch_sec[41], bad_pub[41], bad_sec[41];
+    assert_int_equal(zmq_curve_keypair(srv_pub, srv_sec), 0);
+    assert_int_equal(zmq_curve_keypair(ch_pub, ch_sec), 0);
+    assert_int_equal(zmq_curve_keypair(bad_pub, bad_sec), 0);
+    harness_t h;
+    char path[512], line[256];
+    assert_int_equal(harness_init(&h, NULL), 0);
+    snprintf(path, sizeof path, "%s/server.key", h.dir);
+    snprintf(line, sizeof line, "%s\n", srv_sec);
+    s_write(path, line);
+    snprintf(path, sizeof path, "%s/principals", h.dir);
+    snprintf(line, sizeof line, "# id role key\nwechat-miniapp channel %s\n", ch_pub);
+    s_write(path, line);
+    snprintf(h.extra, sizeof h.extra,
+             "curve = on\ncurve_secret_key_file = %s/server.key\nprincipals_file = %s/principals\n"
+             "admin = ipc://%s/admin.sock\n", h.dir, h.dir, h.dir);
+    FILE *f = fopen(h.config, "w");
+    fprintf(f, "[hub]\ndata_dir = %s/var\nheartbeat_ms = 100\nlog_level = error\n[intake]\napi = %s\npub = %s\n%s",
+            h.dir, h.api, h.pub, h.extra);
+    fclose(f);
+    assert_int_equal(harness_start(&h), 0);
+
+    /* a registered channel: accepted, and the channel id is its identity */
+    hub_curve_t good = {srv_pub, ch_pub, ch_sec};
+    hub_client_t *c = hub_client_new(s_zctx, h.api, &good, 5000);
+    char id[32];
+    assert_int_equal(s_submit(c, "spoofed-channel", "c-1", id, NULL), 0);
+    hub_arena_t *a = hub_arena_new(1 << 20);
+    hub_error_t err = {0};
+    Intake__Request *r = s_get(c, a, id, &err);
+    assert_non_null(r);
+    assert_string_equal(r->channel, "wechat-miniapp");
+    /* a channel may not triage */
+    Intake__UpdateRequest u = INTAKE__UPDATE_REQUEST__INIT;
+    u.service_request_id = id;
+    u.action = "close";
+    u.text = "x";
+    Intake__UpdateReply *ur;
+    assert_int_equal(hub_client_call(c, "intake.update", &u.base, &intake__update_reply__descriptor, a,
+                                     (ProtobufCMessage **)&ur, &err), 1);
+    assert_int_equal(err.code, HUB__ERROR_CODE__PERMISSION_DENIED);
+    hub_client_destroy(&c);
+
+    /* an unregistered key gets no session: the call times out */
+    hub_curve_t bad = {srv_pub, bad_pub, bad_sec};
+    c = hub_client_new(s_zctx, h.api, &bad, 1500);
+    assert_int_equal(s_submit(c, "x", "c-2", id, NULL), -1);
+    hub_client_destroy(&c);
+    /* a client without CURVE is not served either */
+    c = hub_client_new(s_zctx, h.api, NULL, 1500);
+    assert_int_equal(s_submit(c, "x", "c-3", id, NULL), -1);
+    hub_client_destroy(&c);
+
+    /* the local admin endpoint sees the refusal counted */
+    char admin[300];
+    snprintf(admin, sizeof admin, "ipc://%s/admin.sock", h.dir);
+    c = hub_client_new(s_zctx, admin, NULL, 5000);
+    hub_arena_reset(a);
+    Hub__StatusReply *st = s_status(c, a);
+    assert_non_null(st);
+    assert_true(s_counter(st, "auth_refused_total") >= 1);
+    assert_int_equal(st->last_seq, 1);
+    hub_client_destroy(&c);
+    hub_arena_destroy(&a);
+    assert_int_equal(harness_stop(&h, SIGTERM), 0);
+    harness_fini(&h);
+}
+
+/* ---- configuration and start-up refusals ---- */
+static int s_run(const char *config, const char *flag)
+{
+    pid_t p = fork();
+    if (p == 0) {
+        freopen("/dev/null", "w", stderr);
+        freopen("/dev/null", "w", stdout);
+        execl(harness_bin("hub-intake"), "hub-intake", "-c", config, flag, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    waitpid(p, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_refuses_public_endpoint_without_curve(void **state)
+{
+    (void)state;
+    harness_t h;
+    assert_int_equal(harness_init(&h, NULL), 0);
+    FILE *f = fopen(h.config, "w");
+    fprintf(f, "[hub]\ndata_dir = %s/var\n[intake]\napi = tcp://0.0.0.0:7399\npub = %s\n", h.dir, h.pub);
+    fclose(f);
+    assert_int_equal(s_run(h.config, "--check-config"), 78);
+    assert_int_equal(s_run(h.config, "-l"), 2); /* usage: -l needs an argument */
+    f = fopen(h.config, "w");
+    fprintf(f, "[hub]\ndata_dir = %s/var\n[intake]\napi = %s\npub = %s\ncatalogue = %s/missing.json\n",
+            h.dir, h.api, h.pub, h.dir);
+    fclose(f);
+    assert_int_equal(s_run(h.config, "--check-config"), 78);
+    f = fopen(h.config, "w");
+    fprintf(f, "[hub]\ndata_dir = %s/var\n[intake]\napi = %s\npub = %s\n", h.dir, h.api, h.pub);
+    fclose(f);
+    assert_int_equal(s_run(h.config, "--check-config"), 0);
+    harness_fini(&h);
+}
+
+int main(void)
+{
+    s_zctx = zmq_ctx_new();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_thousand_survive_restart, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_idempotent_resubmission, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_kill9_loses_nothing_acknowledged, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_late_subscriber_gets_everything_once, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_subscriber_restart_mid_stream, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_input_gets_clear_errors, s_setup, s_teardown),
+        cmocka_unit_test(test_curve_refuses_unregistered_key),
+        cmocka_unit_test(test_refuses_public_endpoint_without_curve),
+    };
+    /* the context is not terminated: a failed test may leave a socket open */
+    return cmocka_run_group_tests_name("it_intake", tests, NULL, NULL);
+}
