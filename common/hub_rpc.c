@@ -45,7 +45,7 @@ struct hub_rpc {
     int n_routers;
     void *pub;
     uv_timer_t heartbeat, reader_check;
-    bool timers_on;
+    int timers_closed;
     int64_t started_ms;
     job_t jobs[HUB_RPC_BATCH];
     hub_arena_t *arenas[HUB_RPC_BATCH];
@@ -429,7 +429,6 @@ hub_rpc_t *hub_rpc_new(uv_loop_t *loop, void *zctx, const char *source, hub_stor
     uv_timer_init(loop, &self->heartbeat);
     uv_timer_init(loop, &self->reader_check);
     self->heartbeat.data = self->reader_check.data = self;
-    self->timers_on = true;
     uv_timer_start(&self->reader_check, s_reader_check_cb, 60000, 60000);
     return self;
 }
@@ -490,13 +489,14 @@ int hub_rpc_bind_pub(hub_rpc_t *self, const char *endpoint, const char *secret_k
     return 0;
 }
 
+/* Frees self once both timers have closed (libuv releases handle memory
+ * only after the close callback). */
 static void s_timer_closed(uv_handle_t *h)
 {
     hub_rpc_t *self = h->data;
-    if (h == (uv_handle_t *)&self->reader_check) {
-        for (int i = 0; i < HUB_RPC_BATCH; i++) hub_arena_destroy(&self->arenas[i]);
-        free(self);
-    }
+    if (++self->timers_closed < 2) return;
+    for (int i = 0; i < HUB_RPC_BATCH; i++) hub_arena_destroy(&self->arenas[i]);
+    free(self);
 }
 
 void hub_rpc_destroy(hub_rpc_t **self_p)
