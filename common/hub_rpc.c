@@ -299,6 +299,7 @@ reply:
         s_send_reply(self, &self->jobs[i]);
         hub_arena_reset(self->arenas[i]);
     }
+    if (hub_store_preallocate(self->store) > 0) hub_rpc_count(self, "store_preallocated_total", 1);
 }
 
 static void s_router_cb(hub_zsock_t *zs, void *sock, void *arg)

@@ -117,6 +117,26 @@ int hub_store_reader_check(hub_store_t *self)
     return dead;
 }
 
+int hub_store_preallocate(hub_store_t *self)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    int fd;
+    if (mdb_env_info(self->env, &info) || mdb_env_stat(self->env, &st) || mdb_env_get_fd(self->env, &fd))
+        return 0;
+    off_t used = (off_t)(info.me_last_pgno + 1) * st.ms_psize;
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (size < 0 || size - used >= HUB_STORE_PREALLOC_HEADROOM) return 0;
+    if ((size_t)size + HUB_STORE_PREALLOC_CHUNK > self->map_size) return 0;
+    /* real zeros, not fallocate: unwritten extents would still cost a
+     * metadata update on the first write */
+    static const char zeros[1 << 16];
+    for (off_t off = size; off < size + HUB_STORE_PREALLOC_CHUNK; off += sizeof zeros)
+        if (pwrite(fd, zeros, sizeof zeros, off) != (ssize_t)sizeof zeros) return -errno;
+    if (fdatasync(fd)) return -errno;
+    return 1;
+}
+
 uint64_t hub_store_file_bytes(const hub_store_t *self)
 {
     char p[1100];
