@@ -11,6 +11,23 @@
 #include "hub_log.h"
 #include "hub_util.h"
 
+int hub_store_scan_after(MDB_txn *txn, MDB_dbi db, const char *after, hub_store_scan_fn fn,
+                         void *arg)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, db, &cur);
+    if (rc) return rc;
+    size_t alen = strlen(after);
+    MDB_val k = {alen, (void *)after}, v;
+    rc = alen ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    if (rc == 0 && alen && k.mv_size == alen && !memcmp(k.mv_data, after, alen))
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+        if (fn(&k, &v, arg)) break;
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 int hub_store_meta_get_u64(hub_store_t *self, MDB_txn *txn, const char *key, uint64_t *out)
 {
     MDB_val k = {strlen(key), (void *)key}, v;

@@ -46,6 +46,13 @@ int hub_store_preallocate(hub_store_t *self);
 /* Bytes the data file takes on disk. */
 uint64_t hub_store_file_bytes(const hub_store_t *self);
 
+/* Calls fn for each record of db whose key sorts after `after` (from the
+ * first record when after is ""), in key order, until fn returns non-zero.
+ * The values are LMDB memory, valid only during the call. 0 or an MDB error. */
+typedef int (*hub_store_scan_fn)(const MDB_val *key, const MDB_val *val, void *arg);
+int hub_store_scan_after(MDB_txn *txn, MDB_dbi db, const char *after, hub_store_scan_fn fn,
+                         void *arg);
+
 /* meta helpers: u64 values under short string keys in the meta database. */
 int hub_store_meta_get_u64(hub_store_t *self, MDB_txn *txn, const char *key, uint64_t *out);
 int hub_store_meta_put_u64(hub_store_t *self, MDB_txn *txn, const char *key, uint64_t v);

@@ -195,36 +195,69 @@ static int s_get_request(hub_call_t *call, void *ctx)
     return 0;
 }
 
+/* Paging state of a list: records are unpacked into the scratch arena to be
+ * filtered, and only the matching ones are copied into the reply arena. */
+typedef struct {
+    hub_call_t *call;
+    intake_t *in;
+    const void *query;
+    const char *channel;
+    unsigned limit;
+    void **items;            /* reply array (call arena) */
+    size_t *n_items;
+    char **next_after_id;
+    const char *last_id;     /* id of the last item taken */
+} list_t;
+
+/* Unpacks val again into the reply arena; sets next_after_id and stops the
+ * scan when the page is full or the reply budget is spent. */
+static int s_take(list_t *l, const ProtobufCMessageDescriptor *d, const MDB_val *val)
+{
+    if (*l->n_items == l->limit) { *l->next_after_id = (char *)l->last_id; return 1; }
+    ProtobufCMessage *m = protobuf_c_message_unpack(d, hub_arena_allocator(l->call->arena), val->mv_size, val->mv_data);
+    if (!m) {
+        if (!*l->n_items) return 0; /* unreadable first record: skip it */
+        *l->next_after_id = (char *)l->last_id; /* reply budget spent: next page */
+        return 1;
+    }
+    l->items[(*l->n_items)++] = m; /* the caller sets last_id from it */
+    return 0;
+}
+
+static int s_scan_request(const MDB_val *key, const MDB_val *val, void *arg)
+{
+    (void)key;
+    list_t *l = arg;
+    const Intake__ListRequestsRequest *q = l->query;
+    hub_arena_reset(l->in->scratch);
+    Intake__Request *r = intake__request__unpack(hub_arena_allocator(l->in->scratch), val->mv_size, val->mv_data);
+    if (!r || (q->status && r->status != q->status) || (*q->street && strcmp(r->street, q->street)) ||
+        (*q->service_code && strcmp(r->service_code, q->service_code)) ||
+        (*l->channel && strcmp(r->channel, l->channel)))
+        return 0;
+    size_t before = *l->n_items;
+    int stop = s_take(l, &intake__request__descriptor, val);
+    if (*l->n_items > before) {
+        Intake__Request *taken = l->items[before];
+        taken->n_history = 0; /* lists carry the current state; history is in intake.get */
+        l->last_id = taken->service_request_id;
+    }
+    return stop;
+}
+
 static int s_list_requests(hub_call_t *call, void *ctx)
 {
     intake_t *in = ctx;
     const Intake__ListRequestsRequest *q = (const void *)call->req;
-    unsigned limit = q->limit ? (q->limit < LIST_MAX ? q->limit : LIST_MAX) : LIST_DEFAULT;
-    const char *channel = call->authenticated && !hub_call_has_role(call, "operator") ? call->principal : q->channel;
     Intake__ListRequestsReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__list_requests_reply__init(rep);
-    rep->requests = hub_arena_alloc(call->arena, limit * sizeof *rep->requests);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(call->txn, in->requests, &cur);
+    list_t l = {call, in, q, q->channel, q->limit ? (q->limit < LIST_MAX ? q->limit : LIST_MAX) : LIST_DEFAULT,
+                NULL, &rep->n_requests, &rep->next_after_id, ""};
+    if (call->authenticated && !hub_call_has_role(call, "operator")) l.channel = call->principal;
+    rep->requests = hub_arena_alloc(call->arena, l.limit * sizeof *rep->requests);
+    l.items = (void **)rep->requests;
+    int rc = hub_store_scan_after(call->txn, in->requests, q->after_id, s_scan_request, &l);
     if (rc) return hub_call_mdb_error(call, rc);
-    MDB_val k = {strlen(q->after_id), (void *)q->after_id}, v;
-    rc = *q->after_id ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    if (rc == 0 && *q->after_id && k.mv_size == strlen(q->after_id) && !memcmp(k.mv_data, q->after_id, k.mv_size))
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        Intake__Request *r = intake__request__unpack(hub_arena_allocator(call->arena), v.mv_size, v.mv_data);
-        if (!r) continue;
-        if ((q->status && r->status != q->status) || (*q->street && strcmp(r->street, q->street)) ||
-            (*q->service_code && strcmp(r->service_code, q->service_code)) ||
-            (*channel && strcmp(r->channel, channel)))
-            continue;
-        if (rep->n_requests == limit) { rep->next_after_id = rep->requests[limit - 1]->service_request_id; break; }
-        r->n_history = 0; /* lists carry the current state; history is in request show */
-        rep->requests[rep->n_requests++] = r;
-        if (hub_arena_exhausted(call->arena)) break;
-    }
-    mdb_cursor_close(cur);
-    if (rc && rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
     call->reply = &rep->base;
     return 0;
 }
@@ -312,29 +345,32 @@ static int s_submit_opinion(hub_call_t *call, void *ctx)
     return 0;
 }
 
+static int s_scan_opinion(const MDB_val *key, const MDB_val *val, void *arg)
+{
+    (void)key;
+    list_t *l = arg;
+    const Intake__ListOpinionsRequest *q = l->query;
+    hub_arena_reset(l->in->scratch);
+    Intake__Opinion *o = intake__opinion__unpack(hub_arena_allocator(l->in->scratch), val->mv_size, val->mv_data);
+    if (!o || (*q->topic && strcmp(o->topic, q->topic))) return 0;
+    size_t before = *l->n_items;
+    int stop = s_take(l, &intake__opinion__descriptor, val);
+    if (*l->n_items > before) l->last_id = ((Intake__Opinion *)l->items[before])->opinion_id;
+    return stop;
+}
+
 static int s_list_opinions(hub_call_t *call, void *ctx)
 {
     intake_t *in = ctx;
     const Intake__ListOpinionsRequest *q = (const void *)call->req;
-    unsigned limit = q->limit ? (q->limit < LIST_MAX ? q->limit : LIST_MAX) : LIST_DEFAULT;
     Intake__ListOpinionsReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__list_opinions_reply__init(rep);
-    rep->opinions = hub_arena_alloc(call->arena, limit * sizeof *rep->opinions);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(call->txn, in->opinions, &cur);
+    list_t l = {call, in, q, "", q->limit ? (q->limit < LIST_MAX ? q->limit : LIST_MAX) : LIST_DEFAULT,
+                NULL, &rep->n_opinions, &rep->next_after_id, ""};
+    rep->opinions = hub_arena_alloc(call->arena, l.limit * sizeof *rep->opinions);
+    l.items = (void **)rep->opinions;
+    int rc = hub_store_scan_after(call->txn, in->opinions, q->after_id, s_scan_opinion, &l);
     if (rc) return hub_call_mdb_error(call, rc);
-    MDB_val k = {strlen(q->after_id), (void *)q->after_id}, v;
-    rc = *q->after_id ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    if (rc == 0 && *q->after_id && k.mv_size == strlen(q->after_id) && !memcmp(k.mv_data, q->after_id, k.mv_size))
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        Intake__Opinion *o = intake__opinion__unpack(hub_arena_allocator(call->arena), v.mv_size, v.mv_data);
-        if (!o || (*q->topic && strcmp(o->topic, q->topic))) continue;
-        if (rep->n_opinions == limit) { rep->next_after_id = rep->opinions[limit - 1]->opinion_id; break; }
-        rep->opinions[rep->n_opinions++] = o;
-    }
-    mdb_cursor_close(cur);
-    if (rc && rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
     call->reply = &rep->base;
     return 0;
 }
@@ -355,8 +391,9 @@ int intake_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err)
 {
     intake_t *in = calloc(1, sizeof *in);
     if (!in) abort();
+    in->scratch = hub_arena_new(HUB_WIRE_ARENA_BUDGET);
     in->catalogue = intake_catalogue_load(hub_config_get(d->cfg, "intake", "catalogue", NULL), err);
-    if (!in->catalogue) { free(in); return -1; }
+    if (!in->catalogue) { hub_arena_destroy(&in->scratch); free(in); return -1; }
     if (!check_only) {
         in->store = d->store;
         in->requests = hub_daemon_db(d, INTAKE_DB_REQUESTS);
@@ -375,5 +412,6 @@ void intake_fini(void *ctx)
     intake_t *in = ctx;
     if (!in) return;
     intake_catalogue_destroy(&in->catalogue);
+    hub_arena_destroy(&in->scratch);
     free(in);
 }

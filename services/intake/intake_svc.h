@@ -12,6 +12,7 @@ typedef struct {
     intake_catalogue_t *catalogue;  /* owned */
     MDB_dbi requests, idem, opinions, opinion_idem;
     hub_store_t *store;             /* borrowed */
+    hub_arena_t *scratch;           /* owned: records being filtered in a list */
 } intake_t;
 
 extern const char *const intake_db_names[];
