@@ -62,6 +62,13 @@ int hub_auth_load_file(const char *path, hub_principal_t **out, size_t *n, hub_e
             list = realloc(list, cap * sizeof *list);
             if (!list) abort();
         }
+        for (size_t i = 0; i < cnt; i++)
+            if (!strcmp(list[i].id, id) || !strcmp(list[i].key, key)) {
+                fclose(f);
+                free(list);
+                return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
+                                     "%s:%d: id or key already listed", path, lineno);
+            }
         hub_principal_t *p = &list[cnt++];
         memset(p, 0, sizeof *p);
         strcpy(p->id, id);
@@ -74,11 +81,21 @@ int hub_auth_load_file(const char *path, hub_principal_t **out, size_t *n, hub_e
     return 0;
 }
 
-static const hub_principal_t *s_find_key(hub_auth_t *self, const char *z85)
+const hub_principal_t *hub_auth_find_key(hub_auth_t *self, const char *z85)
 {
-    for (size_t i = 0; i < self->n; i++)
+    for (size_t i = 0; self && i < self->n; i++)
         if (!strcmp(self->list[i].key, z85)) return &self->list[i];
     return NULL;
+}
+
+/* True if role is one of roles (space-separated). */
+static bool s_role_in(const char *role, const char *roles)
+{
+    size_t n = strlen(role);
+    if (!n) return false;
+    for (const char *p = roles; (p = strstr(p, role)); p += n)
+        if ((p == roles || p[-1] == ' ') && (p[n] == 0 || p[n] == ' ')) return true;
+    return false;
 }
 
 /* ZAP request: version, request id, domain, address, identity, mechanism,
@@ -109,8 +126,15 @@ static void s_zap_cb(hub_zsock_t *zs, void *sock, void *arg)
             const char *mech = zmq_msg_data(&parts[5]);
             if (mlen == 5 && !memcmp(mech, "CURVE", 5) && n >= 7 && zmq_msg_size(&parts[6]) == 32) {
                 zmq_z85_encode(z85, zmq_msg_data(&parts[6]), 32);
-                const hub_principal_t *p = s_find_key(self, z85);
-                if (p) { status = "200"; text = "OK"; user = p->id; }
+                const hub_principal_t *p = hub_auth_find_key(self, z85);
+                /* the event stream is for subscriber roles only */
+                bool events = zmq_msg_size(&parts[2]) == strlen(HUB_AUTH_DOMAIN_EVENTS) &&
+                              !memcmp(zmq_msg_data(&parts[2]), HUB_AUTH_DOMAIN_EVENTS,
+                                      strlen(HUB_AUTH_DOMAIN_EVENTS));
+                if (p && events && !s_role_in(p->role, HUB_AUTH_EVENT_ROLES)) p = NULL;
+                /* User-Id is the key itself: commands look the principal up
+                 * by key each time, so a revocation applies at once */
+                if (p) { status = "200"; text = "OK"; user = p->key; }
             } else if (mlen == 4 && !memcmp(mech, "NULL", 4)) {
                 status = "200"; text = "OK"; /* non-CURVE sockets are loopback-only */
             }

@@ -1,6 +1,7 @@
 /* hub_auth: CurveZMQ authentication. A ZAP handler (RFC 27) bound at
  * inproc://zeromq.zap.01 in the daemon's context answers 200 with User-Id =
- * the principal's id for a registered public key and 400 otherwise. The
+ * the registered public key (commands then look the principal up by key)
+ * and 400 otherwise; on the events domain only subscriber roles pass. The
  * principals file has one line per principal: "<id> <role> <z85-public-key>"
  * (a line starting with '#' is a comment; Z85 keys may contain '#'). Must be created before any CURVE server socket. */
 #ifndef HUB_AUTH_H
@@ -26,6 +27,11 @@ hub_auth_t *hub_auth_new(uv_loop_t *loop, void *zctx, const char *principals_fil
                          hub_error_t *err);
 /* Re-reads the file; on failure keeps the old list. 0 or -1 with err. */
 int hub_auth_reload(hub_auth_t *self, hub_error_t *err);
+/* The ZAP domain of event (PUB) sockets and the roles admitted there. */
+#define HUB_AUTH_DOMAIN_EVENTS "hub-events"
+#define HUB_AUTH_EVENT_ROLES "operator subscriber"
+/* The principal with this Z85 public key, or NULL. Borrowed until reload. */
+const hub_principal_t *hub_auth_find_key(hub_auth_t *self, const char *z85);
 /* The principal with this id, or NULL. Borrowed until the next reload. */
 const hub_principal_t *hub_auth_find(hub_auth_t *self, const char *id);
 void hub_auth_destroy(hub_auth_t **self_p);

@@ -70,9 +70,7 @@ static void s_close_cb(uv_handle_t *h)
 {
     hub_zsock_t *self = h->data;
     if (--self->open_handles) return;
-    int linger = 0;
-    zmq_setsockopt(self->sock, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_close(self->sock);
+    zmq_close(self->sock); /* with the linger its owner set */
     free(self);
 }
 

@@ -19,7 +19,8 @@ typedef void (*hub_zsock_fn)(hub_zsock_t *zs, void *sock, void *arg);
  * Returns NULL on failure (sock is then left to the caller). */
 hub_zsock_t *hub_zsock_new(uv_loop_t *loop, void *sock, hub_zsock_fn fn, void *arg);
 /* Stops watching, closes the libuv handles and, in their close callbacks,
- * the ZeroMQ socket (with linger 0); frees self. *self_p = NULL. */
+ * the ZeroMQ socket (with the ZMQ_LINGER its owner set); frees self.
+ * *self_p = NULL. */
 void hub_zsock_destroy(hub_zsock_t **self_p);
 void *hub_zsock_socket(hub_zsock_t *self);
 

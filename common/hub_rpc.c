@@ -24,6 +24,7 @@ typedef struct {
     char role[32];
     bool authenticated;
     bool done;                    /* error decided before the transaction */
+    hub_arena_mark_t after_unpack; /* handler allocations start here (rewound on retry) */
 } job_t;
 
 typedef struct {
@@ -56,7 +57,7 @@ struct hub_rpc {
 static int s_replay(hub_call_t *call, void *ctx);
 static int s_status(hub_call_t *call, void *ctx);
 static const hub_handler_t s_builtin[] = {
-    {"hub.replay", &hub__replay_request__descriptor, s_replay, NULL},
+    {"hub.replay", &hub__replay_request__descriptor, s_replay, HUB_ROLES_SUBSCRIBE},
     {"hub.status", &hub__status_request__descriptor, s_status, NULL},
     {NULL, NULL, NULL, NULL},
 };
@@ -87,6 +88,7 @@ bool hub_call_has_role(const hub_call_t *call, const char *roles)
 {
     if (!strcmp(call->role, HUB_ROLE_TRUSTED) || !roles) return true;
     size_t n = strlen(call->role);
+    if (!n) return false;
     for (const char *p = roles; (p = strstr(p, call->role)); p += n)
         if ((p == roles || p[-1] == ' ') && (p[n] == 0 || p[n] == ' ')) return true;
     return false;
@@ -153,7 +155,9 @@ static int s_read_job(hub_rpc_t *self, void *sock, bool curve, job_t *j, hub_are
     const char *uid = n > k ? zmq_msg_gets(&frames[k], "User-Id") : NULL;
     j->authenticated = curve;
     if (curve) {
-        const hub_principal_t *p = uid && *uid ? hub_auth_find(self->auth, uid) : NULL;
+        /* the ZAP User-Id is the public key: a revoked or rotated key is
+         * refused on its next command, even on a session opened before */
+        const hub_principal_t *p = uid && *uid ? hub_auth_find_key(self->auth, uid) : NULL;
         if (!p) {
             hub_error_set(err, HUB__ERROR_CODE__UNAUTHENTICATED, "", "unknown or revoked principal");
             goto done;
@@ -191,6 +195,7 @@ static int s_read_job(hub_rpc_t *self, void *sock, bool curve, job_t *j, hub_are
     if (!hub_call_has_role(&j->call, j->h->roles))
         hub_error_set(err, HUB__ERROR_CODE__PERMISSION_DENIED, "",
                       "role %s may not call %s", j->role, j->verb);
+    j->after_unpack = hub_arena_mark(arena);
 done:
     j->done = err->code != 0;
     for (int i = 0; i < n; i++) zmq_msg_close(&frames[i]);
@@ -240,28 +245,41 @@ static void s_run_batch(hub_rpc_t *self, int n)
 {
     MDB_env *env = self->store->env;
     int rc;
+    /* counters bumped by handlers are restored if the batch has to run again */
+    counter_t saved[HUB_RPC_MAX_COUNTERS];
+    int n_saved = self->n_counters;
+    memcpy(saved, self->counters, sizeof saved);
+    int grown = 0;
     for (int attempt = 0;; attempt++) {
         MDB_txn *txn = NULL;
         bool map_full = false;
+        if (attempt) {
+            memcpy(self->counters, saved, sizeof saved);
+            self->n_counters = n_saved;
+        }
         if ((rc = mdb_txn_begin(env, NULL, 0, &txn))) goto fail_all;
         for (int i = 0; i < n; i++) {
             job_t *j = &self->jobs[i];
             if (j->done) continue;
             hub_call_t *c = &j->call;
+            hub_arena_rewind(c->arena, j->after_unpack);
             c->reply = NULL;
             c->err.code = 0;
             c->mdb_rc = 0;
             c->rpc = self;
             c->outbox = self->outbox;
             size_t mark = hub_outbox_mark(self->outbox);
+            bool ok = false;
             if ((rc = mdb_txn_begin(env, txn, 0, &c->txn))) { hub_call_mdb_error(c, rc); }
             else if (j->h->fn(c, self->ctx) == 0) {
                 if ((rc = mdb_txn_commit(c->txn))) hub_call_mdb_error(c, rc);
+                else ok = true;
             } else {
                 mdb_txn_abort(c->txn);
+                if (!c->err.code) hub_error_set(&c->err, HUB__ERROR_CODE__INTERNAL, "", "command failed");
             }
             c->txn = NULL;
-            if (c->err.code) hub_outbox_rollback(self->outbox, mark);
+            if (!ok) hub_outbox_rollback(self->outbox, mark);
             if (c->mdb_rc == MDB_MAP_FULL) { map_full = true; break; }
         }
         if (!map_full) {
@@ -272,13 +290,20 @@ static void s_run_batch(hub_rpc_t *self, int n)
         }
         if (map_full && attempt < 8) {
             hub_outbox_clear(self->outbox);
-            if ((rc = hub_store_grow(self->store))) goto fail_all;
-            hub_rpc_count(self, "store_map_grown_total", 1);
+            if ((rc = hub_store_grow(self->store))) {
+                /* LMDB has unmapped the old map: the env is unusable. Nothing
+                 * of this batch was acknowledged; a restart recovers. */
+                hub_err("cannot grow the store map: %s; exiting", mdb_strerror(rc));
+                abort();
+            }
+            grown++;
             continue;
         }
+        if (map_full && !rc) rc = MDB_MAP_FULL;
         if (rc) goto fail_all;
         break;
     }
+    if (grown) hub_rpc_count(self, "store_map_grown_total", (uint64_t)grown);
     hub_outbox_committed(self->outbox);
     for (size_t i = 0; i < self->outbox->n_pending; i++) {
         hub_outbox_item_t *it = &self->outbox->pending[i];
@@ -450,7 +475,9 @@ static void *s_socket(hub_rpc_t *self, int type, const char *endpoint, const cha
         return NULL;
     }
     void *s = zmq_socket(self->zctx, type);
-    int linger = 0, one = 1, hwm = 100000;
+    /* PUB queues many events for slow subscribers (they replay anyway);
+     * ROUTER queues few commands per peer, so a peer cannot fill memory */
+    int linger = 0, one = 1, hwm = type == ZMQ_PUB ? 100000 : 1000;
     int64_t maxmsg = HUB_RPC_HARD_MAXMSG;
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
@@ -460,7 +487,8 @@ static void *s_socket(hub_rpc_t *self, int type, const char *endpoint, const cha
     if (secret_key) {
         zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof one);
         zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret_key, 40);
-        zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "hub", 3);
+        const char *domain = type == ZMQ_PUB ? HUB_ZAP_DOMAIN_EVENTS : HUB_ZAP_DOMAIN_COMMANDS;
+        zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, domain, strlen(domain));
     }
     if (zmq_bind(s, endpoint)) {
         hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot bind %s: %s", endpoint,
@@ -504,7 +532,12 @@ void hub_rpc_destroy(hub_rpc_t **self_p)
 {
     hub_rpc_t *self = *self_p;
     if (!self) return;
-    for (int i = 0; i < self->n_routers; i++) hub_zsock_destroy(&self->routers[i]);
+    /* give the replies of the last committed batch time to leave */
+    int linger = 500;
+    for (int i = 0; i < self->n_routers; i++) {
+        zmq_setsockopt(hub_zsock_socket(self->routers[i]), ZMQ_LINGER, &linger, sizeof linger);
+        hub_zsock_destroy(&self->routers[i]);
+    }
     if (self->pub) zmq_close(self->pub);
     uv_close((uv_handle_t *)&self->heartbeat, s_timer_closed);
     uv_close((uv_handle_t *)&self->reader_check, s_timer_closed);

@@ -8,6 +8,7 @@
 #include "hub_util.h"
 
 #define REPLAY_TIMEOUT_MS 2000
+#define HUB_SUB_MAX_EVENT (16u << 20) /* events are not bound by the command limit */
 
 typedef struct {
     uint8_t *data;
@@ -107,15 +108,19 @@ static int s_replay(hub_sub_t *self, hub_error_t *err)
     return 1;
 }
 
-/* Delivers data if it is the next event: 1 delivered, 0 skipped, 2 gap. */
+/* Delivers data if it is the next event: 1 delivered, 0 skipped, 2 gap,
+ * -1 the next event cannot be decoded (err set: replaying would not help). */
 static int s_offer(hub_sub_t *self, uint64_t seq, const void *data, size_t len,
-                   hub_arena_t *arena, Hub__Event **ev)
+                   hub_arena_t *arena, Hub__Event **ev, hub_error_t *err)
 {
     if (seq <= self->cursor) return 0;
     if (seq > self->cursor + 1) return 2;
-    hub_error_t err;
-    Hub__Event *e = (Hub__Event *)hub_wire_unpack(&hub__event__descriptor, data, len, arena, &err);
-    if (!e) { hub_warn("undecodable event %llu: %s", (unsigned long long)seq, err.message); return 2; }
+    Hub__Event *e = (Hub__Event *)hub_wire_unpack_max(&hub__event__descriptor, data, len,
+                                                      HUB_SUB_MAX_EVENT, arena, err);
+    if (!e) {
+        hub_err("event %llu cannot be decoded: %s", (unsigned long long)seq, err->message);
+        return -1;
+    }
     self->cursor = seq;
     *ev = e;
     return 1;
@@ -131,19 +136,20 @@ int hub_sub_next(hub_sub_t *self, int timeout_ms, hub_arena_t *arena, Hub__Event
             Hub__Event *e = hub__event__unpack(NULL, it->len, it->data);
             uint64_t seq = e ? e->seq : 0;
             if (e) hub__event__free_unpacked(e, NULL);
-            int r = s_offer(self, seq, it->data, it->len, arena, ev);
+            int r = s_offer(self, seq, it->data, it->len, arena, ev, err);
             free(it->data);
             it->data = NULL;
+            if (r < 0) { s_queue_clear(self); return -1; }
             if (r == 1) return 1;
             if (r == 2) { s_queue_clear(self); self->need_replay = 1; }
         }
         if (self->qhead == self->qlen) self->qhead = self->qlen = 0;
+        int64_t left = deadline - hub_mono_ms();
         if (self->need_replay) {
             int r = s_replay(self, err);
             if (r < 0) return -1;
-            if (r > 0) continue;
+            if (r > 0 && left > 0) continue;
         }
-        int64_t left = deadline - hub_mono_ms();
         if (left <= 0) return 0;
         /* while a replay is owed (publisher was unreachable), retry soon */
         zmq_pollitem_t it = {self->sub, 0, ZMQ_POLLIN, 0};
@@ -165,11 +171,12 @@ int hub_sub_next(hub_sub_t *self, int timeout_ms, hub_arena_t *arena, Hub__Event
             if (epoch != self->epoch) self->need_replay = 1;
             else if (hb) { if (seq > self->cursor) self->need_replay = 1; }
             else {
-                r = s_offer(self, seq, zmq_msg_data(&f[2]), zmq_msg_size(&f[2]), arena, ev);
+                r = s_offer(self, seq, zmq_msg_data(&f[2]), zmq_msg_size(&f[2]), arena, ev, err);
                 if (r == 2) self->need_replay = 1;
             }
         }
         for (int i = 0; i < n; i++) zmq_msg_close(&f[i]);
         if (r == 1) return 1;
+        if (r < 0) return -1;
     }
 }

@@ -22,7 +22,8 @@ void hub_sub_destroy(hub_sub_t **self_p);
 
 /* Waits up to timeout_ms for the next event. Returns 1 with *ev (allocated
  * from arena) and the cursor advanced, 0 on time-out, -1 with err when the
- * publisher can no longer serve the cursor (OUT_OF_RANGE). */
+ * publisher refuses the replay (OUT_OF_RANGE, PERMISSION_DENIED...) or the
+ * next event cannot be decoded: waiting would not help. */
 int hub_sub_next(hub_sub_t *self, int timeout_ms, hub_arena_t *arena, Hub__Event **ev,
                  hub_error_t *err);
 uint64_t hub_sub_cursor(const hub_sub_t *self);

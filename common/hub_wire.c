@@ -97,19 +97,30 @@ void *hub_arena_alloc(hub_arena_t *self, size_t size)
         if (!c) { self->exhausted = true; return NULL; }
         c->size = want;
         c->used = 0;
-        /* big one-off chunks go behind the head so the head keeps its space */
-        if (self->head && want > ARENA_CHUNK) {
-            c->next = self->head->next;
-            self->head->next = c;
-        } else {
-            c->next = self->head;
-            self->head = c;
-        }
+        c->next = self->head;
+        self->head = c;
         self->total += want;
     }
     void *p = c->data + c->used;
     c->used += size;
     return p;
+}
+
+hub_arena_mark_t hub_arena_mark(const hub_arena_t *self)
+{
+    return (hub_arena_mark_t){self->head, self->head ? self->head->used : 0};
+}
+
+void hub_arena_rewind(hub_arena_t *self, hub_arena_mark_t mark)
+{
+    while (self->head && self->head != mark.chunk) {
+        chunk_t *c = self->head;
+        self->head = c->next;
+        self->total -= c->size;
+        free(c);
+    }
+    if (self->head) self->head->used = mark.used;
+    self->exhausted = false;
 }
 
 char *hub_arena_strdup(hub_arena_t *self, const char *s)
@@ -171,6 +182,8 @@ static int s_validate(const ProtobufCMessage *msg, char *path, size_t plen, int 
         return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, path, "nested too deep");
     const ProtobufCMessageDescriptor *d = msg->descriptor;
     size_t base = strlen(path);
+    /* fields this build does not know are dropped, never stored or relayed */
+    ((ProtobufCMessage *)msg)->n_unknown_fields = 0;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         size_t vs = s_value_size(f);

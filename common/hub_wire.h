@@ -37,6 +37,13 @@ void hub_arena_destroy(hub_arena_t **self_p);
 /* Allocates from the arena; NULL past the budget. Memory lives until reset. */
 void *hub_arena_alloc(hub_arena_t *self, size_t size);
 char *hub_arena_strdup(hub_arena_t *self, const char *s);
+/* A position in the arena; rewinding frees everything allocated after it. */
+typedef struct {
+    void *chunk;
+    size_t used;
+} hub_arena_mark_t;
+hub_arena_mark_t hub_arena_mark(const hub_arena_t *self);
+void hub_arena_rewind(hub_arena_t *self, hub_arena_mark_t mark);
 /* A protobuf-c allocator backed by the arena (free is a no-op). */
 ProtobufCAllocator *hub_arena_allocator(hub_arena_t *self);
 /* True if an allocation was refused since the last reset. */
@@ -56,7 +63,8 @@ ProtobufCMessage *hub_wire_unpack(const ProtobufCMessageDescriptor *desc,
 ProtobufCMessage *hub_wire_unpack_max(const ProtobufCMessageDescriptor *desc,
                                       const void *data, size_t len, size_t max,
                                       hub_arena_t *arena, hub_error_t *err);
-/* Walks msg: every string valid UTF-8, every enum a declared value. 0 or -1
+/* Walks msg: every string valid UTF-8, every enum a declared value; drops
+ * unknown fields (so nothing unvalidated is stored or relayed). 0 or -1
  * with err->field set to the dotted path. */
 int hub_wire_validate(const ProtobufCMessage *msg, hub_error_t *err);
 

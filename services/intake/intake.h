@@ -17,7 +17,7 @@
 #define INTAKE_MAX_DESCRIPTION 4000
 #define INTAKE_MAX_ADDRESS 256
 #define INTAKE_MAX_NOTE 2000
-#define INTAKE_MAX_HISTORY 500
+#define INTAKE_MAX_HISTORY 100 /* x INTAKE_MAX_NOTE keeps a record (and its event) < 256 KiB */
 #define INTAKE_MAX_TOPIC 64
 
 /* Checks a submitted request against the catalogue and the field rules;

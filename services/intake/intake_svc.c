@@ -58,7 +58,7 @@ static ProtobufCMessage *s_get_msg(hub_call_t *call, MDB_dbi db, const char *key
                                    const ProtobufCMessageDescriptor *desc, const char *what)
 {
     MDB_val k = {strlen(key), (void *)key}, v;
-    int rc = mdb_get(call->txn, db, &k, &v);
+    int rc = *key && k.mv_size <= 511 ? mdb_get(call->txn, db, &k, &v) : MDB_NOTFOUND;
     if (rc == MDB_NOTFOUND) {
         hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, what, "no %s \"%s\"", what, key);
         return NULL;
@@ -207,13 +207,19 @@ typedef struct {
     size_t *n_items;
     char **next_after_id;
     const char *last_id;     /* id of the last item taken */
+    size_t bytes;            /* stored bytes taken: pages stay well under the reply budget */
 } list_t;
+
+#define LIST_MAX_BYTES (1u << 20)
 
 /* Unpacks val again into the reply arena; sets next_after_id and stops the
  * scan when the page is full or the reply budget is spent. */
 static int s_take(list_t *l, const ProtobufCMessageDescriptor *d, const MDB_val *val)
 {
-    if (*l->n_items == l->limit) { *l->next_after_id = (char *)l->last_id; return 1; }
+    if (*l->n_items == l->limit || (*l->n_items && l->bytes + val->mv_size > LIST_MAX_BYTES)) {
+        *l->next_after_id = (char *)l->last_id;
+        return 1;
+    }
     ProtobufCMessage *m = protobuf_c_message_unpack(d, hub_arena_allocator(l->call->arena), val->mv_size, val->mv_data);
     if (!m) {
         if (!*l->n_items) return 0; /* unreadable first record: skip it */
@@ -221,6 +227,7 @@ static int s_take(list_t *l, const ProtobufCMessageDescriptor *d, const MDB_val 
         return 1;
     }
     l->items[(*l->n_items)++] = m; /* the caller sets last_id from it */
+    l->bytes += val->mv_size;
     return 0;
 }
 
@@ -252,7 +259,7 @@ static int s_list_requests(hub_call_t *call, void *ctx)
     Intake__ListRequestsReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__list_requests_reply__init(rep);
     list_t l = {call, in, q, q->channel, q->limit ? (q->limit < LIST_MAX ? q->limit : LIST_MAX) : LIST_DEFAULT,
-                NULL, &rep->n_requests, &rep->next_after_id, ""};
+                NULL, &rep->n_requests, &rep->next_after_id, "", 0};
     if (call->authenticated && !hub_call_has_role(call, "operator")) l.channel = call->principal;
     rep->requests = hub_arena_alloc(call->arena, l.limit * sizeof *rep->requests);
     l.items = (void **)rep->requests;
@@ -366,7 +373,7 @@ static int s_list_opinions(hub_call_t *call, void *ctx)
     Intake__ListOpinionsReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__list_opinions_reply__init(rep);
     list_t l = {call, in, q, "", q->limit ? (q->limit < LIST_MAX ? q->limit : LIST_MAX) : LIST_DEFAULT,
-                NULL, &rep->n_opinions, &rep->next_after_id, ""};
+                NULL, &rep->n_opinions, &rep->next_after_id, "", 0};
     rep->opinions = hub_arena_alloc(call->arena, l.limit * sizeof *rep->opinions);
     l.items = (void **)rep->opinions;
     int rc = hub_store_scan_after(call->txn, in->opinions, q->after_id, s_scan_opinion, &l);

@@ -388,6 +388,7 @@ static void test_bad_input_gets_clear_errors(void **state)
     size_t hlen = hub__heartbeat__pack(&hb, hbuf);
     s_expect_error(c, "intake.submit", 13, hbuf, hlen, HUB__ERROR_CODE__INVALID_ARGUMENT, NULL);
     s_expect_error(c, "intake.get", 10, hbuf, hlen, HUB__ERROR_CODE__NOT_FOUND, "service_request_id");
+    s_expect_error(c, "intake.get", 10, "", 0, HUB__ERROR_CODE__NOT_FOUND, "service_request_id");
     /* invalid UTF-8 */
     Intake__SubmitRequest *r = harness_request(a, "web", "utf8");
     r->request->description = "\xe4\xb8";
@@ -460,7 +461,7 @@ static void test_bad_input_gets_clear_errors(void **state)
     hub_arena_reset(a);
     Hub__StatusReply *st = s_status(c, a);
     assert_non_null(st);
-    assert_true(s_counter(st, "errors_total") >= errors_before + 14);
+    assert_true(s_counter(st, "errors_total") >= errors_before + 15);
     assert_true(s_counter(st, "errors_invalid_argument_total") >= 9);
     assert_true(s_counter(st, "errors_resource_exhausted_total") >= 1);
     char id2[32];
@@ -470,6 +471,23 @@ static void test_bad_input_gets_clear_errors(void **state)
 }
 
 /* ---- CurveZMQ ---- */
+typedef struct {
+    hub_client_t *c;
+    hub_arena_t *a;
+} revoke_t;
+
+/* True once the daemon refuses the client's principal. */
+static bool s_revoked(void *p)
+{
+    revoke_t *r = p;
+    hub_error_t err = {0};
+    hub_arena_reset(r->a);
+    Hub__StatusReply *st = NULL;
+    Hub__StatusRequest req = HUB__STATUS_REQUEST__INIT;
+    int rc = hub_client_call(r->c, "hub.status", &req.base, &hub__status_reply__descriptor, r->a,
+                             (ProtobufCMessage **)&st, &err);
+    return rc == 1 && err.code == HUB__ERROR_CODE__UNAUTHENTICATED;
+}
 static void s_write(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -482,6 +500,8 @@ static void test_curve_refuses_unregistered_key(void **state)
 {
     (void)state;
     char srv_pub[41], srv_sec[41], ch_pub[41], ch_sec[41], bad_pub[41], bad_sec[41];
+    char sub_pub[41], sub_sec[41];
+    assert_int_equal(zmq_curve_keypair(sub_pub, sub_sec), 0);
     assert_int_equal(zmq_curve_keypair(srv_pub, srv_sec), 0);
     assert_int_equal(zmq_curve_keypair(ch_pub, ch_sec), 0);
     assert_int_equal(zmq_curve_keypair(bad_pub, bad_sec), 0);
@@ -492,7 +512,8 @@ static void test_curve_refuses_unregistered_key(void **state)
     snprintf(line, sizeof line, "%s\n", srv_sec);
     s_write(path, line);
     snprintf(path, sizeof path, "%s/principals", h.dir);
-    snprintf(line, sizeof line, "# id role key\nwechat-miniapp channel %s\n", ch_pub);
+    snprintf(line, sizeof line, "# id role key\nwechat-miniapp channel %s\nsubscriber-1 subscriber %s\n",
+             ch_pub, sub_pub);
     s_write(path, line);
     snprintf(h.extra, sizeof h.extra,
              "curve = on\ncurve_secret_key_file = %s/server.key\nprincipals_file = %s/principals\n"
@@ -522,6 +543,30 @@ static void test_curve_refuses_unregistered_key(void **state)
     assert_int_equal(hub_client_call(c, "intake.update", &u.base, &intake__update_reply__descriptor, a,
                                      (ProtobufCMessage **)&ur, &err), 1);
     assert_int_equal(err.code, HUB__ERROR_CODE__PERMISSION_DENIED);
+
+    /* events carry personal data: a channel may not replay them */
+    Hub__ReplayRequest rr = HUB__REPLAY_REQUEST__INIT;
+    Hub__ReplayReply *rrep;
+    assert_int_equal(hub_client_call(c, "hub.replay", &rr.base, &hub__replay_reply__descriptor, a,
+                                     (ProtobufCMessage **)&rrep, &err), 1);
+    assert_int_equal(err.code, HUB__ERROR_CODE__PERMISSION_DENIED);
+    hub_sub_t *sub = hub_sub_new(s_zctx, h.pub, h.api, &good, 0, 0);
+    Hub__Event *ev;
+    assert_int_equal(hub_sub_next(sub, 2000, a, &ev, &err), -1);
+    hub_sub_destroy(&sub);
+    /* a subscriber principal reads the stream, over CURVE on PUB too */
+    hub_curve_t subscriber = {srv_pub, sub_pub, sub_sec};
+    sub = hub_sub_new(s_zctx, h.pub, h.api, &subscriber, 0, 0);
+    assert_int_equal(hub_sub_next(sub, 10000, a, &ev, &err), 1);
+    assert_int_equal(ev->seq, 1);
+    hub_sub_destroy(&sub);
+
+    /* revocation applies at once to an open session (SIGHUP re-reads) */
+    snprintf(line, sizeof line, "subscriber-1 subscriber %s\n", sub_pub);
+    s_write(path, line);
+    kill(h.pid, SIGHUP);
+    revoke_t rv = {c, a};
+    assert_true(harness_wait(s_revoked, &rv, 10000));
     hub_client_destroy(&c);
 
     /* an unregistered key gets no session: the call times out */
@@ -545,6 +590,108 @@ static void test_curve_refuses_unregistered_key(void **state)
     assert_int_equal(st->last_seq, 1);
     hub_client_destroy(&c);
     hub_arena_destroy(&a);
+    assert_int_equal(harness_stop(&h, SIGTERM), 0);
+    harness_fini(&h);
+}
+
+/* ---- unknown fields are dropped, not stored or relayed ---- */
+static size_t s_varint(uint8_t *out, uint64_t v)
+{
+    size_t n = 0;
+    do { out[n++] = (uint8_t)((v & 0x7F) | (v > 0x7F ? 0x80 : 0)); v >>= 7; } while (v);
+    return n;
+}
+
+static void test_unknown_fields_dropped(void **state)
+{
+    harness_t *h = *state;
+    hub_client_t *c = hub_client_new(s_zctx, h->api, NULL, 5000);
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    Intake__SubmitRequest *sr = harness_request(a, "web", "unknown-fields");
+    size_t rlen = intake__request__get_packed_size(sr->request), junk = 200000;
+    uint8_t *body = malloc(rlen + junk + 64), *p = body;
+    uint8_t inner_hdr[16];
+    size_t ih = s_varint(inner_hdr, (99 << 3) | 2);
+    ih += s_varint(inner_hdr + ih, junk);
+    size_t inner = rlen + ih + junk;
+    *p++ = (1 << 3) | 2; /* SubmitRequest.request */
+    p += s_varint(p, inner);
+    p += intake__request__pack(sr->request, p);
+    memcpy(p, inner_hdr, ih);
+    p += ih;
+    memset(p, 'x', junk);
+    p += junk;
+    char st[4];
+    uint8_t *out;
+    size_t out_len;
+    assert_int_equal(hub_client_call_raw(c, "intake.submit", 13, body, (size_t)(p - body), st, a, &out, &out_len), 0);
+    assert_string_equal(st, "OK");
+    free(body);
+    Intake__SubmitReply *rep = intake__submit_reply__unpack(NULL, out_len, out);
+    assert_non_null(rep);
+    hub_error_t err = {0};
+    Intake__Request *r = s_get(c, a, rep->service_request_id, &err);
+    assert_non_null(r);
+    assert_int_equal(r->base.n_unknown_fields, 0);
+    assert_true(intake__request__get_packed_size(r) < 4096);
+    intake__submit_reply__free_unpacked(rep, NULL);
+    /* and the event stays small enough for every subscriber */
+    hub_sub_t *sub = hub_sub_new(s_zctx, h->pub, h->api, NULL, 0, 0);
+    Hub__Event *ev;
+    assert_int_equal(hub_sub_next(sub, 10000, a, &ev, &err), 1);
+    assert_true(ev->payload.len < 4096);
+    hub_sub_destroy(&sub);
+    hub_arena_destroy(&a);
+    hub_client_destroy(&c);
+}
+
+/* ---- a tiny map grows under load without losing or double counting ---- */
+static void *s_burst(void *p)
+{
+    kill_arg_t *k = p;
+    hub_client_t *c = hub_client_new(s_zctx, k->h->api, NULL, 10000);
+    for (int i = 0; i < 250; i++) {
+        char mid[32], id[32];
+        snprintf(mid, sizeof mid, "g-%d-%d", k->thread, i);
+        if (s_submit(c, "kiosk", mid, id, NULL) != 0) break;
+        memcpy(k->acked[k->thread * 250 + i], id, 32);
+        atomic_fetch_add(k->n_acked, 1);
+    }
+    hub_client_destroy(&c);
+    return NULL;
+}
+
+static void test_map_growth_under_load(void **state)
+{
+    (void)state;
+    harness_t h;
+    assert_int_equal(harness_init(&h, "map_size_mb = 1\n"), 0);
+    assert_int_equal(harness_start(&h), 0);
+    static char acked[8 * 250][32];
+    memset(acked, 0, sizeof acked);
+    atomic_int n_acked = 0;
+    pthread_t th[8];
+    kill_arg_t args[8];
+    for (int t = 0; t < 8; t++) {
+        args[t] = (kill_arg_t){&h, t, acked, &n_acked};
+        pthread_create(&th[t], NULL, s_burst, &args[t]);
+    }
+    for (int t = 0; t < 8; t++) pthread_join(th[t], NULL);
+    assert_int_equal(atomic_load(&n_acked), 2000);
+    hub_client_t *c = hub_client_new(s_zctx, h.api, NULL, 5000);
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    Hub__StatusReply *st = s_status(c, a);
+    assert_non_null(st);
+    assert_true(s_counter(st, "store_map_grown_total") >= 1);
+    assert_int_equal(s_counter(st, "requests_accepted_total"), 2000);
+    assert_int_equal(st->last_seq, 2000);
+    for (int i = 0; i < 2000; i += 37) {
+        hub_error_t err = {0};
+        hub_arena_reset(a);
+        assert_non_null(s_get(c, a, acked[i], &err));
+    }
+    hub_arena_destroy(&a);
+    hub_client_destroy(&c);
     assert_int_equal(harness_stop(&h, SIGTERM), 0);
     harness_fini(&h);
 }
@@ -597,6 +744,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_subscriber_restart_mid_stream, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_bad_input_gets_clear_errors, s_setup, s_teardown),
         cmocka_unit_test(test_curve_refuses_unregistered_key),
+        cmocka_unit_test_setup_teardown(test_unknown_fields_dropped, s_setup, s_teardown),
+        cmocka_unit_test(test_map_growth_under_load),
         cmocka_unit_test(test_refuses_public_endpoint_without_curve),
     };
     /* the context is not terminated: a failed test may leave a socket open */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -61,6 +62,8 @@ int harness_start(harness_t *h)
     h->pid = fork();
     if (h->pid < 0) return -1;
     if (h->pid == 0) {
+        /* a daemon never outlives a test program that failed half-way */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         setenv("NOTIFY_SOCKET", h->notify, 1);
         execl(h->bin, h->bin, "-c", h->config, (char *)NULL);
         _exit(127);
