@@ -187,7 +187,7 @@ static int cmd_submit(ctl_t *c, int argc, char **argv)
     json_object_set_new(r, "message_id", json_string(mid));
     json_object_set_new(person, "kind", json_string("RESIDENT"));
     int o;
-    optind = 1;
+    optind = 0; /* 0 re-initializes GNU getopt (main parsed with "+") */
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case 's': json_object_set_new(r, "service_code", json_string(optarg)); break;
@@ -308,7 +308,7 @@ static int cmd_requests(ctl_t *c, int argc, char **argv)
         {"channel", 1, 0, 'c'}, {"limit", 1, 0, 'l'}, {"after", 1, 0, 'a'}, {0, 0, 0, 0}};
     Intake__ListRequestsRequest req = INTAKE__LIST_REQUESTS_REQUEST__INIT;
     int o;
-    optind = 1;
+    optind = 0; /* 0 re-initializes GNU getopt (main parsed with "+") */
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case 's': {
@@ -357,7 +357,7 @@ static int cmd_opinion(ctl_t *c, int argc, char **argv)
     op.author = &author;
     author.kind = INTAKE__REQUESTER_KIND__RESIDENT;
     int o;
-    optind = 2;
+    optind = 0; /* 0 re-initializes GNU getopt; "submit" is skipped as a non-option */
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case 'T': op.topic = optarg; break;
@@ -392,7 +392,7 @@ static int cmd_opinions(ctl_t *c, int argc, char **argv)
     static const struct option opts[] = {{"topic", 1, 0, 'T'}, {"limit", 1, 0, 'l'}, {"after", 1, 0, 'a'}, {0, 0, 0, 0}};
     Intake__ListOpinionsRequest req = INTAKE__LIST_OPINIONS_REQUEST__INIT;
     int o;
-    optind = 1;
+    optind = 0; /* 0 re-initializes GNU getopt (main parsed with "+") */
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case 'T': req.topic = optarg; break;
@@ -440,7 +440,7 @@ static int cmd_tail(ctl_t *c, int argc, char **argv)
     const char *prefix = "";
     long long from = -1, count = -1, wait_ms = -1;
     int o;
-    optind = 1;
+    optind = 0; /* 0 re-initializes GNU getopt (main parsed with "+") */
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case 'f': from = atoll(optarg); break;
