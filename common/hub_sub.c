@@ -1,5 +1,6 @@
 #include "hub_sub.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
@@ -179,4 +180,31 @@ int hub_sub_next(hub_sub_t *self, int timeout_ms, hub_arena_t *arena, Hub__Event
         if (r == 1) return 1;
         if (r < 0) return -1;
     }
+}
+
+static void s_cursor_keys(const char *publisher, char ekey[96], char skey[96])
+{
+    snprintf(ekey, 96, "sub:%.64s:epoch", publisher);
+    snprintf(skey, 96, "sub:%.64s:seq", publisher);
+}
+
+int hub_sub_cursor_load(hub_store_t *store, MDB_txn *txn, const char *publisher,
+                        uint64_t *epoch, uint64_t *last_seq)
+{
+    char ekey[96], skey[96];
+    s_cursor_keys(publisher, ekey, skey);
+    *epoch = *last_seq = 0;
+    int rc = hub_store_meta_get_u64(store, txn, ekey, epoch);
+    if (!rc) rc = hub_store_meta_get_u64(store, txn, skey, last_seq);
+    if (rc == MDB_NOTFOUND) { *epoch = *last_seq = 0; return 0; }
+    return rc;
+}
+
+int hub_sub_cursor_save(hub_store_t *store, MDB_txn *txn, const char *publisher,
+                        const hub_sub_t *sub)
+{
+    char ekey[96], skey[96];
+    s_cursor_keys(publisher, ekey, skey);
+    int rc = hub_store_meta_put_u64(store, txn, ekey, sub->epoch);
+    return rc ? rc : hub_store_meta_put_u64(store, txn, skey, sub->cursor);
 }

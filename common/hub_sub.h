@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "hub_client.h"
+#include "hub_store.h"
 #include "hub_wire.h"
 
 typedef struct hub_sub hub_sub_t;
@@ -30,5 +31,16 @@ uint64_t hub_sub_cursor(const hub_sub_t *self);
 uint64_t hub_sub_epoch(const hub_sub_t *self);
 /* Replays performed so far (for tests and status). */
 uint64_t hub_sub_replays(const hub_sub_t *self);
+
+/* The durable cursor of a subscriber daemon: (epoch, last_seq) of one
+ * publisher kept in the subscriber's own store (meta keys
+ * "sub:<publisher>:epoch|seq"). Save it in the SAME write transaction that
+ * applies the event, so an event is applied exactly once across crashes;
+ * load it before hub_sub_new. Both return 0 or an MDB error (load gives
+ * 0/0 when nothing was saved yet). */
+int hub_sub_cursor_load(hub_store_t *store, MDB_txn *txn, const char *publisher,
+                        uint64_t *epoch, uint64_t *last_seq);
+int hub_sub_cursor_save(hub_store_t *store, MDB_txn *txn, const char *publisher,
+                        const hub_sub_t *sub);
 
 #endif

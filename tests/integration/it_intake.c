@@ -341,6 +341,68 @@ static void test_subscriber_restart_mid_stream(void **state)
     hub_sub_destroy(&sub);
 }
 
+/* A consumer daemon's view: applies each event into its own LMDB store with
+ * the cursor in the same transaction. Returns events applied; counts an
+ * event applied twice in *dups. With crash_after >= 0, the transaction of
+ * that many-th event is aborted instead (a crash between apply and commit). */
+static int s_consume(harness_t *h, hub_store_t *st, int n, int crash_after, int *dups)
+{
+    MDB_txn *txn;
+    uint64_t epoch, last;
+    assert_int_equal(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(hub_sub_cursor_load(st, txn, "intake", &epoch, &last), 0);
+    mdb_txn_abort(txn);
+    hub_sub_t *sub = hub_sub_new(s_zctx, h->pub, h->api, NULL, epoch, last);
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    int applied = 0;
+    for (int i = 0; i < n; i++) {
+        Hub__Event *ev;
+        hub_error_t err = {0};
+        hub_arena_reset(a);
+        assert_int_equal(hub_sub_next(sub, 10000, a, &ev, &err), 1);
+        assert_int_equal(mdb_txn_begin(st->env, NULL, 0, &txn), 0);
+        uint8_t key[8];
+        hub_be64_put(key, ev->seq);
+        MDB_val k = {8, key}, v = {1, "x"};
+        if (mdb_put(txn, st->dbs[0], &k, &v, MDB_NOOVERWRITE) == MDB_KEYEXIST) (*dups)++;
+        assert_int_equal(hub_sub_cursor_save(st, txn, "intake", sub), 0);
+        if (i == crash_after) { mdb_txn_abort(txn); break; }
+        assert_int_equal(mdb_txn_commit(txn), 0);
+        applied++;
+    }
+    hub_arena_destroy(&a);
+    hub_sub_destroy(&sub);
+    return applied;
+}
+
+static void test_durable_subscriber_applies_once(void **state)
+{
+    harness_t *h = *state;
+    static char ids[200][32];
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/consumer", h->dir);
+    const char *names[] = {"applied", NULL};
+    hub_error_t err = {0};
+    hub_store_t *st = hub_store_open(dir, 16 << 20, names, &err);
+    assert_non_null(st);
+    int dups = 0;
+    s_submit_n(h, 0, 80, ids);
+    assert_int_equal(s_consume(h, st, 30, -1, &dups), 30);
+    /* crash while applying the 11th of the next batch: it was not committed */
+    assert_int_equal(s_consume(h, st, 20, 10, &dups), 10);
+    s_submit_n(h, 80, 40, ids);
+    /* the consumer restarts from its stored cursor: 40 + 40 events remain */
+    assert_int_equal(s_consume(h, st, 80, -1, &dups), 80);
+    assert_int_equal(dups, 0);
+    MDB_txn *txn;
+    MDB_stat ms;
+    assert_int_equal(mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_stat(txn, st->dbs[0], &ms), 0);
+    assert_int_equal(ms.ms_entries, 120);
+    mdb_txn_abort(txn);
+    hub_store_close(&st);
+}
+
 /* ---- bad input ---- */
 static void s_expect_error(hub_client_t *c, const char *verb, size_t verb_len, const void *body,
                            size_t len, Hub__ErrorCode code, const char *field)
@@ -742,6 +804,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kill9_loses_nothing_acknowledged, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_late_subscriber_gets_everything_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_subscriber_restart_mid_stream, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_durable_subscriber_applies_once, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_bad_input_gets_clear_errors, s_setup, s_teardown),
         cmocka_unit_test(test_curve_refuses_unregistered_key),
         cmocka_unit_test_setup_teardown(test_unknown_fields_dropped, s_setup, s_teardown),
