@@ -12,7 +12,8 @@ CC      ?= cc
 OPT     ?= -O2
 CFLAGS  := -std=c11 $(OPT) -g -Wall -Wextra -Werror -D_GNU_SOURCE \
            -I$(BUILD)/gen -Icommon $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+LDLIBS  := $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),\
+             -lzmq -lprotobuf-c -llmdb -luv -ljansson -linih -lsystemd) -lpthread
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -38,7 +39,7 @@ IT_TESTS   := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(wildcard tests
 BENCHES    := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/bench_*.c))
 PYGEN      := $(BUILD)/gen/py/hub_pb2.py
 
-.PHONY: all deps run test check check-asan bench clean install-deps
+.PHONY: all deps run test check check-asan bench clean _run _test _bench
 .SECONDARY:
 
 all: $(BINS) $(PYGEN)
@@ -90,18 +91,26 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-run: deps all
+# The user-facing targets install missing packages first, then run a fresh
+# make so that pkg-config sees what was just installed.
+run: deps
+	@$(MAKE) --no-print-directory _run
+_run: all
 	@sh deploy/run.sh $(BUILD)/bin
 
-test: deps all $(UNIT_TESTS) $(IT_TESTS)
+test: deps
+	@$(MAKE) --no-print-directory _test
+_test: all $(UNIT_TESTS) $(IT_TESTS)
 	@BUILD=$(BUILD) sh tests/run.sh $(UNIT_TESTS) $(IT_TESTS)
 
 check: test
 
 check-asan: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT=-O1 test
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT=-O1 _test
 
-bench: deps all $(BENCHES)
+bench: deps
+	@$(MAKE) --no-print-directory _bench
+_bench: all $(BENCHES)
 	@BUILD=$(BUILD) sh tests/bench/run.sh $(BENCHES)
 
 clean:

@@ -7,14 +7,27 @@
  * BENCH_SECONDS (default 5). An OK reply means the request is committed to
  * LMDB (group commit, replies only after the commit), so replies per second
  * is durable throughput. Each level runs BENCH_REPEAT (default 3) times; the
- * median of the repeats is reported. After the runs hub.status must count
- * exactly as many accepted requests as the clients got OK replies, and the
- * daemon must exit 0 on SIGTERM.
+ * median of the repeats is reported.
+ *
+ * Then a pipelined level ("32 x16", names c32w16), like a channel gateway
+ * relaying many users at once: 32 threads, each with its own DEALER socket
+ * (same shared context), keep 16 intake.submit requests in flight, sending
+ * ["", verb, body] and receiving ["", status, body]. The server answers
+ * each peer in order, so replies are matched to requests by counting. At
+ * the end of the window no new request is sent and the outstanding ones are
+ * drained (they count as OK replies, not as measured ones). Latency is from
+ * send to reply; no reply within 10 s of the oldest request in flight is a
+ * failure. Same warm-up, window, repeats and median as the other levels.
+ *
+ * After all levels hub.status must count exactly as many accepted requests
+ * as the clients (closed-loop and pipelined) got OK replies, and the daemon
+ * must exit 0 on SIGTERM. Any reply that is not OK and new fails the run.
  *
  * Environment: BUILD (where bin/hub-intake is), BENCH_SECONDS,
  * BENCH_REPEAT, BENCH_WARMUP (seconds, default 1), BENCH_DATA_DIR (for
  * analysis only: keep the store under this directory, e.g. /dev/shm to
  * take the disk's flush latency out; default: the harness temp dir). */
+#include <errno.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -31,16 +44,25 @@
 #include "hub_wire.h"
 #include "intake.pb-c.h"
 
-#define N_LEVELS 3
+#define N_LEVELS 4
 #define MAX_REPEAT 15
 #define CLIENT_TIMEOUT_MS 10000
+#define MAX_REPLY_BYTES (16u << 20)
 
-static const int s_levels[N_LEVELS] = {1, 8, 32};
+/* One load level: client threads, and requests each keeps in flight
+ * (0 = closed loop over a REQ hub_client, >0 = pipelined DEALER). */
+typedef struct {
+    int clients;
+    int window;
+} level_t;
+
+static const level_t s_levels[N_LEVELS] = {{1, 0}, {8, 0}, {32, 0}, {32, 16}};
 
 /* One measured run, shared by its worker threads (read-only after the
  * start barrier). */
 typedef struct {
     int run_id;
+    int window;                /* requests in flight per client, 0 = closed loop */
     void *zctx;
     const char *endpoint;
     pthread_barrier_t start;   /* workers + main */
@@ -185,6 +207,158 @@ static void *s_worker(void *arg)
     return NULL;
 }
 
+/* Sends request number n of worker w on DEALER sock as ["", verb, body]
+ * without blocking; *sent_ns gets the send time. 0, or -1 with a failure
+ * recorded in w. arena is reset first. */
+static int s_pipe_send(worker_t *w, void *sock, hub_arena_t *arena, uint64_t n, int64_t *sent_ns)
+{
+    char mid[64];
+    size_t len;
+    hub_arena_reset(arena);
+    snprintf(mid, sizeof mid, "%d-%d-%llu", w->run->run_id, w->idx, (unsigned long long)n);
+    Intake__SubmitRequest *req = harness_request(arena, "bench", mid);
+    uint8_t *body = hub_wire_pack(&req->base, arena, &len);
+    if (!body) {
+        s_fail(w, "message id %s: cannot pack the request%s", mid, "");
+        return -1;
+    }
+    *sent_ns = s_now_ns();
+    if (zmq_send(sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(sock, "intake.submit", strlen("intake.submit"), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(sock, body, len, ZMQ_DONTWAIT) < 0) {
+        s_fail(w, "message id %s: send failed: %s", mid, zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    return 0;
+}
+
+/* Receives one reply ["", status, body] from DEALER sock without blocking
+ * and checks it answers request number n (OK, not a duplicate, with an id).
+ * Returns 1 when a reply was consumed (*ok = 1 if it was a good OK, else a
+ * failure is recorded in w), 0 when none is waiting, -1 on a receive error
+ * or malformed envelope (failure recorded; the reply order can no longer be
+ * trusted). *done_ns gets the receive time. */
+static int s_pipe_recv(worker_t *w, void *sock, hub_arena_t *arena, uint64_t n, int64_t *done_ns,
+                       int *ok)
+{
+    zmq_msg_t f[3];
+    int nf = 0, more = 1, extra = 0, rc = -1;
+    *ok = 0;
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, sock, nf || extra ? 0 : ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            if (!nf && !extra && zmq_errno() == EAGAIN) return 0;
+            s_fail(w, "receive failed: %s%s", zmq_strerror(zmq_errno()), "");
+            goto out;
+        }
+        more = zmq_msg_more(&m);
+        if (nf < 3) f[nf++] = m;
+        else { extra++; zmq_msg_close(&m); }
+    }
+    *done_ns = s_now_ns();
+    char mid[64];
+    snprintf(mid, sizeof mid, "%d-%d-%llu", w->run->run_id, w->idx, (unsigned long long)n);
+    if (nf != 3 || extra || zmq_msg_size(&f[0]) != 0) {
+        s_fail(w, "message id %s: malformed reply envelope%s", mid, "");
+        goto out;
+    }
+    rc = 1;
+    hub_error_t err = {0};
+    hub_arena_reset(arena);
+    size_t sl = zmq_msg_size(&f[1]);
+    if (sl == 2 && !memcmp(zmq_msg_data(&f[1]), "OK", 2)) {
+        const Intake__SubmitReply *rep = (const Intake__SubmitReply *)hub_wire_unpack_max(
+            &intake__submit_reply__descriptor, zmq_msg_data(&f[2]), zmq_msg_size(&f[2]),
+            MAX_REPLY_BYTES, arena, &err);
+        if (!rep)
+            s_fail(w, "message id %s: undecodable OK reply: %s", mid, err.message);
+        else if (rep->duplicate_submission || !rep->service_request_id || !*rep->service_request_id)
+            s_fail(w, "message id %s answered as a duplicate or without id%s", mid, "");
+        else {
+            __atomic_store_n(&w->ok_total, w->ok_total + 1, __ATOMIC_RELAXED);
+            *ok = 1;
+        }
+    } else {
+        const Hub__Error *e = (const Hub__Error *)hub_wire_unpack_max(
+            &hub__error__descriptor, zmq_msg_data(&f[2]), zmq_msg_size(&f[2]), MAX_REPLY_BYTES,
+            arena, &err);
+        char what[128];
+        snprintf(what, sizeof what, "message id %s: %s", mid,
+                 e ? hub_error_code_name(e->code) : "undecodable error reply");
+        s_fail(w, "%s: %s", what, e ? e->message : err.message);
+    }
+out:
+    for (int i = 0; i < nf; i++) zmq_msg_close(&f[i]);
+    return rc;
+}
+
+/* Pipelined worker: one DEALER socket, keeps r->window requests in flight
+ * until the window ends, then drains the outstanding replies. Reply k
+ * answers request k (the server replies to a peer in order). Stops early on
+ * a malformed reply, a send error, or no reply within CLIENT_TIMEOUT_MS of
+ * the oldest request in flight. */
+static void *s_pipe_worker(void *arg)
+{
+    worker_t *w = arg;
+    run_t *r = w->run;
+    uint64_t win = (uint64_t)r->window;
+    void *sock = zmq_socket(r->zctx, ZMQ_DEALER);
+    hub_arena_t *arena = hub_arena_new(1 << 20);
+    int64_t *sent_ns = calloc(win, sizeof *sent_ns); /* ring, by request number */
+    int linger = 0;
+    int ready = sock && arena && sent_ns &&
+                !zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger) &&
+                !zmq_connect(sock, r->endpoint);
+    pthread_barrier_wait(&r->start);
+    if (!ready) {
+        s_fail(w, "client %s%s: cannot create DEALER socket or arena", "", "");
+        goto out;
+    }
+    uint64_t n_sent = 0, n_recv = 0;
+    for (;;) {
+        while (n_sent - n_recv < win && s_now_ns() < r->measure_to_ns) {
+            if (s_pipe_send(w, sock, arena, n_sent, &sent_ns[n_sent % win])) goto out;
+            n_sent++;
+        }
+        if (n_sent == n_recv) break; /* window over, everything answered */
+        int64_t deadline = sent_ns[n_recv % win] + (int64_t)CLIENT_TIMEOUT_MS * 1000000;
+        int64_t now = s_now_ns();
+        long wait_ms = deadline > now ? (long)((deadline - now + 999999) / 1000000) : 0;
+        zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
+        int prc = zmq_poll(&it, 1, wait_ms);
+        if (prc < 0 && zmq_errno() != EINTR) {
+            s_fail(w, "poll failed: %s%s", zmq_strerror(zmq_errno()), "");
+            break;
+        }
+        if (prc <= 0) {
+            if (s_now_ns() < deadline) continue;
+            char what[64];
+            snprintf(what, sizeof what, "%llu request(s) in flight",
+                     (unsigned long long)(n_sent - n_recv));
+            s_fail(w, "UNAVAILABLE: no reply within 10 s, %s%s", what, "");
+            w->failures += n_sent - n_recv - 1; /* every request in flight failed */
+            break;
+        }
+        int rc, ok;
+        int64_t t1;
+        while ((rc = s_pipe_recv(w, sock, arena, n_recv, &t1, &ok)) == 1) {
+            if (ok && t1 >= r->measure_from_ns && t1 < r->measure_to_ns) {
+                w->ok_measured++;
+                s_add_lat(w, t1 - sent_ns[n_recv % win]);
+            }
+            n_recv++;
+        }
+        if (rc < 0) break;
+    }
+out:
+    if (sock) zmq_close(sock);
+    hub_arena_destroy(&arena);
+    free(sent_ns);
+    return NULL;
+}
+
 /* Last committed LMDB write-transaction id of the daemon's store (read-only
  * look at the meta page; the daemon keeps running). 0 if unreadable. Nested
  * transactions do not count, so deltas are group commits. */
@@ -200,12 +374,32 @@ static uint64_t s_last_txnid(const char *store_dir)
     return (uint64_t)info.me_last_txnid;
 }
 
-/* Runs one level (clients threads) for warm_s + secs; fills *res.
- * Returns 0, or -1 if threads could not be started. */
-static int s_run(harness_t *h, void *zctx, int run_id, int clients, double warm_s, double secs,
+/* Name of level lv for "bench" lines and the commit line ("c32", "c32w16")
+ * into buf. Returns buf. */
+static const char *s_level_name(const level_t *lv, char *buf, size_t len)
+{
+    if (lv->window) snprintf(buf, len, "c%dw%d", lv->clients, lv->window);
+    else snprintf(buf, len, "c%d", lv->clients);
+    return buf;
+}
+
+/* Label of level lv for the table's clients column ("32", "32 x16") into
+ * buf. Returns buf. */
+static const char *s_level_label(const level_t *lv, char *buf, size_t len)
+{
+    if (lv->window) snprintf(buf, len, "%d x%d", lv->clients, lv->window);
+    else snprintf(buf, len, "%d", lv->clients);
+    return buf;
+}
+
+/* Runs one level (lv->clients threads, closed loop or pipelined) for
+ * warm_s + secs; fills *res. Returns 0, or -1 if threads could not be
+ * started. */
+static int s_run(harness_t *h, void *zctx, int run_id, const level_t *lv, double warm_s, double secs,
                  result_t *res)
 {
-    run_t r = {.run_id = run_id, .zctx = zctx, .endpoint = h->api};
+    int clients = lv->clients;
+    run_t r = {.run_id = run_id, .window = lv->window, .zctx = zctx, .endpoint = h->api};
     worker_t *ws = calloc((size_t)clients, sizeof *ws);
     char store[400];
     snprintf(store, sizeof store, "%s/var/intake", h->dir);
@@ -213,7 +407,7 @@ static int s_run(harness_t *h, void *zctx, int run_id, int clients, double warm_
     for (int i = 0; i < clients; i++) {
         ws[i].run = &r;
         ws[i].idx = i;
-        if (pthread_create(&ws[i].tid, NULL, s_worker, &ws[i])) abort();
+        if (pthread_create(&ws[i].tid, NULL, lv->window ? s_pipe_worker : s_worker, &ws[i])) abort();
     }
     r.measure_from_ns = s_now_ns() + (int64_t)(warm_s * 1e9);
     r.measure_to_ns = r.measure_from_ns + (int64_t)(secs * 1e9);
@@ -253,9 +447,12 @@ static int s_run(harness_t *h, void *zctx, int run_id, int clients, double warm_
     uint64_t ok_after = res->ok_total - ok0;
     uint64_t commits = tx0 && tx1 > tx0 ? tx1 - tx0 : 0;
     res->per_commit = commits ? (double)ok_after / (double)commits : 0;
-    printf("bench_intake: run %d, %d client(s): %.0f req/s, p50 %.3f ms, p99 %.3f ms, "
+    char who[64];
+    if (lv->window) snprintf(who, sizeof who, "%d client(s) x%d in flight", clients, lv->window);
+    else snprintf(who, sizeof who, "%d client(s)", clients);
+    printf("bench_intake: run %d, %s: %.0f req/s, p50 %.3f ms, p99 %.3f ms, "
                     "%llu commits for %llu requests (%.2f per commit)\n",
-            run_id, clients, res->per_s, res->p50_ms, res->p99_ms, (unsigned long long)commits,
+            run_id, who, res->per_s, res->p50_ms, res->p99_ms, (unsigned long long)commits,
             (unsigned long long)ok_after, res->per_commit);
     free(all);
     free(ws);
@@ -342,7 +539,7 @@ int main(void)
                v_pc[MAX_REPEAT] = {0};
         for (int k = 0; k < repeat && !failures; k++) { /* after a failure: stop measuring */
             result_t res;
-            if (s_run(&h, zctx, run_id++, s_levels[l], warm, secs, &res)) {
+            if (s_run(&h, zctx, run_id++, &s_levels[l], warm, secs, &res)) {
                 fprintf(stderr, "bench_intake: cannot start client threads\n");
                 memset(&res, 0, sizeof res);
                 res.failures = 1;
@@ -386,19 +583,24 @@ int main(void)
            repeat, bad ? " -- FAILED, figures not valid" : "");
     printf("| clients | accepted req/s | ack p50 ms | ack p99 ms |\n");
     printf("|--------:|---------------:|-----------:|-----------:|\n");
+    char name[32];
     for (int l = 0; l < N_LEVELS; l++)
-        printf("| %7d | %14.0f | %10.3f | %10.3f |\n", s_levels[l], per_s[l], p50[l], p99[l]);
+        printf("| %7s | %14.0f | %10.3f | %10.3f |\n", s_level_label(&s_levels[l], name, sizeof name),
+               per_s[l], p50[l], p99[l]);
     printf("\nrequests per LMDB commit (median):");
-    for (int l = 0; l < N_LEVELS; l++) printf(" c%d %.1f", s_levels[l], per_commit[l]);
+    for (int l = 0; l < N_LEVELS; l++)
+        printf(" %s %.1f", s_level_name(&s_levels[l], name, sizeof name), per_commit[l]);
     printf("\n");
     if (bad) return 1; /* no "bench" lines from a failed run */
     printf("durability: daemon accepted %llu = %llu OK replies; exit status 0 after SIGTERM\n\n",
            (unsigned long long)accepted, (unsigned long long)ok_total);
     for (int l = 0; l < N_LEVELS; l++)
-        printf("bench intake.accept_per_s.c%d %.0f req/s\n", s_levels[l], per_s[l]);
+        printf("bench intake.accept_per_s.%s %.0f req/s\n", s_level_name(&s_levels[l], name, sizeof name),
+               per_s[l]);
     for (int l = 0; l < N_LEVELS; l++) {
-        printf("bench intake.ack_p50_ms.c%d %.3f ms\n", s_levels[l], p50[l]);
-        printf("bench intake.ack_p99_ms.c%d %.3f ms\n", s_levels[l], p99[l]);
+        s_level_name(&s_levels[l], name, sizeof name);
+        printf("bench intake.ack_p50_ms.%s %.3f ms\n", name, p50[l]);
+        printf("bench intake.ack_p99_ms.%s %.3f ms\n", name, p99[l]);
     }
     return 0;
 }
