@@ -122,6 +122,10 @@ Intake__SubmitRequest *harness_request(hub_arena_t *a, const char *channel, cons
     Intake__Person *p = hub_arena_alloc(a, sizeof *p);
     Intake__AttributeAnswer *ans = hub_arena_alloc(a, sizeof *ans);
     Intake__AttributeAnswer **answers = hub_arena_alloc(a, sizeof *answers);
+    Intake__GeoPoint *loc = hub_arena_alloc(a, sizeof *loc);
+    intake__geo_point__init(loc);
+    loc->lat = 29.8683; /* 鼓楼, Ningbo */
+    loc->lon = 121.5440;
     char **vals = hub_arena_alloc(a, sizeof *vals);
     intake__submit_request__init(s);
     intake__request__init(r);
@@ -144,6 +148,7 @@ Intake__SubmitRequest *harness_request(hub_arena_t *a, const char *channel, cons
     r->description = "独居老人需要每日助餐服务";
     r->street = "鼓楼街道";
     r->address = "中山西路 1 号";
+    r->location = loc;
     r->urgency = INTAKE__URGENCY__HIGH;
     r->preferred_contact = INTAKE__CONTACT_METHOD__PHONE;
     r->consent_to_contact = 1;

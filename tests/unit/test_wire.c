@@ -13,6 +13,7 @@
 
 #include "hub_json.h"
 #include "hub_util.h"
+#include "harness.h"
 #include "hub_wire.h"
 #include "intake.pb-c.h"
 
@@ -294,48 +295,21 @@ static void test_arena_allocator(void **state)
 
 /* --------------------------------------------------------------- unpack */
 
-/* A valid request; strings point to literals or to buffers the caller owns. */
+/* A valid request (tests/support/harness.c builds it); memory from a
+ * file-level arena that lives as long as the test program. */
 typedef struct {
-    Intake__SubmitRequest s;
-    Intake__Request r;
-    Intake__Person p;
-    Intake__AttributeAnswer ans;
-    Intake__AttributeAnswer *answers[1];
-    char *vals[1];
-    Intake__GeoPoint loc;
+    Intake__SubmitRequest *s;
+    Intake__Request *r;
+    Intake__Person *p;
 } req_t;
 
 static void s_req_fill(req_t *q)
 {
-    intake__submit_request__init(&q->s);
-    intake__request__init(&q->r);
-    intake__person__init(&q->p);
-    intake__attribute_answer__init(&q->ans);
-    intake__geo_point__init(&q->loc);
-    q->p.name = "王阿姨";
-    q->p.phone = "13800000000";
-    q->p.kind = INTAKE__REQUESTER_KIND__RESIDENT;
-    q->vals[0] = "meal";
-    q->ans.code = "care_type";
-    q->ans.values = q->vals;
-    q->ans.n_values = 1;
-    q->answers[0] = &q->ans;
-    q->loc.lat = 29.8683;
-    q->loc.lon = 121.5440;
-    q->r.channel = "wechat";
-    q->r.message_id = "m-0001";
-    q->r.requester = &q->p;
-    q->r.service_code = "elderly-care";
-    q->r.attributes = q->answers;
-    q->r.n_attributes = 1;
-    q->r.description = "独居老人需要每日助餐服务";
-    q->r.street = "鼓楼街道";
-    q->r.address = "中山西路 1 号";
-    q->r.location = &q->loc;
-    q->r.urgency = INTAKE__URGENCY__HIGH;
-    q->r.preferred_contact = INTAKE__CONTACT_METHOD__PHONE;
-    q->r.consent_to_contact = 1;
-    q->s.request = &q->r;
+    static hub_arena_t *arena;
+    if (!arena) arena = hub_arena_new(64u << 20);
+    q->s = harness_request(arena, "wechat", "m-0001");
+    q->r = q->s->request;
+    q->p = q->r->requester;
 }
 
 /* Packs msg into a malloc'd buffer (the caller frees it). */
@@ -354,7 +328,7 @@ static void test_unpack_valid(void **state)
     req_t q;
     s_req_fill(&q);
     size_t len;
-    uint8_t *buf = s_pack(&q.s.base, &len);
+    uint8_t *buf = s_pack(&q.s->base, &len);
     hub_arena_t *a = hub_arena_new(HUB_WIRE_ARENA_BUDGET);
     hub_error_t err = {0};
     Intake__SubmitRequest *s = (Intake__SubmitRequest *)hub_wire_unpack(
@@ -436,23 +410,23 @@ static void test_unpack_invalid_utf8_field(void **state)
     (void)state;
     req_t q;
     s_req_fill(&q);
-    q.r.description = "需要帮助 \xC0\xAF overlong";
+    q.r->description = "需要帮助 \xC0\xAF overlong";
     size_t len;
-    uint8_t *buf = s_pack(&q.s.base, &len);
+    uint8_t *buf = s_pack(&q.s->base, &len);
     s_expect_field_error(buf, len, "request.description");
     free(buf);
 
     /* a nested, repeated string: request.attributes.values */
     s_req_fill(&q);
-    q.vals[0] = "me\xED\xA0\x80";
-    buf = s_pack(&q.s.base, &len);
+    q.r->attributes[0]->values[0] = "me\xED\xA0\x80";
+    buf = s_pack(&q.s->base, &len);
     s_expect_field_error(buf, len, "request.attributes.values");
     free(buf);
 
     /* a string two messages down */
     s_req_fill(&q);
-    q.p.name = "王\xE5\xA5";
-    buf = s_pack(&q.s.base, &len);
+    q.p->name = "王\xE5\xA5";
+    buf = s_pack(&q.s->base, &len);
     s_expect_field_error(buf, len, "request.requester.name");
     free(buf);
 }
@@ -464,9 +438,9 @@ static void test_unpack_embedded_nul_refused(void **state)
     fx_t *fx = *state;
     req_t q;
     s_req_fill(&q);
-    q.r.description = "visible#hidden";
+    q.r->description = "visible#hidden";
     size_t len;
-    uint8_t *buf = fx->buf = s_pack(&q.s.base, &len);
+    uint8_t *buf = fx->buf = s_pack(&q.s->base, &len);
     uint8_t *hash = memmem(buf, len, "visible#", 8);
     assert_non_null(hash);
     hash[7] = 0;
@@ -485,22 +459,22 @@ static void test_unpack_unknown_enum(void **state)
     (void)state;
     req_t q;
     s_req_fill(&q);
-    q.r.urgency = (Intake__Urgency)99;
+    q.r->urgency = (Intake__Urgency)99;
     size_t len;
-    uint8_t *buf = s_pack(&q.s.base, &len);
+    uint8_t *buf = s_pack(&q.s->base, &len);
     s_expect_field_error(buf, len, "request.urgency");
     free(buf);
 
     s_req_fill(&q);
-    q.p.kind = (Intake__RequesterKind)7;
-    buf = s_pack(&q.s.base, &len);
+    q.p->kind = (Intake__RequesterKind)7;
+    buf = s_pack(&q.s->base, &len);
     s_expect_field_error(buf, len, "request.requester.kind");
     free(buf);
 
     /* negative values are as unknown as large ones */
     s_req_fill(&q);
-    q.r.preferred_contact = (Intake__ContactMethod)-1;
-    buf = s_pack(&q.s.base, &len);
+    q.r->preferred_contact = (Intake__ContactMethod)-1;
+    buf = s_pack(&q.s->base, &len);
     s_expect_field_error(buf, len, "request.preferred_contact");
     free(buf);
 }
@@ -538,7 +512,7 @@ static void test_unpack_over_budget(void **state)
     /* a small message in a small arena */
     req_t q;
     s_req_fill(&q);
-    buf = s_pack(&q.s.base, &len);
+    buf = s_pack(&q.s->base, &len);
     hub_arena_t *tiny = hub_arena_new(256);
     memset(&err, 0, sizeof err);
     assert_null(hub_wire_unpack(&intake__submit_request__descriptor, buf, len, tiny, &err));
@@ -555,11 +529,11 @@ static void test_json_round_trip(void **state)
     (void)state;
     req_t q;
     s_req_fill(&q);
-    q.r.urgency = INTAKE__URGENCY__EMERGENCY;
-    q.r.language = "zh-Hans";
-    q.r.requested_ms = 1795636800000LL;
+    q.r->urgency = INTAKE__URGENCY__EMERGENCY;
+    q.r->language = "zh-Hans";
+    q.r->requested_ms = 1795636800000LL;
 
-    json_t *j = hub_json_from_pb(&q.r.base);
+    json_t *j = hub_json_from_pb(&q.r->base);
     assert_non_null(j);
     assert_true(json_is_object(j));
     assert_string_equal(json_string_value(json_object_get(j, "description")),
@@ -592,9 +566,9 @@ static void test_json_round_trip(void **state)
     Intake__Request *r = (Intake__Request *)hub_json_to_pb(&intake__request__descriptor, j, a, &err);
     json_decref(j);
     assert_non_null(r);
-    assert_string_equal(r->description, q.r.description);
-    assert_string_equal(r->street, q.r.street);
-    assert_string_equal(r->address, q.r.address);
+    assert_string_equal(r->description, q.r->description);
+    assert_string_equal(r->street, q.r->street);
+    assert_string_equal(r->address, q.r->address);
     assert_string_equal(r->language, "zh-Hans");
     assert_string_equal(r->requester->name, "王阿姨");
     assert_int_equal(r->requester->kind, INTAKE__REQUESTER_KIND__RESIDENT);
@@ -604,12 +578,12 @@ static void test_json_round_trip(void **state)
     assert_int_equal(r->attributes[0]->n_values, 1);
     assert_string_equal(r->attributes[0]->values[0], "meal");
     assert_non_null(r->location);
-    assert_true(r->location->lat == q.loc.lat);
-    assert_true(r->location->lon == q.loc.lon);
+    assert_true(r->location->lat == q.r->location->lat);
+    assert_true(r->location->lon == q.r->location->lon);
     assert_null(r->person_helped);
     /* the strongest check: the same bytes on the wire */
     size_t l1, l2;
-    uint8_t *b1 = s_pack(&q.r.base, &l1), *b2 = s_pack(&r->base, &l2);
+    uint8_t *b1 = s_pack(&q.r->base, &l1), *b2 = s_pack(&r->base, &l2);
     assert_int_equal(l1, l2);
     assert_memory_equal(b1, b2, l1);
     free(b1);
