@@ -24,7 +24,7 @@
 #include "hub_store.h"
 #include "hub_wire.h"
 
-#define HUB_RPC_BATCH 64          /* commands per loop turn and transaction */
+#define HUB_RPC_BATCH 256          /* commands per loop turn and transaction */
 #define HUB_RPC_MAX_FRAMES 4      /* identity, delimiter, verb, body */
 #define HUB_RPC_MAX_VERB 64
 #define HUB_RPC_HARD_MAXMSG (8 << 20) /* ZMQ_MAXMSGSIZE: libzmq drops the peer past it */
