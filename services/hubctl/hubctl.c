@@ -282,6 +282,9 @@ static int cmd_request(ctl_t *c, int argc, char **argv)
     req.service_request_id = (char *)id;
     req.action = (char *)verb;
     req.by = getenv("USER") ? getenv("USER") : "operator";
+    char mid[64];
+    snprintf(mid, sizeof mid, "hubctl-%lld-%d", (long long)hub_now_ms(), (int)getpid());
+    req.message_id = mid;
     if (!strcmp(verb, "duplicate")) {
         if (argc != 4) return s_usage();
         req.duplicate_of = argv[3];

@@ -283,6 +283,28 @@ static int s_update(hub_call_t *call, void *ctx)
     if (!is_operator && strcmp(r->channel, call->principal))
         return hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, "service_request_id",
                              "no service_request_id \"%s\"", u->service_request_id);
+    /* idempotency: "\0u\0<actor>\0<message_id>" cannot collide with a submit
+     * key, which starts with a non-empty channel */
+    const char *actor = call->authenticated ? call->principal : (*u->by ? u->by : "local");
+    char ukey[3 + INTAKE_MAX_CHANNEL + 1 + INTAKE_MAX_MESSAGE_ID];
+    MDB_val uk = {0, ukey}, uv;
+    Intake__UpdateReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
+    intake__update_reply__init(rep);
+    if (*u->message_id) {
+        if (strlen(u->message_id) > INTAKE_MAX_MESSAGE_ID || strlen(actor) > INTAKE_MAX_CHANNEL)
+            return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "message_id",
+                                 "message_id (at most 128 bytes) or by (at most 64) too long");
+        memcpy(ukey, "\0u", 3);
+        uk.mv_size = 3 + s_idem_key(ukey + 3, actor, u->message_id);
+        int rc = mdb_get(call->txn, in->idem, &uk, &uv);
+        if (rc == 0) {
+            rep->request = r;
+            rep->duplicate_submission = 1;
+            call->reply = &rep->base;
+            return 0;
+        }
+        if (rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
+    }
     Intake__Status to;
     if (intake_transition(r->status, u, &to, &call->err)) return -1;
     if (!strcmp(u->action, "duplicate")) {
@@ -303,9 +325,12 @@ static int s_update(hub_call_t *call, void *ctx)
     if (!h) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too large");
     h->by = (char *)by;
     if (s_put_msg(call, in->requests, r->service_request_id, &r->base)) return -1;
+    if (*u->message_id) {
+        uv = (MDB_val){strlen(r->service_request_id), r->service_request_id};
+        int rc = mdb_put(call->txn, in->idem, &uk, &uv, 0);
+        if (rc) return hub_call_mdb_error(call, rc);
+    }
     if (s_publish_request(call, u->action, r)) return -1;
-    Intake__UpdateReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
-    intake__update_reply__init(rep);
     rep->request = r;
     call->reply = &rep->base;
     return 0;

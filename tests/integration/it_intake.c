@@ -143,6 +143,25 @@ static void test_idempotent_resubmission(void **state)
     assert_true(dup);
     assert_string_equal(id1, id2);
     assert_int_equal(s_status(c, a)->last_seq, seq); /* nothing new published */
+    /* a note resent with the same message id (lost reply) is stored once */
+    Intake__UpdateRequest u = INTAKE__UPDATE_REQUEST__INIT;
+    u.service_request_id = id1;
+    u.action = "note";
+    u.text = "已联系家属";
+    u.message_id = "note-1";
+    Intake__UpdateReply *ur;
+    hub_error_t err = {0};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(hub_client_call(c, "intake.update", &u.base, &intake__update_reply__descriptor, a,
+                                         (ProtobufCMessage **)&ur, &err), 0);
+        assert_int_equal(ur->duplicate_submission, i == 1);
+        assert_int_equal(ur->request->n_history, 2);
+    }
+    assert_int_equal(s_status(c, a)->last_seq, seq + 1);
+    u.message_id = "note-2"; /* a new key is a new note */
+    assert_int_equal(hub_client_call(c, "intake.update", &u.base, &intake__update_reply__descriptor, a,
+                                     (ProtobufCMessage **)&ur, &err), 0);
+    assert_int_equal(ur->request->n_history, 3);
     /* the same message id from another channel is another request */
     assert_int_equal(s_submit(c, "kiosk", "abc", id3, &dup), 0);
     assert_false(dup);
