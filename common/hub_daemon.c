@@ -59,7 +59,10 @@ static void s_signal_cb(uv_signal_t *h, int signum)
     run_t *r = h->data;
     if (signum == SIGHUP) {
         hub_error_t err = {0};
-        if (r->d->auth && hub_auth_reload(r->d->auth, &err)) hub_err("reload: %s", err.message);
+        if (!r->d->auth) return;
+        if (hub_auth_reload(r->d->auth, &err)) { hub_err("reload: %s", err.message); return; }
+        /* open event sessions were authorized at their handshake: redo it */
+        if (hub_rpc_rebind_pub(r->d->rpc, &err)) hub_err("reload: events: %s", err.message);
         return;
     }
     s_stop(r);

@@ -45,6 +45,8 @@ struct hub_rpc {
     bool curve[MAX_ENDPOINTS];
     int n_routers;
     void *pub;
+    char pub_endpoint[512];
+    char pub_key[41];             /* Z85 secret key, "" without CURVE */
     uv_timer_t heartbeat, reader_check;
     int timers_closed;
     int64_t started_ms;
@@ -56,6 +58,8 @@ struct hub_rpc {
 
 static int s_replay(hub_call_t *call, void *ctx);
 static int s_status(hub_call_t *call, void *ctx);
+static void *s_socket(hub_rpc_t *self, int type, const char *endpoint, const char *secret_key,
+                      hub_error_t *err);
 static const hub_handler_t s_builtin[] = {
     {"hub.replay", &hub__replay_request__descriptor, s_replay, HUB_ROLES_SUBSCRIBE},
     {"hub.status", &hub__status_request__descriptor, s_status, NULL},
@@ -291,6 +295,7 @@ static void s_run_batch(hub_rpc_t *self, int n)
         if (map_full && attempt < 8) {
             hub_outbox_clear(self->outbox);
             if ((rc = hub_store_grow(self->store))) {
+                hub_rpc_count(self, "store_map_grown_total", (uint64_t)grown);
                 /* LMDB has unmapped the old map: the env is unusable. Nothing
                  * of this batch was acknowledged; a restart recovers. */
                 hub_err("cannot grow the store map: %s; exiting", mdb_strerror(rc));
@@ -333,11 +338,12 @@ static void s_router_cb(hub_zsock_t *zs, void *sock, void *arg)
     bool curve = false;
     for (int i = 0; i < self->n_routers; i++)
         if (self->routers[i] == zs) curve = self->curve[i];
-    int n = 0;
+    int n = 0, replays = 0;
     while (n < HUB_RPC_BATCH) {
         if (!self->arenas[n] && !(self->arenas[n] = hub_arena_new(HUB_WIRE_ARENA_BUDGET))) abort();
         if (!s_read_job(self, sock, curve, &self->jobs[n], self->arenas[n])) break;
-        n++;
+        /* a replay reply may take up to 2 MiB: bound the batch's memory */
+        if (self->jobs[n++].h == &s_builtin[0] && ++replays == HUB_RPC_BATCH_REPLAYS) break;
     }
     if (n) s_run_batch(self, n);
 }
@@ -461,6 +467,14 @@ hub_rpc_t *hub_rpc_new(uv_loop_t *loop, void *zctx, const char *source, hub_stor
 
 void hub_rpc_set_auth(hub_rpc_t *self, hub_auth_t *auth) { self->auth = auth; }
 
+int hub_rpc_rebind_pub(hub_rpc_t *self, hub_error_t *err)
+{
+    if (!self->pub) return 0;
+    zmq_close(self->pub); /* linger 0: drops every session, authorized or not */
+    self->pub = s_socket(self, ZMQ_PUB, self->pub_endpoint, *self->pub_key ? self->pub_key : NULL, err);
+    return self->pub ? 0 : -1;
+}
+
 static void *s_socket(hub_rpc_t *self, int type, const char *endpoint, const char *secret_key,
                       hub_error_t *err)
 {
@@ -514,6 +528,8 @@ int hub_rpc_bind_pub(hub_rpc_t *self, const char *endpoint, const char *secret_k
                      int heartbeat_ms, hub_error_t *err)
 {
     if (!(self->pub = s_socket(self, ZMQ_PUB, endpoint, secret_key, err))) return -1;
+    snprintf(self->pub_endpoint, sizeof self->pub_endpoint, "%s", endpoint);
+    snprintf(self->pub_key, sizeof self->pub_key, "%s", secret_key ? secret_key : "");
     if (heartbeat_ms > 0) uv_timer_start(&self->heartbeat, s_heartbeat_cb, heartbeat_ms, heartbeat_ms);
     return 0;
 }

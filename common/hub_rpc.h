@@ -25,6 +25,7 @@
 #include "hub_wire.h"
 
 #define HUB_RPC_BATCH 256          /* commands per loop turn and transaction */
+#define HUB_RPC_BATCH_REPLAYS 16  /* hub.replay commands per batch (memory bound) */
 #define HUB_RPC_MAX_FRAMES 4      /* identity, delimiter, verb, body */
 #define HUB_RPC_MAX_VERB 64
 #define HUB_RPC_HARD_MAXMSG (8 << 20) /* ZMQ_MAXMSGSIZE: libzmq drops the peer past it */
@@ -56,7 +57,11 @@ typedef struct hub_call {
     int mdb_rc;                   /* set by hub_call_mdb_error */
 } hub_call_t;
 
-/* A handler returns 0 with call->reply set, or -1 with call->err set. */
+/* A handler returns 0 with call->reply set, or -1 with call->err set.
+ * It may run more than once for one command (the batch is re-run after
+ * MDB_MAP_FULL, with the arena rewound to just after the unpack): it must
+ * get all its state from the store and call->req, and must not read back
+ * arena pointers it wrote into call->req on an earlier run. */
 typedef int (*hub_handler_fn)(hub_call_t *call, void *ctx);
 
 typedef struct {
@@ -80,6 +85,10 @@ int hub_rpc_bind(hub_rpc_t *self, const char *endpoint, const char *secret_key,
 /* Binds the event PUB socket (same CURVE rule) and starts heartbeats. */
 int hub_rpc_bind_pub(hub_rpc_t *self, const char *endpoint, const char *secret_key,
                      int heartbeat_ms, hub_error_t *err);
+/* Closes and binds the PUB socket again, so every subscriber reconnects
+ * and is authenticated anew (after a principals reload: ZAP runs only at
+ * the handshake). Subscribers lose nothing: they replay the gap. 0 or -1. */
+int hub_rpc_rebind_pub(hub_rpc_t *self, hub_error_t *err);
 /* Stops reading commands, closes sockets and timers. *self_p = NULL. */
 void hub_rpc_destroy(hub_rpc_t **self_p);
 

@@ -82,7 +82,8 @@ static int s_replay(hub_sub_t *self, hub_error_t *err)
     self->replays++;
     int rc = hub_client_call(self->api, "hub.replay", &req.base, &hub__replay_reply__descriptor,
                              self->scratch, (ProtobufCMessage **)&rep, err);
-    if (rc == 1) return -1;
+    if (rc == 1)  /* a refusal; a transient store error is retried later */
+        return err->code == HUB__ERROR_CODE__INTERNAL || err->code == HUB__ERROR_CODE__UNAVAILABLE ? 0 : -1;
     if (rc < 0) return 0;
     if (self->epoch && rep->epoch != self->epoch) {
         hub_warn("publisher epoch changed (%llu -> %llu): its store was reset; starting over",
@@ -131,11 +132,14 @@ int hub_sub_next(hub_sub_t *self, int timeout_ms, hub_arena_t *arena, Hub__Event
                  hub_error_t *err)
 {
     int64_t deadline = hub_mono_ms() + timeout_ms;
+    int first = 1; /* one replay is always tried, even with timeout 0 */
     for (;;) {
         while (self->qhead < self->qlen) {
             item_t *it = &self->queue[self->qhead++];
             Hub__Event *e = hub__event__unpack(NULL, it->len, it->data);
-            uint64_t seq = e ? e->seq : 0;
+            /* replay output runs from cursor+1: an undecodable one is taken as
+             * the next, so s_offer reports it instead of skipping it */
+            uint64_t seq = e && e->seq ? e->seq : self->cursor + 1;
             if (e) hub__event__free_unpacked(e, NULL);
             int r = s_offer(self, seq, it->data, it->len, arena, ev, err);
             free(it->data);
@@ -145,12 +149,14 @@ int hub_sub_next(hub_sub_t *self, int timeout_ms, hub_arena_t *arena, Hub__Event
             if (r == 2) { s_queue_clear(self); self->need_replay = 1; }
         }
         if (self->qhead == self->qlen) self->qhead = self->qlen = 0;
-        int64_t left = deadline - hub_mono_ms();
-        if (self->need_replay) {
+        if (self->need_replay && (first || hub_mono_ms() < deadline)) {
             int r = s_replay(self, err);
             if (r < 0) return -1;
-            if (r > 0 && left > 0) continue;
+            first = 0;
+            if (r > 0) continue;
         }
+        first = 0;
+        int64_t left = deadline - hub_mono_ms();
         if (left <= 0) return 0;
         /* while a replay is owed (publisher was unreachable), retry soon */
         zmq_pollitem_t it = {self->sub, 0, ZMQ_POLLIN, 0};
@@ -184,8 +190,8 @@ int hub_sub_next(hub_sub_t *self, int timeout_ms, hub_arena_t *arena, Hub__Event
 
 static void s_cursor_keys(const char *publisher, char ekey[96], char skey[96])
 {
-    snprintf(ekey, 96, "sub:%.64s:epoch", publisher);
-    snprintf(skey, 96, "sub:%.64s:seq", publisher);
+    snprintf(ekey, 96, "sub:%.80s:epoch", publisher);
+    snprintf(skey, 96, "sub:%.80s:seq", publisher);
 }
 
 int hub_sub_cursor_load(hub_store_t *store, MDB_txn *txn, const char *publisher,

@@ -24,7 +24,8 @@ void hub_sub_destroy(hub_sub_t **self_p);
 /* Waits up to timeout_ms for the next event. Returns 1 with *ev (allocated
  * from arena) and the cursor advanced, 0 on time-out, -1 with err when the
  * publisher refuses the replay (OUT_OF_RANGE, PERMISSION_DENIED...) or the
- * next event cannot be decoded: waiting would not help. */
+ * next event cannot be decoded: waiting would not help. A replay round trip
+ * (up to 2 s when the publisher is down) may overrun timeout_ms once. */
 int hub_sub_next(hub_sub_t *self, int timeout_ms, hub_arena_t *arena, Hub__Event **ev,
                  hub_error_t *err);
 uint64_t hub_sub_cursor(const hub_sub_t *self);
@@ -34,7 +35,7 @@ uint64_t hub_sub_replays(const hub_sub_t *self);
 
 /* The durable cursor of a subscriber daemon: (epoch, last_seq) of one
  * publisher kept in the subscriber's own store (meta keys
- * "sub:<publisher>:epoch|seq"). Save it in the SAME write transaction that
+ * "sub:<publisher>:epoch|seq"; publisher names up to 80 bytes). Save it in the SAME write transaction that
  * applies the event, so an event is applied exactly once across crashes;
  * load it before hub_sub_new. Both return 0 or an MDB error (load gives
  * 0/0 when nothing was saved yet). */

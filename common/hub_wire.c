@@ -133,6 +133,8 @@ char *hub_arena_strdup(hub_arena_t *self, const char *s)
 
 ProtobufCAllocator *hub_arena_allocator(hub_arena_t *self) { return &self->allocator; }
 bool hub_arena_exhausted(const hub_arena_t *self) { return self->exhausted; }
+size_t hub_arena_used(const hub_arena_t *self) { return self->total; }
+size_t hub_arena_budget(const hub_arena_t *self) { return self->budget; }
 
 /* ---- validation walk ---- */
 static int s_validate(const ProtobufCMessage *msg, char *path, size_t plen, int depth,

@@ -46,6 +46,9 @@ hub_arena_mark_t hub_arena_mark(const hub_arena_t *self);
 void hub_arena_rewind(hub_arena_t *self, hub_arena_mark_t mark);
 /* A protobuf-c allocator backed by the arena (free is a no-op). */
 ProtobufCAllocator *hub_arena_allocator(hub_arena_t *self);
+/* Bytes held in chunks, and the budget. */
+size_t hub_arena_used(const hub_arena_t *self);
+size_t hub_arena_budget(const hub_arena_t *self);
 /* True if an allocation was refused since the last reset. */
 bool hub_arena_exhausted(const hub_arena_t *self);
 

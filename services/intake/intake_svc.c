@@ -216,7 +216,12 @@ typedef struct {
  * scan when the page is full or the reply budget is spent. */
 static int s_take(list_t *l, const ProtobufCMessageDescriptor *d, const MDB_val *val)
 {
-    if (*l->n_items == l->limit || (*l->n_items && l->bytes + val->mv_size > LIST_MAX_BYTES)) {
+    /* a page ends at the limit, at 1 MiB of records, or when half the
+     * reply arena is used (the other half is needed to pack the reply) */
+    hub_arena_t *ra = l->call->arena;
+    if (*l->n_items == l->limit ||
+        (*l->n_items && (l->bytes + val->mv_size > LIST_MAX_BYTES ||
+                         hub_arena_used(ra) > hub_arena_budget(ra) / 2))) {
         *l->next_after_id = (char *)l->last_id;
         return 1;
     }
@@ -258,6 +263,8 @@ static int s_list_requests(hub_call_t *call, void *ctx)
     const Intake__ListRequestsRequest *q = (const void *)call->req;
     Intake__ListRequestsReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__list_requests_reply__init(rep);
+    if (strlen(q->after_id) > 511)
+        return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "after_id", "after_id is too long");
     list_t l = {call, in, q, q->channel, q->limit ? (q->limit < LIST_MAX ? q->limit : LIST_MAX) : LIST_DEFAULT,
                 NULL, &rep->n_requests, &rep->next_after_id, "", 0};
     if (call->authenticated && !hub_call_has_role(call, "operator")) l.channel = call->principal;
@@ -397,6 +404,8 @@ static int s_list_opinions(hub_call_t *call, void *ctx)
     const Intake__ListOpinionsRequest *q = (const void *)call->req;
     Intake__ListOpinionsReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__list_opinions_reply__init(rep);
+    if (strlen(q->after_id) > 511)
+        return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "after_id", "after_id is too long");
     list_t l = {call, in, q, "", q->limit ? (q->limit < LIST_MAX ? q->limit : LIST_MAX) : LIST_DEFAULT,
                 NULL, &rep->n_opinions, &rep->next_after_id, "", 0};
     rep->opinions = hub_arena_alloc(call->arena, l.limit * sizeof *rep->opinions);

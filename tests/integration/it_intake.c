@@ -557,6 +557,21 @@ typedef struct {
     hub_arena_t *a;
 } revoke_t;
 
+/* True when a heartbeat arrives on the SUB socket within 500 ms. */
+static bool s_heartbeat(void *sock)
+{
+    zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll(&it, 1, 500) <= 0) return false;
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    while (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) >= 0) {} /* drain */
+    zmq_msg_close(&m);
+    return true;
+}
+
+/* True once the SUB socket gets nothing for a whole second (10 heartbeats). */
+static bool s_silent(void *sock) { return !s_heartbeat(sock) && !s_heartbeat(sock); }
+
 /* True once the daemon refuses the client's principal. */
 static bool s_revoked(void *p)
 {
@@ -642,12 +657,22 @@ static void test_curve_refuses_unregistered_key(void **state)
     assert_int_equal(ev->seq, 1);
     hub_sub_destroy(&sub);
 
-    /* revocation applies at once to an open session (SIGHUP re-reads) */
-    snprintf(line, sizeof line, "subscriber-1 subscriber %s\n", sub_pub);
+    /* revocation applies at once to open sessions (SIGHUP re-reads): the
+     * channel's command session, and a subscriber's event session */
+    void *raw = zmq_socket(s_zctx, ZMQ_SUB);
+    int zero = 0;
+    zmq_setsockopt(raw, ZMQ_LINGER, &zero, sizeof zero);
+    hub_curve_apply(raw, &subscriber);
+    zmq_setsockopt(raw, ZMQ_SUBSCRIBE, "hub.heartbeat", 13);
+    zmq_connect(raw, h.pub);
+    assert_true(harness_wait(s_heartbeat, raw, 10000)); /* live: heartbeats every 100 ms */
+    snprintf(line, sizeof line, "operator-1 operator %s\n", srv_pub); /* anyone but them */
     s_write(path, line);
     kill(h.pid, SIGHUP);
     revoke_t rv = {c, a};
     assert_true(harness_wait(s_revoked, &rv, 10000));
+    assert_true(harness_wait(s_silent, raw, 10000)); /* 1 s without a heartbeat */
+    zmq_close(raw);
     hub_client_destroy(&c);
 
     /* an unregistered key gets no session: the call times out */
