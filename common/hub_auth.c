@@ -88,8 +88,7 @@ const hub_principal_t *hub_auth_find_key(hub_auth_t *self, const char *z85)
     return NULL;
 }
 
-/* True if role is one of roles (space-separated). */
-static bool s_role_in(const char *role, const char *roles)
+bool hub_auth_role_in(const char *role, const char *roles)
 {
     size_t n = strlen(role);
     if (!n) return false;
@@ -131,7 +130,7 @@ static void s_zap_cb(hub_zsock_t *zs, void *sock, void *arg)
                 bool events = zmq_msg_size(&parts[2]) == strlen(HUB_AUTH_DOMAIN_EVENTS) &&
                               !memcmp(zmq_msg_data(&parts[2]), HUB_AUTH_DOMAIN_EVENTS,
                                       strlen(HUB_AUTH_DOMAIN_EVENTS));
-                if (p && events && !s_role_in(p->role, HUB_AUTH_EVENT_ROLES)) p = NULL;
+                if (p && events && !hub_auth_role_in(p->role, HUB_AUTH_EVENT_ROLES)) p = NULL;
                 /* User-Id is the key itself: commands look the principal up
                  * by key each time, so a revocation applies at once */
                 if (p) { status = "200"; text = "OK"; user = p->key; }

@@ -28,8 +28,11 @@ hub_auth_t *hub_auth_new(uv_loop_t *loop, void *zctx, const char *principals_fil
 /* Re-reads the file; on failure keeps the old list. 0 or -1 with err. */
 int hub_auth_reload(hub_auth_t *self, hub_error_t *err);
 /* The ZAP domain of event (PUB) sockets and the roles admitted there. */
+#define HUB_AUTH_DOMAIN_COMMANDS "hub"
 #define HUB_AUTH_DOMAIN_EVENTS "hub-events"
 #define HUB_AUTH_EVENT_ROLES "operator subscriber"
+/* True if role is one word of roles (space-separated); an empty role never is. */
+bool hub_auth_role_in(const char *role, const char *roles);
 /* The principal with this Z85 public key, or NULL. Borrowed until reload. */
 const hub_principal_t *hub_auth_find_key(hub_auth_t *self, const char *z85);
 /* The principal with this id, or NULL. Borrowed until the next reload. */

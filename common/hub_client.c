@@ -6,7 +6,6 @@
 
 #include "hub_util.h"
 
-#define HUB_CLIENT_MAX_REPLY (16u << 20) /* replays are bounded at 1 MiB by the server */
 
 struct hub_client {
     void *zctx;
@@ -116,11 +115,11 @@ int hub_client_call(hub_client_t *self, const char *verb, const ProtobufCMessage
         return hub_error_set(err, HUB__ERROR_CODE__UNAVAILABLE, "",
                              "no answer from %s within %d ms", self->endpoint, self->timeout_ms);
     if (!strcmp(status, "OK")) {
-        *reply = hub_wire_unpack_max(reply_desc, out, out_len, HUB_CLIENT_MAX_REPLY, arena, err);
+        *reply = hub_wire_unpack_max(reply_desc, out, out_len, HUB_WIRE_MAX_REPLY, arena, err);
         return *reply ? 0 : -1;
     }
     Hub__Error *e = (Hub__Error *)hub_wire_unpack_max(&hub__error__descriptor, out, out_len,
-                                                      HUB_CLIENT_MAX_REPLY, arena, err);
+                                                      HUB_WIRE_MAX_REPLY, arena, err);
     if (!e) return -1;
     hub_error_set(err, e->code, e->field, "%s", e->message);
     return 1;

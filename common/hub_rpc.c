@@ -61,7 +61,7 @@ static int s_status(hub_call_t *call, void *ctx);
 static void *s_socket(hub_rpc_t *self, int type, const char *endpoint, const char *secret_key,
                       hub_error_t *err);
 static const hub_handler_t s_builtin[] = {
-    {"hub.replay", &hub__replay_request__descriptor, s_replay, HUB_ROLES_SUBSCRIBE},
+    {"hub.replay", &hub__replay_request__descriptor, s_replay, HUB_AUTH_EVENT_ROLES},
     {"hub.status", &hub__status_request__descriptor, s_status, NULL},
     {NULL, NULL, NULL, NULL},
 };
@@ -90,12 +90,7 @@ int hub_call_mdb_error(hub_call_t *call, int rc)
 
 bool hub_call_has_role(const hub_call_t *call, const char *roles)
 {
-    if (!strcmp(call->role, HUB_ROLE_TRUSTED) || !roles) return true;
-    size_t n = strlen(call->role);
-    if (!n) return false;
-    for (const char *p = roles; (p = strstr(p, call->role)); p += n)
-        if ((p == roles || p[-1] == ' ') && (p[n] == 0 || p[n] == ' ')) return true;
-    return false;
+    return !strcmp(call->role, HUB_ROLE_TRUSTED) || !roles || hub_auth_role_in(call->role, roles);
 }
 
 static const hub_handler_t *s_find(hub_rpc_t *self, const char *verb)
@@ -501,7 +496,7 @@ static void *s_socket(hub_rpc_t *self, int type, const char *endpoint, const cha
     if (secret_key) {
         zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof one);
         zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, secret_key, 40);
-        const char *domain = type == ZMQ_PUB ? HUB_ZAP_DOMAIN_EVENTS : HUB_ZAP_DOMAIN_COMMANDS;
+        const char *domain = type == ZMQ_PUB ? HUB_AUTH_DOMAIN_EVENTS : HUB_AUTH_DOMAIN_COMMANDS;
         zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, domain, strlen(domain));
     }
     if (zmq_bind(s, endpoint)) {

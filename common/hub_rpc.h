@@ -31,11 +31,6 @@
 #define HUB_RPC_HARD_MAXMSG (8 << 20) /* ZMQ_MAXMSGSIZE: libzmq drops the peer past it */
 #define HUB_RPC_MAX_COUNTERS 64
 #define HUB_RPC_REPLAY_BYTES (1u << 20) /* event bytes in one replay reply */
-/* Roles that may read the event stream (hub.replay and the PUB socket):
- * events carry personal data, so channels may not. */
-#define HUB_ROLES_SUBSCRIBE HUB_AUTH_EVENT_ROLES
-#define HUB_ZAP_DOMAIN_COMMANDS "hub"
-#define HUB_ZAP_DOMAIN_EVENTS HUB_AUTH_DOMAIN_EVENTS
 #define HUB_ROLE_TRUSTED "trusted"   /* role of every peer on a non-CURVE endpoint */
 
 typedef struct hub_rpc hub_rpc_t;

@@ -9,20 +9,14 @@
 #include "hub_util.h"
 
 #define REPLAY_TIMEOUT_MS 2000
-#define HUB_SUB_MAX_EVENT (16u << 20) /* events are not bound by the command limit */
-
-typedef struct {
-    uint8_t *data;
-    size_t len;
-} item_t;
 
 struct hub_sub {
     void *sub;
     hub_client_t *api;
     uint64_t epoch, cursor, replays;
     int need_replay;
-    item_t *queue;
-    size_t qhead, qlen, qcap;
+    Hub__ReplayReply *queue;  /* last replay (in scratch), events not yet offered */
+    size_t qhead;
     hub_arena_t *scratch;
 };
 
@@ -49,16 +43,14 @@ hub_sub_t *hub_sub_new(void *zctx, const char *pub_ep, const char *api_ep,
 
 static void s_queue_clear(hub_sub_t *self)
 {
-    for (size_t i = self->qhead; i < self->qlen; i++) free(self->queue[i].data);
-    self->qhead = self->qlen = 0;
+    self->queue = NULL;
+    self->qhead = 0;
 }
 
 void hub_sub_destroy(hub_sub_t **self_p)
 {
     hub_sub_t *self = *self_p;
     if (!self) return;
-    s_queue_clear(self);
-    free(self->queue);
     zmq_close(self->sub);
     hub_client_destroy(&self->api);
     hub_arena_destroy(&self->scratch);
@@ -78,6 +70,7 @@ static int s_replay(hub_sub_t *self, hub_error_t *err)
     req.from_seq = self->cursor + 1;
     req.max = 1000;
     Hub__ReplayReply *rep;
+    s_queue_clear(self); /* the queue lives in scratch */
     hub_arena_reset(self->scratch);
     self->replays++;
     int rc = hub_client_call(self->api, "hub.replay", &req.base, &hub__replay_reply__descriptor,
@@ -93,20 +86,8 @@ static int s_replay(hub_sub_t *self, hub_error_t *err)
         return 1; /* replay again from 1 */
     }
     self->epoch = rep->epoch;
-    s_queue_clear(self);
-    if (rep->n_events > self->qcap) {
-        self->qcap = rep->n_events;
-        self->queue = realloc(self->queue, self->qcap * sizeof *self->queue);
-        if (!self->queue) abort();
-    }
-    for (size_t i = 0; i < rep->n_events; i++) {
-        item_t *it = &self->queue[self->qlen++];
-        it->len = rep->events[i].len;
-        it->data = malloc(it->len ? it->len : 1);
-        if (!it->data) abort();
-        memcpy(it->data, rep->events[i].data, it->len);
-    }
     if (!rep->n_events) { self->need_replay = 0; return 0; }
+    self->queue = rep; /* offered from scratch, decoded once, by hub_sub_next */
     return 1;
 }
 
@@ -118,7 +99,7 @@ static int s_offer(hub_sub_t *self, uint64_t seq, const void *data, size_t len,
     if (seq <= self->cursor) return 0;
     if (seq > self->cursor + 1) return 2;
     Hub__Event *e = (Hub__Event *)hub_wire_unpack_max(&hub__event__descriptor, data, len,
-                                                      HUB_SUB_MAX_EVENT, arena, err);
+                                                      HUB_WIRE_MAX_REPLY, arena, err);
     if (!e) {
         hub_err("event %llu cannot be decoded: %s", (unsigned long long)seq, err->message);
         return -1;
@@ -134,21 +115,23 @@ int hub_sub_next(hub_sub_t *self, int timeout_ms, hub_arena_t *arena, Hub__Event
     int64_t deadline = hub_mono_ms() + timeout_ms;
     int first = 1; /* one replay is always tried, even with timeout 0 */
     for (;;) {
-        while (self->qhead < self->qlen) {
-            item_t *it = &self->queue[self->qhead++];
-            Hub__Event *e = hub__event__unpack(NULL, it->len, it->data);
-            /* replay output runs from cursor+1: an undecodable one is taken as
-             * the next, so s_offer reports it instead of skipping it */
-            uint64_t seq = e && e->seq ? e->seq : self->cursor + 1;
-            if (e) hub__event__free_unpacked(e, NULL);
-            int r = s_offer(self, seq, it->data, it->len, arena, ev, err);
-            free(it->data);
-            it->data = NULL;
-            if (r < 0) { s_queue_clear(self); return -1; }
-            if (r == 1) return 1;
-            if (r == 2) { s_queue_clear(self); self->need_replay = 1; }
+        while (self->queue && self->qhead < self->queue->n_events) {
+            const ProtobufCBinaryData *b = &self->queue->events[self->qhead++];
+            Hub__Event *e = (Hub__Event *)hub_wire_unpack_max(&hub__event__descriptor, b->data, b->len,
+                                                              HUB_WIRE_MAX_REPLY, arena, err);
+            /* replay output runs from cursor+1: an undecodable one is the next
+             * event, and replaying would bring it back; report it */
+            if (!e) {
+                hub_err("event %llu cannot be decoded: %s", (unsigned long long)self->cursor + 1, err->message);
+                s_queue_clear(self);
+                return -1;
+            }
+            if (e->seq <= self->cursor) continue;
+            if (e->seq > self->cursor + 1) { s_queue_clear(self); self->need_replay = 1; break; }
+            self->cursor = e->seq;
+            *ev = e;
+            return 1;
         }
-        if (self->qhead == self->qlen) self->qhead = self->qlen = 0;
         if (self->need_replay && (first || hub_mono_ms() < deadline)) {
             int r = s_replay(self, err);
             if (r < 0) return -1;

@@ -13,6 +13,7 @@
 
 #define HUB_WIRE_MAX_BODY (256 * 1024)     /* largest command body accepted */
 #define HUB_WIRE_ARENA_BUDGET (4u << 20)   /* memory one unpacked message may use */
+#define HUB_WIRE_MAX_REPLY (16u << 20)     /* largest reply or event a client decodes */
 
 /* ---- errors ---- */
 typedef struct {

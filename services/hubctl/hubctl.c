@@ -426,15 +426,11 @@ static const ProtobufCMessageDescriptor *s_payload_type(const char *topic)
     return NULL;
 }
 
-static int s_status_last_seq(ctl_t *c, uint64_t *epoch, uint64_t *last)
+/* Asks for hub.status; *rep is arena-owned. Returns an exit code. */
+static int s_status(ctl_t *c, Hub__StatusReply **rep)
 {
     Hub__StatusRequest req = HUB__STATUS_REQUEST__INIT;
-    ProtobufCMessage *rep;
-    int rc = s_call(c, "hub.status", &req.base, &hub__status_reply__descriptor, &rep);
-    if (rc) return rc;
-    *epoch = ((Hub__StatusReply *)rep)->epoch;
-    *last = ((Hub__StatusReply *)rep)->last_seq;
-    return 0;
+    return s_call(c, "hub.status", &req.base, &hub__status_reply__descriptor, (ProtobufCMessage **)rep);
 }
 
 static int cmd_tail(ctl_t *c, int argc, char **argv)
@@ -456,8 +452,11 @@ static int cmd_tail(ctl_t *c, int argc, char **argv)
     if (optind < argc) return s_usage();
     uint64_t epoch = 0, last = 0;
     if (from < 0) {
-        int rc = s_status_last_seq(c, &epoch, &last);
+        Hub__StatusReply *st;
+        int rc = s_status(c, &st);
         if (rc) return rc;
+        epoch = st->epoch;
+        last = st->last_seq;
     } else {
         last = from > 0 ? (uint64_t)from - 1 : 0;
     }
@@ -492,12 +491,10 @@ static int cmd_tail(ctl_t *c, int argc, char **argv)
 
 static int cmd_status(ctl_t *c)
 {
-    Hub__StatusRequest req = HUB__STATUS_REQUEST__INIT;
-    ProtobufCMessage *rep;
-    int rc = s_call(c, "hub.status", &req.base, &hub__status_reply__descriptor, &rep);
+    Hub__StatusReply *s;
+    int rc = s_status(c, &s);
     if (rc) return rc;
-    if (c->json) { s_print_json(rep); return 0; }
-    Hub__StatusReply *s = (Hub__StatusReply *)rep;
+    if (c->json) { s_print_json(&s->base); return 0; }
     char up[32], seq[32], bytes[32];
     snprintf(up, sizeof up, "%llds", (long long)s->uptime_s);
     snprintf(seq, sizeof seq, "%llu", (unsigned long long)s->last_seq);

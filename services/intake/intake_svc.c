@@ -195,83 +195,104 @@ static int s_get_request(hub_call_t *call, void *ctx)
     return 0;
 }
 
-/* Paging state of a list: records are unpacked into the scratch arena to be
- * filtered, and only the matching ones are copied into the reply arena. */
-typedef struct {
+/* One page of a list. Each record is unpacked into the scratch arena to be
+ * filtered by match; a matching one is unpacked again into the reply arena
+ * and passed to taken, which returns its id (and may trim it). */
+typedef struct list list_t;
+struct list {
     hub_call_t *call;
     intake_t *in;
     const void *query;
-    const char *channel;
+    const char *channel;                       /* requests: owner filter */
+    const ProtobufCMessageDescriptor *desc;
+    int (*match)(const list_t *l, const ProtobufCMessage *m);
+    const char *(*taken)(ProtobufCMessage *m);
     unsigned limit;
-    void **items;            /* reply array (call arena) */
-    size_t *n_items;
-    char **next_after_id;
-    const char *last_id;     /* id of the last item taken */
-    size_t bytes;            /* stored bytes taken: pages stay well under the reply budget */
-} list_t;
+    ProtobufCMessage **items;                  /* reply array (call arena) */
+    size_t n_items;
+    const char *last_id;                       /* id of the last item taken */
+    char *next_after_id;                       /* set when the page ends early */
+    size_t bytes;                              /* stored bytes taken */
+};
 
 #define LIST_MAX_BYTES (1u << 20)
 
-/* Unpacks val again into the reply arena; sets next_after_id and stops the
- * scan when the page is full or the reply budget is spent. */
-static int s_take(list_t *l, const ProtobufCMessageDescriptor *d, const MDB_val *val)
+/* Adds val to the page; returns 1 (stop) when the page is full: at the
+ * limit, at 1 MiB of records, or when half the reply arena is used (the
+ * other half is needed to pack the reply). */
+static int s_take(list_t *l, const MDB_val *val)
 {
-    /* a page ends at the limit, at 1 MiB of records, or when half the
-     * reply arena is used (the other half is needed to pack the reply) */
     hub_arena_t *ra = l->call->arena;
-    if (*l->n_items == l->limit ||
-        (*l->n_items && (l->bytes + val->mv_size > LIST_MAX_BYTES ||
-                         hub_arena_used(ra) > hub_arena_budget(ra) / 2))) {
-        *l->next_after_id = (char *)l->last_id;
+    if (l->n_items == l->limit ||
+        (l->n_items && (l->bytes + val->mv_size > LIST_MAX_BYTES ||
+                        hub_arena_used(ra) > hub_arena_budget(ra) / 2))) {
+        l->next_after_id = (char *)l->last_id;
         return 1;
     }
-    ProtobufCMessage *m = protobuf_c_message_unpack(d, hub_arena_allocator(l->call->arena), val->mv_size, val->mv_data);
+    ProtobufCMessage *m = protobuf_c_message_unpack(l->desc, hub_arena_allocator(ra), val->mv_size, val->mv_data);
     if (!m) {
-        if (!*l->n_items) return 0; /* unreadable first record: skip it */
-        *l->next_after_id = (char *)l->last_id; /* reply budget spent: next page */
+        if (!l->n_items) return 0; /* unreadable first record: skip it */
+        l->next_after_id = (char *)l->last_id; /* reply budget spent: next page */
         return 1;
     }
-    l->items[(*l->n_items)++] = m; /* the caller sets last_id from it */
+    l->items[l->n_items++] = m;
+    l->last_id = l->taken(m);
     l->bytes += val->mv_size;
     return 0;
 }
 
-static int s_scan_request(const MDB_val *key, const MDB_val *val, void *arg)
+static int s_scan(const MDB_val *key, const MDB_val *val, void *arg)
 {
     (void)key;
     list_t *l = arg;
-    const Intake__ListRequestsRequest *q = l->query;
     hub_arena_reset(l->in->scratch);
-    Intake__Request *r = intake__request__unpack(hub_arena_allocator(l->in->scratch), val->mv_size, val->mv_data);
-    if (!r || (q->status && r->status != q->status) || (*q->street && strcmp(r->street, q->street)) ||
-        (*q->service_code && strcmp(r->service_code, q->service_code)) ||
-        (*l->channel && strcmp(r->channel, l->channel)))
-        return 0;
-    size_t before = *l->n_items;
-    int stop = s_take(l, &intake__request__descriptor, val);
-    if (*l->n_items > before) {
-        Intake__Request *taken = l->items[before];
-        taken->n_history = 0; /* lists carry the current state; history is in intake.get */
-        l->last_id = taken->service_request_id;
-    }
-    return stop;
+    ProtobufCMessage *m = protobuf_c_message_unpack(l->desc, hub_arena_allocator(l->in->scratch),
+                                                    val->mv_size, val->mv_data);
+    return m && l->match(l, m) ? s_take(l, val) : 0;
+}
+
+/* Fills l->items from db after after_id, at most limit (0 = default).
+ * 0, or -1 with call->err set. */
+static int s_list(list_t *l, MDB_dbi db, const char *after_id, unsigned limit)
+{
+    hub_call_t *call = l->call;
+    if (strlen(after_id) > 511)
+        return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "after_id", "after_id is too long");
+    l->limit = limit ? (limit < LIST_MAX ? limit : LIST_MAX) : LIST_DEFAULT;
+    l->items = hub_arena_alloc(call->arena, l->limit * sizeof *l->items);
+    l->last_id = "";
+    int rc = hub_store_scan_after(call->txn, db, after_id, s_scan, l);
+    return rc ? hub_call_mdb_error(call, rc) : 0;
+}
+
+static int s_match_request(const list_t *l, const ProtobufCMessage *m)
+{
+    const Intake__ListRequestsRequest *q = l->query;
+    const Intake__Request *r = (const Intake__Request *)m;
+    return (!q->status || r->status == q->status) && (!*q->street || !strcmp(r->street, q->street)) &&
+           (!*q->service_code || !strcmp(r->service_code, q->service_code)) &&
+           (!*l->channel || !strcmp(r->channel, l->channel));
+}
+
+static const char *s_taken_request(ProtobufCMessage *m)
+{
+    Intake__Request *r = (Intake__Request *)m;
+    r->n_history = 0; /* lists carry the current state; history is in intake.get */
+    return r->service_request_id;
 }
 
 static int s_list_requests(hub_call_t *call, void *ctx)
 {
-    intake_t *in = ctx;
     const Intake__ListRequestsRequest *q = (const void *)call->req;
+    list_t l = {.call = call, .in = ctx, .query = q, .channel = q->channel,
+                .desc = &intake__request__descriptor, .match = s_match_request, .taken = s_taken_request};
+    if (call->authenticated && !hub_call_has_role(call, "operator")) l.channel = call->principal;
+    if (s_list(&l, l.in->requests, q->after_id, q->limit)) return -1;
     Intake__ListRequestsReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__list_requests_reply__init(rep);
-    if (strlen(q->after_id) > 511)
-        return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "after_id", "after_id is too long");
-    list_t l = {call, in, q, q->channel, q->limit ? (q->limit < LIST_MAX ? q->limit : LIST_MAX) : LIST_DEFAULT,
-                NULL, &rep->n_requests, &rep->next_after_id, "", 0};
-    if (call->authenticated && !hub_call_has_role(call, "operator")) l.channel = call->principal;
-    rep->requests = hub_arena_alloc(call->arena, l.limit * sizeof *rep->requests);
-    l.items = (void **)rep->requests;
-    int rc = hub_store_scan_after(call->txn, in->requests, q->after_id, s_scan_request, &l);
-    if (rc) return hub_call_mdb_error(call, rc);
+    rep->requests = (Intake__Request **)l.items;
+    rep->n_requests = l.n_items;
+    if (l.next_after_id) rep->next_after_id = l.next_after_id;
     call->reply = &rep->base;
     return 0;
 }
@@ -384,34 +405,25 @@ static int s_submit_opinion(hub_call_t *call, void *ctx)
     return 0;
 }
 
-static int s_scan_opinion(const MDB_val *key, const MDB_val *val, void *arg)
+static int s_match_opinion(const list_t *l, const ProtobufCMessage *m)
 {
-    (void)key;
-    list_t *l = arg;
     const Intake__ListOpinionsRequest *q = l->query;
-    hub_arena_reset(l->in->scratch);
-    Intake__Opinion *o = intake__opinion__unpack(hub_arena_allocator(l->in->scratch), val->mv_size, val->mv_data);
-    if (!o || (*q->topic && strcmp(o->topic, q->topic))) return 0;
-    size_t before = *l->n_items;
-    int stop = s_take(l, &intake__opinion__descriptor, val);
-    if (*l->n_items > before) l->last_id = ((Intake__Opinion *)l->items[before])->opinion_id;
-    return stop;
+    return !*q->topic || !strcmp(((const Intake__Opinion *)m)->topic, q->topic);
 }
+
+static const char *s_taken_opinion(ProtobufCMessage *m) { return ((Intake__Opinion *)m)->opinion_id; }
 
 static int s_list_opinions(hub_call_t *call, void *ctx)
 {
-    intake_t *in = ctx;
     const Intake__ListOpinionsRequest *q = (const void *)call->req;
+    list_t l = {.call = call, .in = ctx, .query = q, .channel = "",
+                .desc = &intake__opinion__descriptor, .match = s_match_opinion, .taken = s_taken_opinion};
+    if (s_list(&l, l.in->opinions, q->after_id, q->limit)) return -1;
     Intake__ListOpinionsReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__list_opinions_reply__init(rep);
-    if (strlen(q->after_id) > 511)
-        return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "after_id", "after_id is too long");
-    list_t l = {call, in, q, "", q->limit ? (q->limit < LIST_MAX ? q->limit : LIST_MAX) : LIST_DEFAULT,
-                NULL, &rep->n_opinions, &rep->next_after_id, "", 0};
-    rep->opinions = hub_arena_alloc(call->arena, l.limit * sizeof *rep->opinions);
-    l.items = (void **)rep->opinions;
-    int rc = hub_store_scan_after(call->txn, in->opinions, q->after_id, s_scan_opinion, &l);
-    if (rc) return hub_call_mdb_error(call, rc);
+    rep->opinions = (Intake__Opinion **)l.items;
+    rep->n_opinions = l.n_items;
+    if (l.next_after_id) rep->next_after_id = l.next_after_id;
     call->reply = &rep->base;
     return 0;
 }
