@@ -28,9 +28,13 @@ LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_C)) \
              $(BUILD)/obj/common/embed.o
 LIB       := $(BUILD)/libhub.a
 
-DAEMONS   := intake
-INTAKE_C  := $(wildcard services/intake/*.c)
-INTAKE_LIB_C := $(filter-out services/intake/main.c,$(INTAKE_C))
+DAEMONS   := intake matching
+# each daemon's domain code (all but its main.c); matching reuses intake's catalogue
+INTAKE_LIB_C   := $(filter-out services/intake/main.c,$(wildcard services/intake/*.c))
+MATCHING_LIB_C := $(filter-out services/matching/main.c,$(wildcard services/matching/*.c)) \
+                  services/intake/catalogue.c
+SVC_LIB_C := $(sort $(INTAKE_LIB_C) $(MATCHING_LIB_C))
+SVC_INC   := $(addprefix -I,$(wildcard services/*))
 HUBCTL_C  := $(wildcard services/hubctl/*.c)
 BINS      := $(addprefix $(BUILD)/bin/hub-,$(DAEMONS)) $(BUILD)/bin/hubctl
 
@@ -70,7 +74,11 @@ $(BUILD)/obj/common/embed.o: common/embed.S deploy/hub.ini deploy/catalogue/hais
 $(LIB): $(LIB_OBJS)
 	ar rcs $@ $^
 
-$(BUILD)/bin/hub-intake: $(patsubst %.c,$(BUILD)/obj/%.o,$(INTAKE_C)) $(LIB)
+$(BUILD)/bin/hub-intake: $(patsubst %.c,$(BUILD)/obj/%.o,services/intake/main.c $(INTAKE_LIB_C)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/hub-matching: $(patsubst %.c,$(BUILD)/obj/%.o,services/matching/main.c $(MATCHING_LIB_C)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -79,8 +87,9 @@ $(BUILD)/bin/hubctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(HUBCTL_C)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Tests link the domain code of the daemons (not their main.c) and cmocka.
-TEST_LIBS := $(patsubst %.c,$(BUILD)/obj/%.o,$(INTAKE_LIB_C) tests/support/harness.c) $(LIB)
-$(BUILD)/obj/tests/%.o: CFLAGS += -Itests/support -Iservices/intake
+TEST_LIBS := $(patsubst %.c,$(BUILD)/obj/%.o,$(SVC_LIB_C) tests/support/harness.c) $(LIB)
+$(BUILD)/obj/tests/%.o: CFLAGS += -Itests/support $(SVC_INC)
+$(BUILD)/obj/services/%.o: CFLAGS += $(SVC_INC)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka

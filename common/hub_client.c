@@ -118,9 +118,5 @@ int hub_client_call(hub_client_t *self, const char *verb, const ProtobufCMessage
         *reply = hub_wire_unpack_max(reply_desc, out, out_len, HUB_WIRE_MAX_REPLY, arena, err);
         return *reply ? 0 : -1;
     }
-    Hub__Error *e = (Hub__Error *)hub_wire_unpack_max(&hub__error__descriptor, out, out_len,
-                                                      HUB_WIRE_MAX_REPLY, arena, err);
-    if (!e) return -1;
-    hub_error_set(err, e->code, e->field, "%s", e->message);
-    return 1;
+    return hub_wire_error_decode(out, out_len, err) ? -1 : 1;
 }

@@ -22,6 +22,7 @@ typedef struct {
     uv_signal_t sigint, sigterm, sighup;
     uv_timer_t watchdog;
     int stopping;
+    int started;     /* svc->start succeeded */
 } run_t;
 
 MDB_dbi hub_daemon_db(const hub_daemon_t *d, int i) { return d->store->dbs[i + 1]; }
@@ -46,6 +47,8 @@ static void s_stop(run_t *r)
     if (r->stopping++) return;
     hub_info("stopping");
     sd_notify(0, "STOPPING=1");
+    if (r->svc->stop && r->started) r->svc->stop(r->ctx);
+    r->started = 0;
     hub_rpc_destroy(&r->d->rpc);   /* no more commands; the last batch already committed */
     hub_auth_destroy(&r->d->auth);
     uv_close((uv_handle_t *)&r->sigint, s_close_cb);
@@ -176,6 +179,10 @@ int hub_daemon_main(const hub_service_t *svc, int argc, char **argv)
                          (int)hub_config_get_int(d.cfg, "hub", "heartbeat_ms", 1000), &err))
         goto fail;
 
+    if (svc->start) {
+        if (svc->start(&d, run.ctx, &err)) goto fail;
+        run.started = 1;
+    }
     uv_signal_init(d.loop, &run.sigint);
     uv_signal_init(d.loop, &run.sigterm);
     uv_signal_init(d.loop, &run.sighup);
@@ -207,6 +214,7 @@ fail:
 cleanup:
     if (d.rpc || d.auth) {
         /* failed after the loop was set up: close handles before the loop ends */
+        if (svc->stop && run.started) svc->stop(run.ctx);
         hub_rpc_destroy(&d.rpc);
         hub_auth_destroy(&d.auth);
         uv_run(d.loop, UV_RUN_NOWAIT);

@@ -37,6 +37,12 @@ typedef struct {
      * (d->store == NULL). Sets *ctx (owned by the service). 0 or -1+err. */
     int (*init)(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err);
     void (*fini)(void *ctx);
+    /* Optional: called once the endpoints are bound, before the loop runs
+     * (start feeds and timers: d->rpc and d->loop exist). 0 or -1+err. */
+    int (*start)(hub_daemon_t *d, void *ctx, hub_error_t *err);
+    /* Optional: called when the daemon stops, before the command server is
+     * destroyed (join threads, close timers). */
+    void (*stop)(void *ctx);
 } hub_service_t;
 
 /* Runs the daemon; returns the process exit code (0, 1 failure, 2 usage,

@@ -18,6 +18,7 @@ typedef struct {
     void *sock;
     char verb[HUB_RPC_MAX_VERB + 1];
     const hub_handler_t *h;
+    void *hctx;                   /* the handler's context */
     ProtobufCMessage *req;
     hub_call_t call;
     char principal[64];
@@ -38,11 +39,15 @@ struct hub_rpc {
     const char *source;
     hub_store_t *store;
     hub_outbox_t *outbox;
-    const hub_handler_t *handlers;
-    void *ctx;
+    const hub_handler_t *handlers[HUB_RPC_MAX_TABLES];
+    void *ctx[HUB_RPC_MAX_TABLES];
+    int n_tables;
     hub_auth_t *auth;
+    hub_zsock_t *self_dealer;     /* hub_rpc_post's socket to our own inproc endpoint */
+    char self_endpoint[128];
     hub_zsock_t *routers[MAX_ENDPOINTS];
     bool curve[MAX_ENDPOINTS];
+    bool internal[MAX_ENDPOINTS]; /* our own inproc endpoint: bodies up to HUB_WIRE_MAX_REPLY */
     int n_routers;
     void *pub;
     char pub_endpoint[512];
@@ -74,6 +79,14 @@ void hub_rpc_count(hub_rpc_t *self, const char *name, uint64_t n)
         self->counters[self->n_counters++] = (counter_t){name, n};
 }
 
+void hub_rpc_gauge(hub_rpc_t *self, const char *name, uint64_t v)
+{
+    for (int i = 0; i < self->n_counters; i++)
+        if (!strcmp(self->counters[i].name, name)) { self->counters[i].value = v; return; }
+    if (self->n_counters < HUB_RPC_MAX_COUNTERS)
+        self->counters[self->n_counters++] = (counter_t){name, v};
+}
+
 uint64_t hub_rpc_counter(hub_rpc_t *self, const char *name)
 {
     for (int i = 0; i < self->n_counters; i++)
@@ -93,13 +106,24 @@ bool hub_call_has_role(const hub_call_t *call, const char *roles)
     return !strcmp(call->role, HUB_ROLE_TRUSTED) || !roles || hub_auth_role_in(call->role, roles);
 }
 
-static const hub_handler_t *s_find(hub_rpc_t *self, const char *verb)
+/* The handler of verb and its context (*ctx), or NULL. */
+static const hub_handler_t *s_find(hub_rpc_t *self, const char *verb, void **ctx)
 {
+    *ctx = NULL;
     for (const hub_handler_t *h = s_builtin; h->verb; h++)
         if (!strcmp(h->verb, verb)) return h;
-    for (const hub_handler_t *h = self->handlers; h && h->verb; h++)
-        if (!strcmp(h->verb, verb)) return h;
+    for (int t = 0; t < self->n_tables; t++)
+        for (const hub_handler_t *h = self->handlers[t]; h && h->verb; h++)
+            if (!strcmp(h->verb, verb)) { *ctx = self->ctx[t]; return h; }
     return NULL;
+}
+
+int hub_rpc_add_handlers(hub_rpc_t *self, const hub_handler_t *handlers, void *ctx)
+{
+    if (self->n_tables == HUB_RPC_MAX_TABLES) return -1;
+    self->handlers[self->n_tables] = handlers;
+    self->ctx[self->n_tables++] = ctx;
+    return 0;
 }
 
 /* Counts an error by code: errors_total and errors_<code>_total. */
@@ -120,7 +144,8 @@ static void s_count_error(hub_rpc_t *self, Hub__ErrorCode code)
 
 /* Reads one multipart message into job j. Returns 1 when a message was read
  * (the job may already carry an error), 0 when the socket is empty. */
-static int s_read_job(hub_rpc_t *self, void *sock, bool curve, job_t *j, hub_arena_t *arena)
+static int s_read_job(hub_rpc_t *self, void *sock, bool curve, bool internal, job_t *j,
+                      hub_arena_t *arena)
 {
     zmq_msg_t frames[HUB_RPC_MAX_FRAMES];
     int n = 0, more = 1, extra = 0;
@@ -179,12 +204,14 @@ static int s_read_job(hub_rpc_t *self, void *sock, bool curve, job_t *j, hub_are
     }
     memcpy(j->verb, zmq_msg_data(&frames[k]), vlen);
     j->verb[vlen] = 0;
-    if (!(j->h = s_find(self, j->verb))) {
+    if (!(j->h = s_find(self, j->verb, &j->hctx))) {
         hub_error_set(err, HUB__ERROR_CODE__NOT_FOUND, "verb", "unknown command \"%s\"", j->verb);
         goto done;
     }
-    j->req = hub_wire_unpack(j->h->req_desc, zmq_msg_data(&frames[k + 1]),
-                             zmq_msg_size(&frames[k + 1]), arena, err);
+    /* our own calls relay whole events (up to a reply's size) */
+    j->req = hub_wire_unpack_max(j->h->req_desc, zmq_msg_data(&frames[k + 1]),
+                                 zmq_msg_size(&frames[k + 1]),
+                                 internal ? HUB_WIRE_MAX_REPLY : HUB_WIRE_MAX_BODY, arena, err);
     if (!j->req) goto done;
     j->call.verb = j->verb;
     j->call.req = j->req;
@@ -270,7 +297,7 @@ static void s_run_batch(hub_rpc_t *self, int n)
             size_t mark = hub_outbox_mark(self->outbox);
             bool ok = false;
             if ((rc = mdb_txn_begin(env, txn, 0, &c->txn))) { hub_call_mdb_error(c, rc); }
-            else if (j->h->fn(c, self->ctx) == 0) {
+            else if (j->h->fn(c, j->hctx) == 0) {
                 if ((rc = mdb_txn_commit(c->txn))) hub_call_mdb_error(c, rc);
                 else ok = true;
             } else {
@@ -330,13 +357,13 @@ reply:
 static void s_router_cb(hub_zsock_t *zs, void *sock, void *arg)
 {
     hub_rpc_t *self = arg;
-    bool curve = false;
+    bool curve = false, internal = false;
     for (int i = 0; i < self->n_routers; i++)
-        if (self->routers[i] == zs) curve = self->curve[i];
+        if (self->routers[i] == zs) { curve = self->curve[i]; internal = self->internal[i]; }
     int n = 0, replays = 0;
     while (n < HUB_RPC_BATCH) {
         if (!self->arenas[n] && !(self->arenas[n] = hub_arena_new(HUB_WIRE_ARENA_BUDGET))) abort();
-        if (!s_read_job(self, sock, curve, &self->jobs[n], self->arenas[n])) break;
+        if (!s_read_job(self, sock, curve, internal, &self->jobs[n], self->arenas[n])) break;
         /* a replay reply may take up to 2 MiB: bound the batch's memory */
         if (self->jobs[n++].h == &s_builtin[0] && ++replays == HUB_RPC_BATCH_REPLAYS) break;
     }
@@ -450,8 +477,7 @@ hub_rpc_t *hub_rpc_new(uv_loop_t *loop, void *zctx, const char *source, hub_stor
     self->source = source;
     self->store = store;
     self->outbox = outbox;
-    self->handlers = handlers;
-    self->ctx = ctx;
+    hub_rpc_add_handlers(self, handlers, ctx);
     self->started_ms = hub_now_ms();
     uv_timer_init(loop, &self->heartbeat);
     uv_timer_init(loop, &self->reader_check);
@@ -529,6 +555,73 @@ int hub_rpc_bind_pub(hub_rpc_t *self, const char *endpoint, const char *secret_k
     return 0;
 }
 
+/* ---- calls to ourselves ---- */
+const char *hub_rpc_self_endpoint(hub_rpc_t *self, hub_error_t *err)
+{
+    if (self->self_endpoint[0]) return self->self_endpoint;
+    char ep[sizeof self->self_endpoint];
+    snprintf(ep, sizeof ep, "inproc://hub-%s-self", self->source);
+    if (hub_rpc_bind(self, ep, NULL, err)) return NULL;
+    self->internal[self->n_routers - 1] = true;
+    memcpy(self->self_endpoint, ep, sizeof ep);
+    return self->self_endpoint;
+}
+
+/* Replies to hub_rpc_post: only failures are of interest. */
+static void s_self_reply_cb(hub_zsock_t *zs, void *sock, void *arg)
+{
+    (void)zs;
+    hub_rpc_t *self = arg;
+    for (int n = 0; n < HUB_RPC_BATCH; n++) {
+        zmq_msg_t f[4];
+        int k = 0, more = 1;
+        while (more) {
+            zmq_msg_t m;
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) { zmq_msg_close(&m); break; }
+            more = zmq_msg_more(&m);
+            if (k < 4) f[k++] = m; else zmq_msg_close(&m);
+        }
+        if (!k) return;
+        /* ["", status, body] */
+        if (k == 3 && zmq_msg_size(&f[1]) == 3 && !memcmp(zmq_msg_data(&f[1]), "ERR", 3)) {
+            hub_error_t err = {0};
+            hub_wire_error_decode(zmq_msg_data(&f[2]), zmq_msg_size(&f[2]), &err);
+            hub_rpc_count(self, "self_calls_failed_total", 1);
+            hub_warn("internal command failed: %s %s", hub_error_code_name(err.code), err.message);
+        }
+        for (int i = 0; i < k; i++) zmq_msg_close(&f[i]);
+    }
+}
+
+int hub_rpc_post(hub_rpc_t *self, const char *verb, const ProtobufCMessage *msg, hub_error_t *err)
+{
+    if (!self->self_dealer) {
+        const char *ep = hub_rpc_self_endpoint(self, err);
+        if (!ep) return -1;
+        void *s = zmq_socket(self->zctx, ZMQ_DEALER);
+        int linger = 0;
+        zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+        if (zmq_connect(s, ep)) {
+            zmq_close(s);
+            return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot connect %s", ep);
+        }
+        self->self_dealer = hub_zsock_new(self->loop, s, s_self_reply_cb, self);
+    }
+    void *s = hub_zsock_socket(self->self_dealer);
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) abort();
+    protobuf_c_message_pack(msg, buf);
+    int rc = zmq_send(s, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+             zmq_send(s, verb, strlen(verb), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+             zmq_send(s, buf, len, ZMQ_DONTWAIT) < 0;
+    free(buf);
+    if (rc) return hub_error_set(err, HUB__ERROR_CODE__UNAVAILABLE, "", "cannot post %s: %s", verb,
+                                 zmq_strerror(zmq_errno()));
+    return 0;
+}
+
 /* Frees self once both timers have closed (libuv releases handle memory
  * only after the close callback). */
 static void s_timer_closed(uv_handle_t *h)
@@ -552,5 +645,6 @@ void hub_rpc_destroy(hub_rpc_t **self_p)
     if (self->pub) zmq_close(self->pub);
     uv_close((uv_handle_t *)&self->heartbeat, s_timer_closed);
     uv_close((uv_handle_t *)&self->reader_check, s_timer_closed);
+    hub_zsock_destroy(&self->self_dealer);
     *self_p = NULL;
 }

@@ -30,6 +30,7 @@
 #define HUB_RPC_MAX_VERB 64
 #define HUB_RPC_HARD_MAXMSG (8 << 20) /* ZMQ_MAXMSGSIZE: libzmq drops the peer past it */
 #define HUB_RPC_MAX_COUNTERS 64
+#define HUB_RPC_MAX_TABLES 8      /* handler tables (the service's, feeds') */
 #define HUB_RPC_REPLAY_BYTES (1u << 20) /* event bytes in one replay reply */
 #define HUB_ROLE_TRUSTED "trusted"   /* role of every peer on a non-CURVE endpoint */
 
@@ -71,6 +72,16 @@ typedef struct {
  * a NULL verb) and ctx must outlive the server. Caller owns the result. */
 hub_rpc_t *hub_rpc_new(uv_loop_t *loop, void *zctx, const char *source, hub_store_t *store,
                        hub_outbox_t *outbox, const hub_handler_t *handlers, void *ctx);
+/* Adds a handler table (NULL-verb terminated, borrowed) whose handlers get
+ * ctx (e.g. a feed's own verb). 0, or -1 when HUB_RPC_MAX_TABLES are in use. */
+int hub_rpc_add_handlers(hub_rpc_t *self, const hub_handler_t *handlers, void *ctx);
+/* The daemon's own inproc command endpoint ("inproc://hub-<source>-self"),
+ * bound on first use; its peers are trusted. Borrowed; NULL with err. */
+const char *hub_rpc_self_endpoint(hub_rpc_t *self, hub_error_t *err);
+/* Queues a command to ourselves from the loop thread (a timer's work, so it
+ * runs in a batch like any command). The reply is dropped; a failure is
+ * logged and counted (self_calls_failed_total). 0 or -1 with err. */
+int hub_rpc_post(hub_rpc_t *self, const char *verb, const ProtobufCMessage *msg, hub_error_t *err);
 /* Uses auth (borrowed) to map CURVE User-Ids to roles. */
 void hub_rpc_set_auth(hub_rpc_t *self, hub_auth_t *auth);
 /* Binds a command endpoint. With secret_key (Z85) it is a CURVE server;
@@ -90,6 +101,9 @@ void hub_rpc_destroy(hub_rpc_t **self_p);
 /* Adds n to the named counter (created on first use; names borrowed). */
 void hub_rpc_count(hub_rpc_t *self, const char *name, uint64_t n);
 uint64_t hub_rpc_counter(hub_rpc_t *self, const char *name);
+/* Sets the named value (a gauge, e.g. "decide_p99_us"), reported by
+ * hub.status with the counters. */
+void hub_rpc_gauge(hub_rpc_t *self, const char *name, uint64_t v);
 
 /* Records an LMDB failure in a handler: sets INTERNAL and remembers rc so
  * MDB_MAP_FULL triggers grow-and-retry. Returns -1. */

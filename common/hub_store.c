@@ -78,7 +78,13 @@ hub_store_t *hub_store_open(const char *dir, size_t map_size, const char *const 
     if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &self->meta))) goto mdb_fail;
     for (int i = 0; names && names[i]; i++) {
         if (i >= HUB_STORE_MAX_DBS) { rc = MDB_DBS_FULL; goto mdb_fail; }
-        if ((rc = mdb_dbi_open(txn, names[i], MDB_CREATE, &self->dbs[i]))) goto mdb_fail;
+        /* "name:dupfixed" opens a database of fixed-size sorted duplicates */
+        char name[64];
+        unsigned flags = MDB_CREATE;
+        snprintf(name, sizeof name, "%s", names[i]);
+        char *colon = strchr(name, ':');
+        if (colon && !strcmp(colon, ":dupfixed")) { *colon = 0; flags |= MDB_DUPSORT | MDB_DUPFIXED; }
+        if ((rc = mdb_dbi_open(txn, name, flags, &self->dbs[i]))) goto mdb_fail;
         self->n_dbs = i + 1;
     }
     uint64_t ver = 0;

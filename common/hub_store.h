@@ -24,7 +24,8 @@ typedef struct hub_store {
 } hub_store_t;
 
 /* Opens (creating with mode 0700/0600) the store in dir with the named
- * databases (NULL-terminated list, at most HUB_STORE_MAX_DBS). Refuses a
+ * databases (NULL-terminated list, at most HUB_STORE_MAX_DBS; names up to
+ * 50 bytes; "name:dupfixed" makes a MDB_DUPSORT|MDB_DUPFIXED one). Refuses a
  * store whose schema version is newer than this build. Caller owns the
  * result; NULL with err set on failure. */
 hub_store_t *hub_store_open(const char *dir, size_t map_size, const char *const *names,

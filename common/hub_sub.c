@@ -189,11 +189,17 @@ int hub_sub_cursor_load(hub_store_t *store, MDB_txn *txn, const char *publisher,
     return rc;
 }
 
-int hub_sub_cursor_save(hub_store_t *store, MDB_txn *txn, const char *publisher,
-                        const hub_sub_t *sub)
+int hub_sub_cursor_put(hub_store_t *store, MDB_txn *txn, const char *publisher, uint64_t epoch,
+                       uint64_t last_seq)
 {
     char ekey[96], skey[96];
     s_cursor_keys(publisher, ekey, skey);
-    int rc = hub_store_meta_put_u64(store, txn, ekey, sub->epoch);
-    return rc ? rc : hub_store_meta_put_u64(store, txn, skey, sub->cursor);
+    int rc = hub_store_meta_put_u64(store, txn, ekey, epoch);
+    return rc ? rc : hub_store_meta_put_u64(store, txn, skey, last_seq);
+}
+
+int hub_sub_cursor_save(hub_store_t *store, MDB_txn *txn, const char *publisher,
+                        const hub_sub_t *sub)
+{
+    return hub_sub_cursor_put(store, txn, publisher, sub->epoch, sub->cursor);
 }

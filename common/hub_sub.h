@@ -43,5 +43,8 @@ int hub_sub_cursor_load(hub_store_t *store, MDB_txn *txn, const char *publisher,
                         uint64_t *epoch, uint64_t *last_seq);
 int hub_sub_cursor_save(hub_store_t *store, MDB_txn *txn, const char *publisher,
                         const hub_sub_t *sub);
+/* The same with explicit values. */
+int hub_sub_cursor_put(hub_store_t *store, MDB_txn *txn, const char *publisher, uint64_t epoch,
+                       uint64_t last_seq);
 
 #endif

@@ -11,6 +11,8 @@
 int64_t hub_now_ms(void);
 /* Monotonic clock in milliseconds (for deadlines). */
 int64_t hub_mono_ms(void);
+/* Monotonic clock in nanoseconds (for measuring durations). */
+int64_t hub_mono_ns(void);
 
 void hub_be64_put(uint8_t out[8], uint64_t v);
 uint64_t hub_be64_get(const uint8_t in[8]);

@@ -304,3 +304,12 @@ uint8_t *hub_wire_pack(const ProtobufCMessage *msg, hub_arena_t *arena, size_t *
     if (buf) protobuf_c_message_pack(msg, buf);
     return buf;
 }
+
+int hub_wire_error_decode(const void *data, size_t len, hub_error_t *err)
+{
+    Hub__Error *e = hub__error__unpack(NULL, len, data);
+    if (!e) return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "undecodable error reply");
+    hub_error_set(err, e->code, e->field, "%s", e->message ? e->message : "");
+    hub__error__free_unpacked(e, NULL);
+    return 0;
+}

@@ -27,6 +27,9 @@ int hub_error_set(hub_error_t *err, Hub__ErrorCode code, const char *field,
                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Stable name of a code, e.g. "INVALID_ARGUMENT". Never NULL. */
 const char *hub_error_code_name(Hub__ErrorCode code);
+/* Decodes a packed hub.Error reply body into err. 0, or -1 (err set to
+ * INTERNAL) when the body is not a valid hub.Error. */
+int hub_wire_error_decode(const void *data, size_t len, hub_error_t *err);
 
 /* ---- arena ---- */
 typedef struct hub_arena hub_arena_t;

@@ -3,7 +3,7 @@
 # the embedded default configuration (or $HUB_CONFIG) and data under ./var/,
 # and stops them cleanly (SIGTERM, then wait) on Ctrl-C.
 BIN=${1:-build/bin}
-DAEMONS="intake"
+DAEMONS="intake matching"
 CONF_ARG=""
 [ -n "${HUB_CONFIG:-}" ] && CONF_ARG="-c $HUB_CONFIG"
 mkdir -p var && chmod 700 var
@@ -29,12 +29,16 @@ done
 cat <<MSG
 
 The hub is running (data in ./var/). Each daemon listens on:
-  intake  commands tcp://127.0.0.1:7301   events tcp://127.0.0.1:7302
+  intake    commands tcp://127.0.0.1:7301   events tcp://127.0.0.1:7302
+  matching  commands tcp://127.0.0.1:7311   events tcp://127.0.0.1:7312
 Try, in another terminal:
   $BIN/hubctl services
   $BIN/hubctl submit --service elderly-care --street 鼓楼街道 --name 王阿姨 \\
       --phone 13800000000 --attr care_type=meal --description "独居老人需要助餐" --consent --contact phone
   $BIN/hubctl requests
+  $BIN/hubctl import deploy/library/haishu-sample.json     # a sample resource library
+  $BIN/hubctl referrals                                    # offers made for the requests
+  $BIN/hubctl queue                                        # what no provider could take
   $BIN/hubctl tail --from 1
 Press Ctrl-C to stop.
 MSG

@@ -1,8 +1,11 @@
 /* hubctl: the operator's command-line tool (like knotc or redis-cli).
  *   hubctl [-c CONFIG] [--json] [--timeout MS] <noun> [verb] [args]
  * Reads the endpoints from the same INI configuration as the daemons.
+ * This file: main, the global options, intake's commands, status, tail
+ * and keys; each other daemon's commands are in hubctl_<daemon>.c.
  * Exit codes: 0 ok, 1 refused by the daemon, 2 usage, 3 cannot reach. */
 #include <getopt.h>
+#include <ini.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +15,9 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "hub_client.h"
+#include "ctl.h"
 #include "hub_auth.h"
+#include "hub_client.h"
 #include "hub_config.h"
 #include "hub_json.h"
 #include "hub_sub.h"
@@ -22,23 +26,15 @@
 #include "table.h"
 #include "version.h"
 
-enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
+/* Every daemon hubctl knows, in the order "status" shows them. */
+static const char *const s_known_daemons[] = {"intake", "matching"};
+#define N_KNOWN (int)(sizeof s_known_daemons / sizeof *s_known_daemons)
 
-typedef struct {
-    hub_config_t *cfg;
-    int json;
-    int timeout_ms;
-    void *zctx;
-    hub_arena_t *arena;
-    hub_curve_t curve;
-    char server_key[41], public_key[41], secret_key[41];
-} ctl_t;
-
-static int s_usage(void)
+int ctl_usage(void)
 {
     fprintf(stderr,
         "Usage: hubctl [-c CONFIG] [--json] [--timeout MS] COMMAND ...\n"
-        "Commands:\n"
+        "Commands (hub-intake):\n"
         "  services [CODE]                   the service catalogue, or one definition\n"
         "  submit --service CODE --street S --description TEXT --name NAME\n"
         "         [--phone P] [--email E] [--kind resident|organization|enterprise]\n"
@@ -56,69 +52,16 @@ static int s_usage(void)
         "  opinion submit --topic T --text X [--street S] [--name N] [--phone P]\n"
         "                 [--anonymous] [--channel ID] [--message-id ID]\n"
         "  opinions [--topic T] [--limit N] [--after ID]\n"
-        "  tail [TOPIC-PREFIX] [--from SEQ] [--count N] [--wait MS]\n"
+        "%s"
+        "Every daemon:\n"
+        "  tail [TOPIC-PREFIX] [--daemon NAME] [--from SEQ] [--count N] [--wait MS]\n"
         "                                    events as JSON lines (from SEQ, else new ones)\n"
-        "  status                            daemon status and counters\n"
+        "                                    of NAME (intake, matching; default intake)\n"
+        "  status                            each configured daemon's status and counters\n"
         "  keys gen NAME                     write a CURVE key pair NAME.pub / NAME.key\n"
-        "Exit codes: 0 ok, 1 refused, 2 usage, 3 daemon not reachable.\n");
+        "Exit codes: 0 ok, 1 refused, 2 usage, 3 daemon not reachable.\n",
+        ctl_matching_usage);
     return EXIT_USAGE;
-}
-
-static const char *s_endpoint(ctl_t *c, const char *which)
-{
-    return hub_config_get(c->cfg, "intake", which, "");
-}
-
-/* Calls verb on intake; prints a refusal. Returns an exit code. */
-static int s_call(ctl_t *c, const char *verb, const ProtobufCMessage *req,
-                  const ProtobufCMessageDescriptor *rdesc, ProtobufCMessage **rep)
-{
-    hub_client_t *cl = hub_client_new(c->zctx, s_endpoint(c, "api"), &c->curve, c->timeout_ms);
-    if (!cl) { fprintf(stderr, "hubctl: cannot connect to %s\n", s_endpoint(c, "api")); return EXIT_UNREACHABLE; }
-    hub_error_t err = {0};
-    int rc = hub_client_call(cl, verb, req, rdesc, c->arena, rep, &err);
-    hub_client_destroy(&cl);
-    if (rc == 0) return EXIT_OK;
-    if (rc == 1) {
-        if (c->json) {
-            json_t *j = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", hub_error_code_name(err.code),
-                                  "field", err.field, "message", err.message);
-            json_dumpf(j, stdout, JSON_INDENT(2));
-            putchar('\n');
-            json_decref(j);
-        }
-        fprintf(stderr, "hubctl: refused: %s%s%s%s: %s\n", hub_error_code_name(err.code),
-                *err.field ? " (" : "", err.field, *err.field ? ")" : "", err.message);
-        return EXIT_REFUSED;
-    }
-    fprintf(stderr, "hubctl: %s\n", err.message);
-    return err.code == HUB__ERROR_CODE__UNAVAILABLE ? EXIT_UNREACHABLE : EXIT_REFUSED;
-}
-
-static void s_print_json(const ProtobufCMessage *m)
-{
-    json_t *j = hub_json_from_pb(m);
-    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII * 0);
-    putchar('\n');
-    json_decref(j);
-}
-
-static const char *s_enum(const ProtobufCEnumDescriptor *d, int v)
-{
-    const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(d, v);
-    return ev ? ev->name : "?";
-}
-
-static const char *s_time(int64_t ms)
-{
-    static char buf[4][32];
-    static int k;
-    char *b = buf[k++ & 3];
-    time_t t = (time_t)(ms / 1000) + 8 * 3600;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(b, 32, "%Y-%m-%d %H:%M", &tm);
-    return b;
 }
 
 /* ---- commands ---- */
@@ -130,9 +73,9 @@ static int cmd_services(ctl_t *c, int argc, char **argv)
     if (argc > 1) {
         Intake__GetServiceRequest req = INTAKE__GET_SERVICE_REQUEST__INIT;
         req.service_code = argv[1];
-        if ((rc = s_call(c, "intake.service", &req.base, &intake__get_service_reply__descriptor, &rep))) return rc;
+        if ((rc = ctl_call(c, "intake", "intake.service", &req.base, &intake__get_service_reply__descriptor, &rep))) return rc;
         Intake__Service *s = ((Intake__GetServiceReply *)rep)->service;
-        if (c->json || !s) { s_print_json(rep); return 0; }
+        if (c->json || !s) { ctl_print_json(rep); return 0; }
         printf("%s  %s (%s)\n%s\n\n", s->service_code, s->service_name, s->service_name_en, s->description);
         table_t *t = table_new(5, "ATTRIBUTE", "DATATYPE", "REQUIRED", "VALUES", "DESCRIPTION");
         for (size_t i = 0; i < s->n_attributes; i++) {
@@ -147,8 +90,8 @@ static int cmd_services(ctl_t *c, int argc, char **argv)
         return 0;
     }
     Intake__ListServicesRequest req = INTAKE__LIST_SERVICES_REQUEST__INIT;
-    if ((rc = s_call(c, "intake.services", &req.base, &intake__list_services_reply__descriptor, &rep))) return rc;
-    if (c->json) { s_print_json(rep); return 0; }
+    if ((rc = ctl_call(c, "intake", "intake.services", &req.base, &intake__list_services_reply__descriptor, &rep))) return rc;
+    if (c->json) { ctl_print_json(rep); return 0; }
     Intake__ListServicesReply *l = (Intake__ListServicesReply *)rep;
     table_t *t = table_new(4, "CODE", "NAME", "NAME (EN)", "GROUP");
     for (size_t i = 0; i < l->n_services; i++)
@@ -159,16 +102,6 @@ static int cmd_services(ctl_t *c, int argc, char **argv)
     for (size_t i = 0; i < l->n_areas; i++) printf(" %s", l->areas[i]);
     printf("\n");
     return 0;
-}
-
-static const char *s_upper(const char *s)
-{
-    static char buf[64];
-    size_t i = 0;
-    for (; s[i] && i < sizeof buf - 1; i++) buf[i] = (s[i] >= 'a' && s[i] <= 'z') ? s[i] - 32 : s[i];
-    buf[i] = 0;
-    if (!strcmp(buf, "NONE")) return "NO_CONTACT";
-    return buf;
 }
 
 /* Parses --opt VALUE pairs into a JSON object by a table of (option, path). */
@@ -182,7 +115,7 @@ static int cmd_submit(ctl_t *c, int argc, char **argv)
         {"message-id", 1, 0, 'm'}, {0, 0, 0, 0}};
     json_t *r = json_object(), *person = json_object(), *attrs = json_array();
     char mid[64];
-    snprintf(mid, sizeof mid, "hubctl-%lld-%d", (long long)hub_now_ms(), (int)getpid());
+    ctl_message_id(mid, sizeof mid);
     json_object_set_new(r, "channel", json_string("hubctl"));
     json_object_set_new(r, "message_id", json_string(mid));
     json_object_set_new(person, "kind", json_string("RESIDENT"));
@@ -197,13 +130,13 @@ static int cmd_submit(ctl_t *c, int argc, char **argv)
         case 'L': json_object_set_new(r, "language", json_string(optarg)); break;
         case 'h': json_object_set_new(r, "channel", json_string(optarg)); break;
         case 'm': json_object_set_new(r, "message_id", json_string(optarg)); break;
-        case 'u': json_object_set_new(r, "urgency", json_string(s_upper(optarg))); break;
-        case 'C': json_object_set_new(r, "preferred_contact", json_string(s_upper(optarg))); break;
+        case 'u': json_object_set_new(r, "urgency", json_string(ctl_upper(optarg))); break;
+        case 'C': json_object_set_new(r, "preferred_contact", json_string(ctl_upper(optarg))); break;
         case 'O': json_object_set_new(r, "consent_to_contact", json_true()); break;
         case 'n': json_object_set_new(person, "name", json_string(optarg)); break;
         case 'p': json_object_set_new(person, "phone", json_string(optarg)); break;
         case 'e': json_object_set_new(person, "email", json_string(optarg)); break;
-        case 'k': json_object_set_new(person, "kind", json_string(s_upper(optarg))); break;
+        case 'k': json_object_set_new(person, "kind", json_string(ctl_upper(optarg))); break;
         case 'a': {
             char *eq = strchr(optarg, '=');
             if (!eq) { fprintf(stderr, "hubctl: --attr wants CODE=VALUE[,VALUE]\n"); return EXIT_USAGE; }
@@ -214,10 +147,10 @@ static int cmd_submit(ctl_t *c, int argc, char **argv)
             json_array_append_new(attrs, json_pack("{s:s,s:o}", "code", optarg, "values", vals));
             break;
         }
-        default: return s_usage();
+        default: return ctl_usage();
         }
     }
-    if (optind < argc) return s_usage();
+    if (optind < argc) return ctl_usage();
     json_object_set_new(r, "requester", person);
     json_object_set_new(r, "attributes", attrs);
     json_t *root = json_pack("{s:o}", "request", r);
@@ -226,11 +159,11 @@ static int cmd_submit(ctl_t *c, int argc, char **argv)
     json_decref(root);
     if (!req) { fprintf(stderr, "hubctl: %s\n", err.message); return EXIT_USAGE; }
     ProtobufCMessage *rep;
-    int rc = s_call(c, "intake.submit", req, &intake__submit_reply__descriptor, &rep);
+    int rc = ctl_call(c, "intake", "intake.submit", req, &intake__submit_reply__descriptor, &rep);
     if (rc) return rc;
     Intake__SubmitReply *sr = (Intake__SubmitReply *)rep;
-    if (c->json) s_print_json(rep);
-    else printf("%s %s%s\n", sr->service_request_id, s_enum(&intake__status__descriptor, sr->status),
+    if (c->json) ctl_print_json(rep);
+    else printf("%s %s%s\n", sr->service_request_id, ctl_enum(&intake__status__descriptor, sr->status),
                 sr->duplicate_submission ? " (already submitted)" : "");
     return 0;
 }
@@ -238,7 +171,7 @@ static int cmd_submit(ctl_t *c, int argc, char **argv)
 static void s_print_request(const Intake__Request *r)
 {
     printf("request      %s\n", r->service_request_id);
-    printf("status       %s%s%s\n", s_enum(&intake__status__descriptor, r->status),
+    printf("status       %s%s%s\n", ctl_enum(&intake__status__descriptor, r->status),
            *r->duplicate_of ? " of " : "", r->duplicate_of);
     printf("service      %s\n", r->service_code);
     for (size_t i = 0; i < r->n_attributes; i++) {
@@ -247,34 +180,34 @@ static void s_print_request(const Intake__Request *r)
         printf("\n");
     }
     printf("street       %s %s\n", r->street, r->address);
-    printf("urgency      %s\n", s_enum(&intake__urgency__descriptor, r->urgency));
+    printf("urgency      %s\n", ctl_enum(&intake__urgency__descriptor, r->urgency));
     if (r->requester)
         printf("requester    %s %s %s (%s)\n", r->requester->name, r->requester->phone, r->requester->email,
-               s_enum(&intake__requester_kind__descriptor, r->requester->kind));
+               ctl_enum(&intake__requester_kind__descriptor, r->requester->kind));
     if (r->person_helped) printf("helped       %s\n", r->person_helped->name);
-    printf("contact      %s, consent %s, language %s\n", s_enum(&intake__contact_method__descriptor, r->preferred_contact),
+    printf("contact      %s, consent %s, language %s\n", ctl_enum(&intake__contact_method__descriptor, r->preferred_contact),
            r->consent_to_contact ? "yes" : "no", r->language);
     printf("channel      %s (message %s)\n", r->channel, r->message_id);
     printf("description  %s\n\n", r->description);
     table_t *t = table_new(5, "TIME (CST)", "ACTION", "STATUS", "BY", "TEXT");
     for (size_t i = 0; i < r->n_history; i++) {
         Intake__HistoryEntry *h = r->history[i];
-        table_row(t, s_time(h->time_ms), h->action, s_enum(&intake__status__descriptor, h->status), h->by, h->text);
+        table_row(t, ctl_time(h->time_ms), h->action, ctl_enum(&intake__status__descriptor, h->status), h->by, h->text);
     }
     table_print(t, stdout);
 }
 
 static int cmd_request(ctl_t *c, int argc, char **argv)
 {
-    if (argc < 3) return s_usage();
+    if (argc < 3) return ctl_usage();
     const char *verb = argv[1], *id = argv[2];
     ProtobufCMessage *rep;
     int rc;
     if (!strcmp(verb, "show")) {
         Intake__GetRequestRequest req = INTAKE__GET_REQUEST_REQUEST__INIT;
         req.service_request_id = (char *)id;
-        if ((rc = s_call(c, "intake.get", &req.base, &intake__get_request_reply__descriptor, &rep))) return rc;
-        if (c->json) s_print_json(rep);
+        if ((rc = ctl_call(c, "intake", "intake.get", &req.base, &intake__get_request_reply__descriptor, &rep))) return rc;
+        if (c->json) ctl_print_json(rep);
         else s_print_request(((Intake__GetRequestReply *)rep)->request);
         return 0;
     }
@@ -283,24 +216,24 @@ static int cmd_request(ctl_t *c, int argc, char **argv)
     req.action = (char *)verb;
     req.by = getenv("USER") ? getenv("USER") : "operator";
     char mid[64];
-    snprintf(mid, sizeof mid, "hubctl-%lld-%d", (long long)hub_now_ms(), (int)getpid());
+    ctl_message_id(mid, sizeof mid);
     req.message_id = mid;
     if (!strcmp(verb, "duplicate")) {
-        if (argc != 4) return s_usage();
+        if (argc != 4) return ctl_usage();
         req.duplicate_of = argv[3];
     } else if (!strcmp(verb, "note") || !strcmp(verb, "close")) {
-        if (argc != 4) return s_usage();
+        if (argc != 4) return ctl_usage();
         req.text = argv[3];
     } else if (!strcmp(verb, "cancel") || !strcmp(verb, "reopen")) {
-        if (argc > 4) return s_usage();
+        if (argc > 4) return ctl_usage();
         if (argc == 4) req.text = argv[3];
     } else {
-        return s_usage();
+        return ctl_usage();
     }
-    if ((rc = s_call(c, "intake.update", &req.base, &intake__update_reply__descriptor, &rep))) return rc;
+    if ((rc = ctl_call(c, "intake", "intake.update", &req.base, &intake__update_reply__descriptor, &rep))) return rc;
     Intake__Request *r = ((Intake__UpdateReply *)rep)->request;
-    if (c->json) s_print_json(rep);
-    else printf("%s %s\n", r->service_request_id, s_enum(&intake__status__descriptor, r->status));
+    if (c->json) ctl_print_json(rep);
+    else printf("%s %s\n", r->service_request_id, ctl_enum(&intake__status__descriptor, r->status));
     return 0;
 }
 
@@ -315,7 +248,7 @@ static int cmd_requests(ctl_t *c, int argc, char **argv)
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case 's': {
-            const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value_by_name(&intake__status__descriptor, s_upper(optarg));
+            const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value_by_name(&intake__status__descriptor, ctl_upper(optarg));
             if (!v) { fprintf(stderr, "hubctl: unknown status %s (open, in_progress, referred, closed, duplicate, cancelled)\n", optarg); return EXIT_USAGE; }
             req.status = v->value;
             break;
@@ -325,19 +258,19 @@ static int cmd_requests(ctl_t *c, int argc, char **argv)
         case 'c': req.channel = optarg; break;
         case 'l': req.limit = (uint32_t)atoi(optarg); break;
         case 'a': req.after_id = optarg; break;
-        default: return s_usage();
+        default: return ctl_usage();
         }
     }
     ProtobufCMessage *rep;
-    int rc = s_call(c, "intake.list", &req.base, &intake__list_requests_reply__descriptor, &rep);
+    int rc = ctl_call(c, "intake", "intake.list", &req.base, &intake__list_requests_reply__descriptor, &rep);
     if (rc) return rc;
-    if (c->json) { s_print_json(rep); return 0; }
+    if (c->json) { ctl_print_json(rep); return 0; }
     Intake__ListRequestsReply *l = (Intake__ListRequestsReply *)rep;
     table_t *t = table_new(7, "ID", "STATUS", "SERVICE", "STREET", "URGENCY", "CHANNEL", "REQUESTED (CST)");
     for (size_t i = 0; i < l->n_requests; i++) {
         Intake__Request *r = l->requests[i];
-        table_row(t, r->service_request_id, s_enum(&intake__status__descriptor, r->status), r->service_code,
-                  r->street, s_enum(&intake__urgency__descriptor, r->urgency), r->channel, s_time(r->requested_ms));
+        table_row(t, r->service_request_id, ctl_enum(&intake__status__descriptor, r->status), r->service_code,
+                  r->street, ctl_enum(&intake__urgency__descriptor, r->urgency), r->channel, ctl_time(r->requested_ms));
     }
     table_print(t, stdout);
     if (*l->next_after_id) printf("more: hubctl requests --after %s\n", l->next_after_id);
@@ -346,7 +279,7 @@ static int cmd_requests(ctl_t *c, int argc, char **argv)
 
 static int cmd_opinion(ctl_t *c, int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "submit")) return s_usage();
+    if (argc < 2 || strcmp(argv[1], "submit")) return ctl_usage();
     static const struct option opts[] = {
         {"topic", 1, 0, 'T'}, {"text", 1, 0, 'x'}, {"street", 1, 0, 't'}, {"name", 1, 0, 'n'},
         {"phone", 1, 0, 'p'}, {"anonymous", 0, 0, 'y'}, {"channel", 1, 0, 'h'},
@@ -354,7 +287,7 @@ static int cmd_opinion(ctl_t *c, int argc, char **argv)
     Intake__Opinion op = INTAKE__OPINION__INIT;
     Intake__Person author = INTAKE__PERSON__INIT;
     char mid[64];
-    snprintf(mid, sizeof mid, "hubctl-%lld-%d", (long long)hub_now_ms(), (int)getpid());
+    ctl_message_id(mid, sizeof mid);
     op.channel = "hubctl";
     op.message_id = mid;
     op.author = &author;
@@ -372,20 +305,20 @@ static int cmd_opinion(ctl_t *c, int argc, char **argv)
         case 'h': op.channel = optarg; break;
         case 'm': op.message_id = optarg; break;
         case 'k': {
-            const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value_by_name(&intake__requester_kind__descriptor, s_upper(optarg));
-            if (!v) return s_usage();
+            const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value_by_name(&intake__requester_kind__descriptor, ctl_upper(optarg));
+            if (!v) return ctl_usage();
             author.kind = v->value;
             break;
         }
-        default: return s_usage();
+        default: return ctl_usage();
         }
     }
     Intake__SubmitOpinionRequest req = INTAKE__SUBMIT_OPINION_REQUEST__INIT;
     req.opinion = &op;
     ProtobufCMessage *rep;
-    int rc = s_call(c, "intake.opinion.submit", &req.base, &intake__submit_opinion_reply__descriptor, &rep);
+    int rc = ctl_call(c, "intake", "intake.opinion.submit", &req.base, &intake__submit_opinion_reply__descriptor, &rep);
     if (rc) return rc;
-    if (c->json) s_print_json(rep);
+    if (c->json) ctl_print_json(rep);
     else printf("%s\n", ((Intake__SubmitOpinionReply *)rep)->opinion_id);
     return 0;
 }
@@ -401,18 +334,18 @@ static int cmd_opinions(ctl_t *c, int argc, char **argv)
         case 'T': req.topic = optarg; break;
         case 'l': req.limit = (uint32_t)atoi(optarg); break;
         case 'a': req.after_id = optarg; break;
-        default: return s_usage();
+        default: return ctl_usage();
         }
     }
     ProtobufCMessage *rep;
-    int rc = s_call(c, "intake.opinion.list", &req.base, &intake__list_opinions_reply__descriptor, &rep);
+    int rc = ctl_call(c, "intake", "intake.opinion.list", &req.base, &intake__list_opinions_reply__descriptor, &rep);
     if (rc) return rc;
-    if (c->json) { s_print_json(rep); return 0; }
+    if (c->json) { ctl_print_json(rep); return 0; }
     Intake__ListOpinionsReply *l = (Intake__ListOpinionsReply *)rep;
     table_t *t = table_new(5, "ID", "TOPIC", "STREET", "RECEIVED (CST)", "TEXT");
     for (size_t i = 0; i < l->n_opinions; i++)
         table_row(t, l->opinions[i]->opinion_id, l->opinions[i]->topic, l->opinions[i]->street,
-                  s_time(l->opinions[i]->received_ms), l->opinions[i]->text);
+                  ctl_time(l->opinions[i]->received_ms), l->opinions[i]->text);
     table_print(t, stdout);
     if (*l->next_after_id) printf("more: hubctl opinions --after %s\n", l->next_after_id);
     return 0;
@@ -423,20 +356,21 @@ static const ProtobufCMessageDescriptor *s_payload_type(const char *topic)
 {
     if (!strncmp(topic, "intake.request.", 15)) return &intake__request_event__descriptor;
     if (!strncmp(topic, "intake.opinion.", 15)) return &intake__opinion_event__descriptor;
-    return NULL;
+    return ctl_matching_payload_type(topic);
 }
 
-/* Asks for hub.status; *rep is arena-owned. Returns an exit code. */
-static int s_status(ctl_t *c, Hub__StatusReply **rep)
+/* Asks daemon for hub.status; *rep is arena-owned. Returns an exit code. */
+static int s_status(ctl_t *c, const char *daemon, Hub__StatusReply **rep)
 {
     Hub__StatusRequest req = HUB__STATUS_REQUEST__INIT;
-    return s_call(c, "hub.status", &req.base, &hub__status_reply__descriptor, (ProtobufCMessage **)rep);
+    return ctl_call(c, daemon, "hub.status", &req.base, &hub__status_reply__descriptor, (ProtobufCMessage **)rep);
 }
 
 static int cmd_tail(ctl_t *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"from", 1, 0, 'f'}, {"count", 1, 0, 'n'}, {"wait", 1, 0, 'w'}, {0, 0, 0, 0}};
-    const char *prefix = "";
+    static const struct option opts[] = {{"from", 1, 0, 'f'}, {"count", 1, 0, 'n'}, {"wait", 1, 0, 'w'},
+                                         {"daemon", 1, 0, 'd'}, {0, 0, 0, 0}};
+    const char *prefix = "", *daemon = "intake";
     long long from = -1, count = -1, wait_ms = -1;
     int o;
     optind = 0; /* 0 re-initializes GNU getopt (main parsed with "+") */
@@ -445,22 +379,30 @@ static int cmd_tail(ctl_t *c, int argc, char **argv)
         case 'f': from = atoll(optarg); break;
         case 'n': count = atoll(optarg); break;
         case 'w': wait_ms = atoll(optarg); break;
-        default: return s_usage();
+        case 'd': daemon = optarg; break;
+        default: return ctl_usage();
         }
     }
     if (optind < argc) prefix = argv[optind++];
-    if (optind < argc) return s_usage();
+    if (optind < argc) return ctl_usage();
+    if (!*ctl_endpoint(c, daemon, "pub") || !*ctl_endpoint(c, daemon, "api")) {
+        fprintf(stderr, "hubctl: no daemon \"%s\" with api and pub endpoints in the configuration\n", daemon);
+        return EXIT_USAGE;
+    }
+    hub_curve_t curve;
+    if (ctl_curve(c, daemon, &curve)) return EXIT_USAGE;
     uint64_t epoch = 0, last = 0;
     if (from < 0) {
         Hub__StatusReply *st;
-        int rc = s_status(c, &st);
+        int rc = s_status(c, daemon, &st);
         if (rc) return rc;
         epoch = st->epoch;
         last = st->last_seq;
     } else {
         last = from > 0 ? (uint64_t)from - 1 : 0;
     }
-    hub_sub_t *sub = hub_sub_new(c->zctx, s_endpoint(c, "pub"), s_endpoint(c, "api"), &c->curve, epoch, last);
+    hub_sub_t *sub = hub_sub_new(c->zctx, ctl_endpoint(c, daemon, "pub"), ctl_endpoint(c, daemon, "api"),
+                                 &curve, epoch, last);
     int64_t deadline = wait_ms >= 0 ? hub_mono_ms() + wait_ms : INT64_MAX;
     hub_arena_t *a = hub_arena_new(64u << 20);
     int rc = EXIT_OK;
@@ -489,12 +431,30 @@ static int cmd_tail(ctl_t *c, int argc, char **argv)
     return rc;
 }
 
-static int cmd_status(ctl_t *c)
+/* One daemon's block: its state line, then its counters. */
+static int s_status_block(ctl_t *c, const char *daemon)
 {
     Hub__StatusReply *s;
-    int rc = s_status(c, &s);
-    if (rc) return rc;
-    if (c->json) { s_print_json(&s->base); return 0; }
+    int rc = s_status(c, daemon, &s);
+    if (rc) {
+        const char *state = rc == EXIT_UNREACHABLE ? "unreachable" : rc == EXIT_USAGE ? "not configured" : "refused";
+        if (c->json) {
+            /* a refusal was already printed as {"error": ...} */
+            if (rc != EXIT_REFUSED) {
+                json_t *j = json_pack("{s:s,s:s,s:s}", "source", daemon, "state", state, "endpoint",
+                                      ctl_endpoint(c, daemon, "api"));
+                json_dumpf(j, stdout, JSON_INDENT(2));
+                putchar('\n');
+                json_decref(j);
+            }
+            return rc;
+        }
+        table_t *t = table_new(3, "DAEMON", "STATE", "ENDPOINT");
+        table_row(t, daemon, state, ctl_endpoint(c, daemon, "api"));
+        table_print(t, stdout);
+        return rc;
+    }
+    if (c->json) { ctl_print_json(&s->base); return 0; }
     char up[32], seq[32], bytes[32];
     snprintf(up, sizeof up, "%llds", (long long)s->uptime_s);
     snprintf(seq, sizeof seq, "%llu", (unsigned long long)s->last_seq);
@@ -513,9 +473,26 @@ static int cmd_status(ctl_t *c)
     return 0;
 }
 
+/* Every configured daemon, one block each (a blank line between); an
+ * unreachable one is shown as such and makes the exit code 3, the others
+ * are still shown. */
+static int cmd_status(ctl_t *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1) return ctl_usage();
+    int worst = EXIT_OK;
+    for (int i = 0; i < c->n_daemons; i++) {
+        if (i && !c->json) printf("\n");
+        fflush(stdout);
+        int rc = s_status_block(c, c->daemons[i]);
+        if (rc > worst) worst = rc;
+    }
+    return worst;
+}
+
 static int cmd_keys(int argc, char **argv)
 {
-    if (argc != 3 || strcmp(argv[1], "gen")) return s_usage();
+    if (argc != 3 || strcmp(argv[1], "gen")) return ctl_usage();
     char pub[41], sec[41], path[512];
     if (zmq_curve_keypair(pub, sec)) { fprintf(stderr, "hubctl: libzmq has no CURVE support\n"); return EXIT_REFUSED; }
     snprintf(path, sizeof path, "%s.key", argv[2]);
@@ -534,20 +511,74 @@ static int cmd_keys(int argc, char **argv)
 }
 
 /* CURVE client settings from [hubctl]: server_public_key_file,
- * public_key_file, secret_key_file. */
+ * public_key_file, secret_key_file (and <daemon>_server_public_key_file
+ * for a daemon with its own key, see ctl_curve). */
 static int s_setup_curve(ctl_t *c)
 {
     const char *sk = hub_config_get(c->cfg, "hubctl", "server_public_key_file", "");
-    if (!*sk) return 0;
+    int any = 0;
+    for (int i = 0; i < N_KNOWN; i++) {
+        char key[96];
+        snprintf(key, sizeof key, "%s_server_public_key_file", s_known_daemons[i]);
+        if (*hub_config_get(c->cfg, "hubctl", key, "")) any = 1;
+    }
+    if (!*sk && !any) return 0;
     hub_error_t err = {0};
-    if (hub_auth_read_key(sk, c->server_key, &err) ||
+    if ((*sk && hub_auth_read_key(sk, c->server_key, &err)) ||
         hub_auth_read_key(hub_config_get(c->cfg, "hubctl", "public_key_file", ""), c->public_key, &err) ||
         hub_auth_read_key(hub_config_get(c->cfg, "hubctl", "secret_key_file", ""), c->secret_key, &err)) {
         fprintf(stderr, "hubctl: %s\n", err.message);
         return -1;
     }
-    c->curve = (hub_curve_t){c->server_key, c->public_key, c->secret_key};
+    if (*sk) c->curve = (hub_curve_t){c->server_key, c->public_key, c->secret_key};
     return 0;
+}
+
+/* Notes which known daemons' sections a configuration file sets. */
+static int s_section_seen(void *user, const char *section, const char *name, const char *value)
+{
+    (void)name;
+    (void)value;
+    unsigned *seen = user;
+    for (int i = 0; i < N_KNOWN; i++)
+        if (!strcmp(section, s_known_daemons[i])) *seen |= 1u << i;
+    return 1;
+}
+
+/* The daemons "status" shows: the known daemons whose section the
+ * operator's files name, or all of them when no file names any (the
+ * embedded default configures every daemon). */
+static void s_setup_daemons(ctl_t *c, unsigned seen)
+{
+    c->n_daemons = 0;
+    for (int i = 0; i < N_KNOWN && c->n_daemons < CTL_MAX_DAEMONS; i++)
+        if ((!seen || (seen & (1u << i))) && *ctl_endpoint(c, s_known_daemons[i], "api"))
+            c->daemons[c->n_daemons++] = s_known_daemons[i];
+}
+
+static int cmd_services_top(ctl_t *c, int argc, char **argv)
+{
+    return argc <= 2 ? cmd_services(c, argc, argv) : ctl_usage();
+}
+
+static int cmd_keys_top(ctl_t *c, int argc, char **argv)
+{
+    (void)c;
+    return cmd_keys(argc, argv);
+}
+
+static const ctl_command_t s_commands[] = {
+    {"services", cmd_services_top}, {"submit", cmd_submit},   {"request", cmd_request},
+    {"requests", cmd_requests},     {"opinion", cmd_opinion}, {"opinions", cmd_opinions},
+    {"tail", cmd_tail},             {"status", cmd_status},   {"keys", cmd_keys_top},
+    {NULL, NULL},
+};
+
+static const ctl_command_t *s_find(const ctl_command_t *table, const char *name)
+{
+    for (; table->name; table++)
+        if (!strcmp(table->name, name)) return table;
+    return NULL;
 }
 
 int main(int argc, char **argv)
@@ -558,41 +589,37 @@ int main(int argc, char **argv)
     ctl_t c = {0};
     c.timeout_ms = 5000;
     c.cfg = hub_config_new();
-    int o;
+    unsigned seen = 0;
+    int o, rc = EXIT_USAGE;
     while ((o = getopt_long(argc, argv, "+c:jT:Vh", opts, NULL)) != -1) {
         switch (o) {
         case 'c': {
             hub_error_t err = {0};
-            if (hub_config_load_file(c.cfg, optarg, &err)) { fprintf(stderr, "hubctl: %s\n", err.message); return EXIT_USAGE; }
+            if (hub_config_load_file(c.cfg, optarg, &err)) { fprintf(stderr, "hubctl: %s\n", err.message); goto out; }
+            ini_parse(optarg, s_section_seen, &seen);
             break;
         }
         case 'j': c.json = 1; break;
         case 'T': c.timeout_ms = atoi(optarg); break;
-        case 'V': printf("hubctl %s\n", HUB_VERSION); return 0;
-        case 'h': s_usage(); return 0;
-        default: return s_usage();
+        case 'V': printf("hubctl %s\n", HUB_VERSION); rc = 0; goto out;
+        case 'h': ctl_usage(); rc = 0; goto out;
+        default: ctl_usage(); goto out;
         }
     }
-    if (optind >= argc) return s_usage();
-    if (s_setup_curve(&c)) return EXIT_USAGE;
+    if (optind >= argc) { ctl_usage(); goto out; }
+    if (s_setup_curve(&c)) goto out;
+    s_setup_daemons(&c, seen);
     argc -= optind;
     argv += optind;
+    const ctl_command_t *cmd = s_find(s_commands, argv[0]);
+    if (!cmd) cmd = s_find(ctl_matching_commands, argv[0]);
+    if (!cmd) { ctl_usage(); goto out; }
     c.zctx = zmq_ctx_new();
     c.arena = hub_arena_new(256u << 20);
-    int rc;
-    const char *cmd = argv[0];
-    if (!strcmp(cmd, "services")) rc = argc <= 2 ? cmd_services(&c, argc, argv) : s_usage();
-    else if (!strcmp(cmd, "submit")) rc = cmd_submit(&c, argc, argv);
-    else if (!strcmp(cmd, "request")) rc = cmd_request(&c, argc, argv);
-    else if (!strcmp(cmd, "requests")) rc = cmd_requests(&c, argc, argv);
-    else if (!strcmp(cmd, "opinion")) rc = cmd_opinion(&c, argc, argv);
-    else if (!strcmp(cmd, "opinions")) rc = cmd_opinions(&c, argc, argv);
-    else if (!strcmp(cmd, "tail")) rc = cmd_tail(&c, argc, argv);
-    else if (!strcmp(cmd, "status")) rc = argc == 1 ? cmd_status(&c) : s_usage();
-    else if (!strcmp(cmd, "keys")) rc = cmd_keys(argc, argv);
-    else rc = s_usage();
+    rc = cmd->run(&c, argc, argv);
     hub_arena_destroy(&c.arena);
     zmq_ctx_term(c.zctx);
+out:
     hub_config_destroy(&c.cfg);
     return rc;
 }

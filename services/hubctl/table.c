@@ -6,7 +6,7 @@
 
 #include "hub_util.h"
 
-#define MAX_COLS 8
+#define MAX_COLS 12
 #define MAX_CELL 60 /* display columns before a cell is cut with "…" */
 
 struct table {

@@ -6,12 +6,11 @@
 
 #include "hub_log.h"
 #include "hub_util.h"
+#include "hub_record.h"
 #include "intake.h"
 
 #define ROLES_CHANNEL "channel operator"
 #define ROLES_OPERATOR "operator"
-#define LIST_DEFAULT 50
-#define LIST_MAX 500
 
 const char *const intake_db_names[] = {"requests", "idem", "opinions", "opinion_idem", NULL};
 
@@ -41,32 +40,6 @@ static int s_next_id(hub_call_t *call, intake_t *in, char prefix, char *id, size
     if ((rc = hub_store_meta_put_u64(in->store, call->txn, key, seq))) return rc;
     intake_format_id(id, len, prefix, now, seq);
     return 0;
-}
-
-static int s_put_msg(hub_call_t *call, MDB_dbi db, const char *key, const ProtobufCMessage *m)
-{
-    size_t len;
-    uint8_t *buf = hub_wire_pack(m, call->arena, &len);
-    if (!buf) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "record too large");
-    MDB_val k = {strlen(key), (void *)key}, v = {len, buf};
-    int rc = mdb_put(call->txn, db, &k, &v, 0);
-    return rc ? hub_call_mdb_error(call, rc) : 0;
-}
-
-/* Loads a stored record into the call's arena; NOT_FOUND when absent. */
-static ProtobufCMessage *s_get_msg(hub_call_t *call, MDB_dbi db, const char *key,
-                                   const ProtobufCMessageDescriptor *desc, const char *what)
-{
-    MDB_val k = {strlen(key), (void *)key}, v;
-    int rc = *key && k.mv_size <= 511 ? mdb_get(call->txn, db, &k, &v) : MDB_NOTFOUND;
-    if (rc == MDB_NOTFOUND) {
-        hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, what, "no %s \"%s\"", what, key);
-        return NULL;
-    }
-    if (rc) { hub_call_mdb_error(call, rc); return NULL; }
-    ProtobufCMessage *m = protobuf_c_message_unpack(desc, hub_arena_allocator(call->arena), v.mv_size, v.mv_data);
-    if (!m) hub_error_set(&call->err, HUB__ERROR_CODE__INTERNAL, what, "stored %s %s is unreadable", what, key);
-    return m;
 }
 
 static Intake__HistoryEntry *s_history(hub_call_t *call, Intake__Request *r, const char *action,
@@ -145,7 +118,7 @@ static int s_submit(hub_call_t *call, void *ctx)
             rep->service_request_id = hub_arena_alloc(call->arena, v.mv_size + 1);
             memcpy(rep->service_request_id, v.mv_data, v.mv_size);
             rep->service_request_id[v.mv_size] = 0;
-            Intake__Request *old = (Intake__Request *)s_get_msg(call, in->requests, rep->service_request_id,
+            Intake__Request *old = (Intake__Request *)hub_record_get(call, in->requests, rep->service_request_id,
                                                                &intake__request__descriptor, "service_request_id");
             if (!old) return -1;
             rep->duplicate_submission = 1;
@@ -167,7 +140,7 @@ static int s_submit(hub_call_t *call, void *ctx)
     r->requested_ms = r->updated_ms = now;
     r->n_history = 0;
     if (!s_history(call, r, "submitted", NULL, now)) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too large");
-    if (s_put_msg(call, in->requests, id, &r->base)) return -1;
+    if (hub_record_put(call, in->requests, id, &r->base)) return -1;
     MDB_val k = {s_idem_key(key, r->channel, r->message_id), key}, v = {strlen(id), id};
     if ((rc = mdb_put(call->txn, in->idem, &k, &v, MDB_NOOVERWRITE))) return hub_call_mdb_error(call, rc);
     if (s_publish_request(call, "submitted", r)) return -1;
@@ -182,7 +155,7 @@ static int s_get_request(hub_call_t *call, void *ctx)
 {
     intake_t *in = ctx;
     const Intake__GetRequestRequest *req = (const void *)call->req;
-    Intake__Request *r = (Intake__Request *)s_get_msg(call, in->requests, req->service_request_id,
+    Intake__Request *r = (Intake__Request *)hub_record_get(call, in->requests, req->service_request_id,
                                                      &intake__request__descriptor, "service_request_id");
     if (!r) return -1;
     if (call->authenticated && !hub_call_has_role(call, "operator") && strcmp(r->channel, call->principal))
@@ -195,83 +168,13 @@ static int s_get_request(hub_call_t *call, void *ctx)
     return 0;
 }
 
-/* One page of a list. Each record is unpacked into the scratch arena to be
- * filtered by match; a matching one is unpacked again into the reply arena
- * and passed to taken, which returns its id (and may trim it). */
-typedef struct list list_t;
-struct list {
-    hub_call_t *call;
-    intake_t *in;
-    const void *query;
-    const char *channel;                       /* requests: owner filter */
-    const ProtobufCMessageDescriptor *desc;
-    int (*match)(const list_t *l, const ProtobufCMessage *m);
-    const char *(*taken)(ProtobufCMessage *m);
-    unsigned limit;
-    ProtobufCMessage **items;                  /* reply array (call arena) */
-    size_t n_items;
-    const char *last_id;                       /* id of the last item taken */
-    char *next_after_id;                       /* set when the page ends early */
-    size_t bytes;                              /* stored bytes taken */
-};
-
-#define LIST_MAX_BYTES (1u << 20)
-
-/* Adds val to the page; returns 1 (stop) when the page is full: at the
- * limit, at 1 MiB of records, or when half the reply arena is used (the
- * other half is needed to pack the reply). */
-static int s_take(list_t *l, const MDB_val *val)
-{
-    hub_arena_t *ra = l->call->arena;
-    if (l->n_items == l->limit ||
-        (l->n_items && (l->bytes + val->mv_size > LIST_MAX_BYTES ||
-                        hub_arena_used(ra) > hub_arena_budget(ra) / 2))) {
-        l->next_after_id = (char *)l->last_id;
-        return 1;
-    }
-    ProtobufCMessage *m = protobuf_c_message_unpack(l->desc, hub_arena_allocator(ra), val->mv_size, val->mv_data);
-    if (!m) {
-        if (!l->n_items) return 0; /* unreadable first record: skip it */
-        l->next_after_id = (char *)l->last_id; /* reply budget spent: next page */
-        return 1;
-    }
-    l->items[l->n_items++] = m;
-    l->last_id = l->taken(m);
-    l->bytes += val->mv_size;
-    return 0;
-}
-
-static int s_scan(const MDB_val *key, const MDB_val *val, void *arg)
-{
-    (void)key;
-    list_t *l = arg;
-    hub_arena_reset(l->in->scratch);
-    ProtobufCMessage *m = protobuf_c_message_unpack(l->desc, hub_arena_allocator(l->in->scratch),
-                                                    val->mv_size, val->mv_data);
-    return m && l->match(l, m) ? s_take(l, val) : 0;
-}
-
-/* Fills l->items from db after after_id, at most limit (0 = default).
- * 0, or -1 with call->err set. */
-static int s_list(list_t *l, MDB_dbi db, const char *after_id, unsigned limit)
-{
-    hub_call_t *call = l->call;
-    if (strlen(after_id) > 511)
-        return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "after_id", "after_id is too long");
-    l->limit = limit ? (limit < LIST_MAX ? limit : LIST_MAX) : LIST_DEFAULT;
-    l->items = hub_arena_alloc(call->arena, l->limit * sizeof *l->items);
-    l->last_id = "";
-    int rc = hub_store_scan_after(call->txn, db, after_id, s_scan, l);
-    return rc ? hub_call_mdb_error(call, rc) : 0;
-}
-
-static int s_match_request(const list_t *l, const ProtobufCMessage *m)
+static int s_match_request(const hub_list_t *l, const ProtobufCMessage *m)
 {
     const Intake__ListRequestsRequest *q = l->query;
     const Intake__Request *r = (const Intake__Request *)m;
     return (!q->status || r->status == q->status) && (!*q->street || !strcmp(r->street, q->street)) &&
            (!*q->service_code || !strcmp(r->service_code, q->service_code)) &&
-           (!*l->channel || !strcmp(r->channel, l->channel));
+           (!*(const char *)l->arg || !strcmp(r->channel, l->arg));
 }
 
 static const char *s_taken_request(ProtobufCMessage *m)
@@ -284,10 +187,11 @@ static const char *s_taken_request(ProtobufCMessage *m)
 static int s_list_requests(hub_call_t *call, void *ctx)
 {
     const Intake__ListRequestsRequest *q = (const void *)call->req;
-    list_t l = {.call = call, .in = ctx, .query = q, .channel = q->channel,
+    intake_t *in = ctx;
+    hub_list_t l = {.call = call, .scratch = in->scratch, .query = q, .arg = q->channel,
                 .desc = &intake__request__descriptor, .match = s_match_request, .taken = s_taken_request};
-    if (call->authenticated && !hub_call_has_role(call, "operator")) l.channel = call->principal;
-    if (s_list(&l, l.in->requests, q->after_id, q->limit)) return -1;
+    if (call->authenticated && !hub_call_has_role(call, "operator")) l.arg = call->principal;
+    if (hub_list_run(&l, in->requests, q->after_id, q->limit)) return -1;
     Intake__ListRequestsReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__list_requests_reply__init(rep);
     rep->requests = (Intake__Request **)l.items;
@@ -301,7 +205,7 @@ static int s_update(hub_call_t *call, void *ctx)
 {
     intake_t *in = ctx;
     const Intake__UpdateRequest *u = (const void *)call->req;
-    Intake__Request *r = (Intake__Request *)s_get_msg(call, in->requests, u->service_request_id,
+    Intake__Request *r = (Intake__Request *)hub_record_get(call, in->requests, u->service_request_id,
                                                      &intake__request__descriptor, "service_request_id");
     if (!r) return -1;
     int is_operator = hub_call_has_role(call, "operator");
@@ -339,7 +243,7 @@ static int s_update(hub_call_t *call, void *ctx)
         if (!strcmp(u->duplicate_of, r->service_request_id))
             return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "duplicate_of",
                                  "a request cannot duplicate itself");
-        if (!s_get_msg(call, in->requests, u->duplicate_of, &intake__request__descriptor, "duplicate_of")) return -1;
+        if (!hub_record_get(call, in->requests, u->duplicate_of, &intake__request__descriptor, "duplicate_of")) return -1;
         r->duplicate_of = (char *)u->duplicate_of;
     }
     if (!strcmp(u->action, "reopen")) r->duplicate_of = "";
@@ -352,7 +256,7 @@ static int s_update(hub_call_t *call, void *ctx)
     Intake__HistoryEntry *h = s_history(call, r, u->action, u->text, now);
     if (!h) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too large");
     h->by = (char *)by;
-    if (s_put_msg(call, in->requests, r->service_request_id, &r->base)) return -1;
+    if (hub_record_put(call, in->requests, r->service_request_id, &r->base)) return -1;
     if (*u->message_id) {
         uv = (MDB_val){strlen(r->service_request_id), r->service_request_id};
         int rc = mdb_put(call->txn, in->idem, &uk, &uv, 0);
@@ -392,7 +296,7 @@ static int s_submit_opinion(hub_call_t *call, void *ctx)
     o->opinion_id = hub_arena_strdup(call->arena, id);
     o->received_ms = now;
     if (o->anonymous) o->author = NULL; /* keep no personal data for anonymous opinions */
-    if (s_put_msg(call, in->opinions, id, &o->base)) return -1;
+    if (hub_record_put(call, in->opinions, id, &o->base)) return -1;
     v = (MDB_val){strlen(id), id};
     if ((rc = mdb_put(call->txn, in->opinion_idem, &k, &v, 0))) return hub_call_mdb_error(call, rc);
     Intake__OpinionEvent ev = INTAKE__OPINION_EVENT__INIT;
@@ -405,7 +309,7 @@ static int s_submit_opinion(hub_call_t *call, void *ctx)
     return 0;
 }
 
-static int s_match_opinion(const list_t *l, const ProtobufCMessage *m)
+static int s_match_opinion(const hub_list_t *l, const ProtobufCMessage *m)
 {
     const Intake__ListOpinionsRequest *q = l->query;
     return !*q->topic || !strcmp(((const Intake__Opinion *)m)->topic, q->topic);
@@ -416,9 +320,10 @@ static const char *s_taken_opinion(ProtobufCMessage *m) { return ((Intake__Opini
 static int s_list_opinions(hub_call_t *call, void *ctx)
 {
     const Intake__ListOpinionsRequest *q = (const void *)call->req;
-    list_t l = {.call = call, .in = ctx, .query = q, .channel = "",
+    intake_t *in = ctx;
+    hub_list_t l = {.call = call, .scratch = in->scratch, .query = q, .arg = "",
                 .desc = &intake__opinion__descriptor, .match = s_match_opinion, .taken = s_taken_opinion};
-    if (s_list(&l, l.in->opinions, q->after_id, q->limit)) return -1;
+    if (hub_list_run(&l, in->opinions, q->after_id, q->limit)) return -1;
     Intake__ListOpinionsReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__list_opinions_reply__init(rep);
     rep->opinions = (Intake__Opinion **)l.items;

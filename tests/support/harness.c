@@ -23,21 +23,32 @@ const char *harness_bin(const char *name)
     return path;
 }
 
-static int s_write_config(harness_t *h)
+/* Writes [hub], the base's section, then each peer's (oldest first). */
+static void s_write_peers(FILE *f, const harness_t *base, const harness_t *p)
 {
-    FILE *f = fopen(h->config, "w");
+    if (!p) return;
+    s_write_peers(f, base, p->next);
+    fprintf(f, "\n[%s]\napi = %s\npub = %s\n%s_api = %s\n%s_pub = %s\n%s\n", p->name, p->api, p->pub,
+            base->name, base->api, base->name, base->pub, p->extra);
+}
+
+int harness_write_config(harness_t *h)
+{
+    harness_t *base = h->base ? h->base : h;
+    FILE *f = fopen(base->config, "w");
     if (!f) return -1;
     fprintf(f, "[hub]\ndata_dir = %s/var\nheartbeat_ms = 100\nlog_level = warn\n\n"
-               "[intake]\napi = %s\npub = %s\n%s\n",
-            h->dir, h->api, h->pub, h->extra);
-    fclose(f);
-    return 0;
+               "[%s]\napi = %s\npub = %s\n%s\n",
+            base->dir, base->name, base->api, base->pub, base->extra);
+    s_write_peers(f, base, base->next);
+    return fclose(f) ? -1 : 0;
 }
 
 int harness_init(harness_t *h, const char *extra_ini)
 {
     memset(h, 0, sizeof *h);
     h->notify_fd = -1;
+    snprintf(h->name, sizeof h->name, "intake");
     snprintf(h->dir, sizeof h->dir, "/tmp/hubtest.XXXXXX");
     if (!mkdtemp(h->dir)) return -1;
     snprintf(h->config, sizeof h->config, "%s/hub.ini", h->dir);
@@ -46,7 +57,32 @@ int harness_init(harness_t *h, const char *extra_ini)
     snprintf(h->notify, sizeof h->notify, "%s/notify.sock", h->dir);
     snprintf(h->bin, sizeof h->bin, "%s", harness_bin("hub-intake"));
     if (extra_ini) snprintf(h->extra, sizeof h->extra, "%s", extra_ini);
-    return s_write_config(h);
+    return harness_write_config(h);
+}
+
+int harness_init_peer(harness_t *h, harness_t *base, const char *name, const char *extra_ini)
+{
+    memset(h, 0, sizeof *h);
+    h->notify_fd = -1;
+    if (!base || base->base || !name || !*name || strlen(name) >= sizeof h->name ||
+        !strcmp(name, base->name))
+        return -1;
+    for (const harness_t *p = base->next; p; p = p->next)
+        if (!strcmp(p->name, name)) return -1;
+    snprintf(h->name, sizeof h->name, "%s", name);
+    snprintf(h->dir, sizeof h->dir, "%s", base->dir);
+    snprintf(h->config, sizeof h->config, "%s", base->config);
+    snprintf(h->api, sizeof h->api, "ipc://%s/%s-api.sock", h->dir, h->name);
+    snprintf(h->pub, sizeof h->pub, "ipc://%s/%s-pub.sock", h->dir, h->name);
+    snprintf(h->notify, sizeof h->notify, "%s/notify-%s.sock", h->dir, h->name);
+    char bin[64];
+    snprintf(bin, sizeof bin, "hub-%s", h->name);
+    snprintf(h->bin, sizeof h->bin, "%s", harness_bin(bin));
+    if (extra_ini) snprintf(h->extra, sizeof h->extra, "%s", extra_ini);
+    h->base = base;
+    h->next = base->next;
+    base->next = h;
+    return harness_write_config(h);
 }
 
 int harness_start(harness_t *h)
@@ -76,7 +112,8 @@ int harness_start(harness_t *h)
             ssize_t n = recv(h->notify_fd, buf, sizeof buf - 1, 0);
             if (n > 0) {
                 buf[n] = 0;
-                if (strstr(buf, "READY=1")) return 0;
+                const char *mp = strstr(buf, "MAINPID=");
+                if (strstr(buf, "READY=1") && (!mp || atol(mp + 8) == (long)h->pid)) return 0;
             }
         }
         int st;
@@ -105,6 +142,18 @@ int harness_stop(harness_t *h, int sig)
 
 void harness_fini(harness_t *h)
 {
+    if (h->base) { /* a peer: unregister; the directory is the base's */
+        for (harness_t **pp = &h->base->next; *pp; pp = &(*pp)->next)
+            if (*pp == h) { *pp = h->next; break; }
+        h->base = NULL;
+        h->next = NULL;
+        if (h->pid > 0) harness_stop(h, SIGKILL);
+        if (h->notify_fd >= 0) close(h->notify_fd);
+        h->notify_fd = -1;
+        h->dir[0] = 0;
+        return;
+    }
+    while (h->next) harness_fini(h->next);
     if (h->pid > 0) harness_stop(h, SIGKILL);
     if (h->notify_fd >= 0) close(h->notify_fd);
     h->notify_fd = -1;

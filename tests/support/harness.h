@@ -12,27 +12,47 @@
 #include "hub_wire.h"
 #include "intake.pb-c.h"
 
-typedef struct {
+typedef struct harness harness_t;
+struct harness {
     char dir[256];        /* temp dir: config, sockets, data */
     char config[300];     /* dir/hub.ini */
-    char api[320];        /* ipc://dir/intake-api.sock */
-    char pub[320];        /* ipc://dir/intake-pub.sock */
-    char notify[300];     /* dir/notify.sock */
+    char api[320];        /* ipc://dir/<name>-api.sock */
+    char pub[320];        /* ipc://dir/<name>-pub.sock */
+    char notify[300];     /* dir/notify.sock (a peer: dir/notify-<name>.sock) */
     int notify_fd;
     pid_t pid;
     char bin[512];
-    char extra[2048];     /* extra INI lines appended to [intake] */
-} harness_t;
+    char extra[2048];     /* extra INI lines appended to [<name>] */
+    char name[32];        /* the daemon: "intake" for harness_init */
+    harness_t *base;      /* a peer: the harness owning dir and config; else NULL */
+    harness_t *next;      /* the base: its peers, most recent first */
+};
 
 /* Makes a temp dir and writes a config for daemon "intake" with extra INI
  * text (may be NULL) appended to its section. 0 or -1. */
 int harness_init(harness_t *h, const char *extra_ini);
+/* Registers another daemon, name (binary hub-<name>), in base's directory:
+ * same temp dir and config file ([hub] data_dir shared, each daemon's store
+ * in DATA_DIR/<name>), its own ipc:// api and pub sockets and its own
+ * NOTIFY_SOCKET. The config gets a [<name>] section with api, pub,
+ * <base>_api and <base>_pub (base's endpoints: how a downstream daemon
+ * finds its upstream, e.g. [matching] intake_api / intake_pub) and the
+ * extra INI text (may be NULL). base must outlive h; call harness_fini on
+ * h before base (base's harness_fini kills peers still registered).
+ * 0 or -1. */
+int harness_init_peer(harness_t *h, harness_t *base, const char *name, const char *extra_ini);
+/* Rewrites the shared config from the base and every peer's current
+ * fields (e.g. after changing h->extra; takes effect at the next start).
+ * Any harness of the directory may be given. 0 or -1. */
+int harness_write_config(harness_t *h);
 /* Starts the daemon and waits (deadline 15 s) for READY=1. 0 or -1. */
 int harness_start(harness_t *h);
 /* Sends sig and waits (deadline 15 s) for the process to end. Returns its
  * exit status (or 128+signal), -1 if it did not end. */
 int harness_stop(harness_t *h, int sig);
-/* Stops the daemon if running and removes the temp dir. */
+/* Stops the daemon if running; the base (or a lone harness) also stops
+ * its peers still registered and removes the temp dir, a peer only
+ * unregisters from its base. */
 void harness_fini(harness_t *h);
 
 /* Path of a binary in $BUILD/bin (default build/bin). Static buffer. */

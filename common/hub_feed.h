@@ -1,0 +1,48 @@
+/* hub_feed: a daemon's subscription to another daemon's events, applied
+ * exactly once and in order through its own command server.
+ *
+ * A thread runs a hub_sub on the publisher (replay from the durable cursor,
+ * then live) and hands each event to the daemon's own inproc endpoint as
+ * the command "hub.feed.<publisher>" (a hub.FeedEvent), keeping up to
+ * HUB_FEED_WINDOW in flight. The loop thread applies it like any command:
+ * in the batch's write transaction, with the service's state change, its
+ * outbox events and the new cursor (meta "sub:<publisher>:epoch|seq")
+ * committed together. So an event is applied once across crashes (kill -9
+ * replays from the committed cursor; an already applied event is skipped),
+ * and a burst of events shares one commit. On any refusal (a store error,
+ * a gap) the thread waits for what is in flight, then starts again from
+ * the committed cursor. */
+#ifndef HUB_FEED_H
+#define HUB_FEED_H
+
+#include "hub_client.h"
+#include "hub_rpc.h"
+#include "hub_store.h"
+
+#define HUB_FEED_WINDOW 256   /* events handed over and not yet answered */
+
+typedef struct hub_feed hub_feed_t;
+
+/* Applies one event inside call->txn (the nested transaction of its
+ * command). Domain problems (an unknown id, an illegal state) must be
+ * logged, counted and answered 0: the cursor moves on. Return -1 only for
+ * a store failure (hub_call_mdb_error), which rolls back and retries. */
+typedef int (*hub_feed_apply_fn)(hub_call_t *call, const char *publisher, const Hub__Event *ev,
+                                 void *arg);
+
+/* Registers the feed of publisher (e.g. "intake", up to 40 bytes) on rpc:
+ * its verb and the inproc endpoint. pub/api are the publisher's endpoints,
+ * curve its keys (NULL without CURVE); all strings are copied. store,
+ * rpc, zctx, fn and arg are borrowed and must outlive the feed. NULL with
+ * err on failure. The thread starts with hub_feed_start. */
+hub_feed_t *hub_feed_new(hub_rpc_t *rpc, hub_store_t *store, void *zctx, const char *publisher,
+                         const char *pub_ep, const char *api_ep, const hub_curve_t *curve,
+                         hub_feed_apply_fn fn, void *arg, hub_error_t *err);
+/* Starts the subscriber thread. 0 or -1 with err. */
+int hub_feed_start(hub_feed_t *self, hub_error_t *err);
+/* Stops and joins the thread (it notices within ~100 ms, or after a replay
+ * round trip), closes its sockets, frees self. Call before hub_rpc_destroy
+ * and zmq_ctx_term. *self_p = NULL. */
+void hub_feed_destroy(hub_feed_t **self_p);
+
+#endif

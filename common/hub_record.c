@@ -1,0 +1,77 @@
+#include "hub_record.h"
+
+#include <string.h>
+
+int hub_record_put(hub_call_t *call, MDB_dbi db, const char *key, const ProtobufCMessage *m)
+{
+    size_t len;
+    uint8_t *buf = hub_wire_pack(m, call->arena, &len);
+    if (!buf) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "record too large");
+    MDB_val k = {strlen(key), (void *)key}, v = {len, buf};
+    int rc = mdb_put(call->txn, db, &k, &v, 0);
+    return rc ? hub_call_mdb_error(call, rc) : 0;
+}
+
+ProtobufCMessage *hub_record_get(hub_call_t *call, MDB_dbi db, const char *key,
+                                   const ProtobufCMessageDescriptor *desc, const char *what)
+{
+    MDB_val k = {strlen(key), (void *)key}, v;
+    int rc = *key && k.mv_size <= 511 ? mdb_get(call->txn, db, &k, &v) : MDB_NOTFOUND;
+    if (rc == MDB_NOTFOUND) {
+        hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, what, "no %s \"%s\"", what, key);
+        return NULL;
+    }
+    if (rc) { hub_call_mdb_error(call, rc); return NULL; }
+    ProtobufCMessage *m = protobuf_c_message_unpack(desc, hub_arena_allocator(call->arena), v.mv_size, v.mv_data);
+    if (!m) hub_error_set(&call->err, HUB__ERROR_CODE__INTERNAL, what, "stored %s %s is unreadable", what, key);
+    return m;
+}
+
+
+
+/* Adds val to the page; returns 1 (stop) when the page is full: at the
+ * limit, at 1 MiB of records, or when half the reply arena is used (the
+ * other half is needed to pack the reply). */
+static int s_take(hub_list_t *l, const MDB_val *val)
+{
+    hub_arena_t *ra = l->call->arena;
+    if (l->n_items == l->limit ||
+        (l->n_items && (l->bytes + val->mv_size > HUB_LIST_MAX_BYTES ||
+                        hub_arena_used(ra) > hub_arena_budget(ra) / 2))) {
+        l->next_after_id = (char *)l->last_id;
+        return 1;
+    }
+    ProtobufCMessage *m = protobuf_c_message_unpack(l->desc, hub_arena_allocator(ra), val->mv_size, val->mv_data);
+    if (!m) {
+        if (!l->n_items) return 0; /* unreadable first record: skip it */
+        l->next_after_id = (char *)l->last_id; /* reply budget spent: next page */
+        return 1;
+    }
+    l->items[l->n_items++] = m;
+    l->last_id = l->taken(m);
+    l->bytes += val->mv_size;
+    return 0;
+}
+
+static int s_scan(const MDB_val *key, const MDB_val *val, void *arg)
+{
+    (void)key;
+    hub_list_t *l = arg;
+    hub_arena_reset(l->scratch);
+    ProtobufCMessage *m = protobuf_c_message_unpack(l->desc, hub_arena_allocator(l->scratch),
+                                                    val->mv_size, val->mv_data);
+    return m && l->match(l, m) ? s_take(l, val) : 0;
+}
+
+int hub_list_run(hub_list_t *l, MDB_dbi db, const char *after_id, unsigned limit)
+{
+    hub_call_t *call = l->call;
+    if (strlen(after_id) > 511)
+        return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "after_id", "after_id is too long");
+    l->limit = limit ? (limit < HUB_LIST_MAX ? limit : HUB_LIST_MAX) : HUB_LIST_DEFAULT;
+    l->items = hub_arena_alloc(call->arena, l->limit * sizeof *l->items);
+    l->last_id = "";
+    int rc = hub_store_scan_after(call->txn, db, after_id, s_scan, l);
+    return rc ? hub_call_mdb_error(call, rc) : 0;
+}
+

@@ -1,0 +1,188 @@
+/* ctl: the helpers every hubctl command file shares (see ctl.h). */
+#include "ctl.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hub_auth.h"
+#include "hub_json.h"
+#include "hub_util.h"
+
+const char *ctl_endpoint(const ctl_t *c, const char *daemon, const char *which)
+{
+    return hub_config_get(c->cfg, daemon, which, "");
+}
+
+int ctl_curve(ctl_t *c, const char *daemon, hub_curve_t *out)
+{
+    *out = c->curve;
+    char key[96];
+    snprintf(key, sizeof key, "%s_server_public_key_file", daemon);
+    const char *path = hub_config_get(c->cfg, "hubctl", key, "");
+    if (!*path) return 0;
+    if (!*c->public_key || !*c->secret_key) {
+        fprintf(stderr, "hubctl: [hubctl] %s needs public_key_file and secret_key_file\n", key);
+        return -1;
+    }
+    hub_error_t err = {0};
+    if (hub_auth_read_key(path, c->daemon_key, &err)) {
+        fprintf(stderr, "hubctl: %s\n", err.message);
+        return -1;
+    }
+    *out = (hub_curve_t){c->daemon_key, c->public_key, c->secret_key};
+    return 0;
+}
+
+int ctl_call(ctl_t *c, const char *daemon, const char *verb, const ProtobufCMessage *req,
+             const ProtobufCMessageDescriptor *rdesc, ProtobufCMessage **rep)
+{
+    const char *ep = ctl_endpoint(c, daemon, "api");
+    if (!*ep) {
+        fprintf(stderr, "hubctl: no [%s] api endpoint in the configuration\n", daemon);
+        return EXIT_USAGE;
+    }
+    hub_curve_t curve;
+    if (ctl_curve(c, daemon, &curve)) return EXIT_USAGE;
+    hub_client_t *cl = hub_client_new(c->zctx, ep, &curve, c->timeout_ms);
+    if (!cl) { fprintf(stderr, "hubctl: cannot connect to %s\n", ep); return EXIT_UNREACHABLE; }
+    hub_error_t err = {0};
+    int rc = hub_client_call(cl, verb, req, rdesc, c->arena, rep, &err);
+    hub_client_destroy(&cl);
+    if (rc == 0) return EXIT_OK;
+    if (rc == 1) {
+        if (c->json) {
+            json_t *j = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", hub_error_code_name(err.code),
+                                  "field", err.field, "message", err.message);
+            json_dumpf(j, stdout, JSON_INDENT(2));
+            putchar('\n');
+            json_decref(j);
+        }
+        fprintf(stderr, "hubctl: refused: %s%s%s%s: %s\n", hub_error_code_name(err.code),
+                *err.field ? " (" : "", err.field, *err.field ? ")" : "", err.message);
+        return EXIT_REFUSED;
+    }
+    fprintf(stderr, "hubctl: %s\n", err.message);
+    return err.code == HUB__ERROR_CODE__UNAVAILABLE ? EXIT_UNREACHABLE : EXIT_REFUSED;
+}
+
+void ctl_print_json(const ProtobufCMessage *m)
+{
+    json_t *j = hub_json_from_pb(m);
+    json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII * 0);
+    putchar('\n');
+    json_decref(j);
+}
+
+const char *ctl_enum(const ProtobufCEnumDescriptor *d, int v)
+{
+    const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(d, v);
+    return ev ? ev->name : "?";
+}
+
+const char *ctl_enum_word(const ProtobufCEnumDescriptor *d, int v, const char *strip)
+{
+    static char buf[8][64];
+    static int k;
+    if (v == 0) return "";
+    char *b = buf[k++ & 7];
+    const char *name = ctl_enum(d, v);
+    if (strip && !strncmp(name, strip, strlen(strip))) name += strlen(strip);
+    size_t i = 0;
+    for (; name[i] && i < sizeof buf[0] - 1; i++)
+        b[i] = name[i] == '_' ? '-' : (name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i];
+    b[i] = 0;
+    return b;
+}
+
+int ctl_enum_parse(const ProtobufCEnumDescriptor *d, const char *word, const char *prefix)
+{
+    char up[96];
+    size_t i = 0;
+    for (; word[i] && i < sizeof up - 1; i++)
+        up[i] = word[i] == '-' ? '_' : (word[i] >= 'a' && word[i] <= 'z') ? word[i] - 32 : word[i];
+    up[i] = 0;
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value_by_name(d, up);
+    if (!v && prefix) {
+        char full[128];
+        snprintf(full, sizeof full, "%s%s", prefix, up);
+        v = protobuf_c_enum_descriptor_get_value_by_name(d, full);
+    }
+    return v && v->value != 0 ? v->value : -1;
+}
+
+const char *ctl_enum_words(const ProtobufCEnumDescriptor *d, const char *strip)
+{
+    static char buf[512];
+    buf[0] = 0;
+    for (unsigned i = 0; i < d->n_values; i++) {
+        if (!d->values[i].value) continue;
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", *buf ? ", " : "",
+                 ctl_enum_word(d, d->values[i].value, strip));
+    }
+    return buf;
+}
+
+const char *ctl_upper(const char *s)
+{
+    static char buf[64];
+    size_t i = 0;
+    for (; s[i] && i < sizeof buf - 1; i++) buf[i] = (s[i] >= 'a' && s[i] <= 'z') ? s[i] - 32 : s[i];
+    buf[i] = 0;
+    if (!strcmp(buf, "NONE")) return "NO_CONTACT";
+    return buf;
+}
+
+const char *ctl_time(int64_t ms)
+{
+    static char buf[4][32];
+    static int k;
+    char *b = buf[k++ & 3];
+    time_t t = (time_t)(ms / 1000) + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(b, 32, "%Y-%m-%d %H:%M", &tm);
+    return b;
+}
+
+const char *ctl_time_or_empty(int64_t ms)
+{
+    return ms ? ctl_time(ms) : "";
+}
+
+const char *ctl_by(void)
+{
+    return getenv("USER") ? getenv("USER") : "operator";
+}
+
+void ctl_message_id(char *buf, size_t len)
+{
+    snprintf(buf, len, "hubctl-%lld-%d", (long long)hub_now_ms(), (int)getpid());
+}
+
+int ctl_parse_u32(const char *s, uint32_t *out)
+{
+    if (!s || *s < '0' || *s > '9') return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v > UINT32_MAX) return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+int ctl_parse_double(const char *s, double *out)
+{
+    if (!s || !*s) return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v)) return -1;
+    *out = v;
+    return 0;
+}

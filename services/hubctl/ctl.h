@@ -1,0 +1,94 @@
+/* ctl: what every hubctl command file shares: the invocation (ctl_t), the
+ * call to a daemon named by its configuration section, printing (JSON,
+ * enum names, times) and the exit codes. hubctl.c has main, the global
+ * options and intake's commands; hubctl_<daemon>.c has each other daemon's
+ * commands and registers them in a ctl_command_t table. */
+#ifndef HUBCTL_CTL_H
+#define HUBCTL_CTL_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hub_client.h"
+#include "hub_config.h"
+#include "hub_wire.h"
+
+/* Exit codes: ok, refused by the daemon, usage, daemon not reachable. */
+enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
+
+#define CTL_MAX_DAEMONS 8
+
+typedef struct {
+    hub_config_t *cfg;
+    int json;                 /* --json: print replies as JSON */
+    int timeout_ms;           /* reply deadline of every call */
+    void *zctx;
+    hub_arena_t *arena;       /* replies live here until the end */
+    hub_curve_t curve;        /* [hubctl] CURVE client settings (server_key NULL = off) */
+    char server_key[41], public_key[41], secret_key[41];
+    char daemon_key[41];      /* [hubctl] <daemon>_server_public_key_file, read per call */
+    /* the daemons "status" shows: those whose section the operator's
+     * configuration file names, or every known one when it names none */
+    const char *daemons[CTL_MAX_DAEMONS];
+    int n_daemons;
+} ctl_t;
+
+/* A top-level command; argv[0] is its name. Returns an exit code. */
+typedef struct {
+    const char *name;
+    int (*run)(ctl_t *c, int argc, char **argv);
+} ctl_command_t;
+
+/* Prints the usage text to stderr; returns EXIT_USAGE. (hubctl.c) */
+int ctl_usage(void);
+
+/* [daemon] which (api, pub), "" when not configured. */
+const char *ctl_endpoint(const ctl_t *c, const char *daemon, const char *which);
+/* The CURVE settings for daemon: [hubctl] <daemon>_server_public_key_file
+ * when set, else server_public_key_file. 0, or -1 after printing why. */
+int ctl_curve(ctl_t *c, const char *daemon, hub_curve_t *out);
+/* Calls verb on daemon (its [daemon] api) and waits for the reply (*rep in
+ * c->arena). A refusal is printed (stderr; also stdout as JSON with
+ * --json). Returns EXIT_OK, EXIT_REFUSED, EXIT_UNREACHABLE, or EXIT_USAGE
+ * when the daemon has no api endpoint configured. */
+int ctl_call(ctl_t *c, const char *daemon, const char *verb, const ProtobufCMessage *req,
+             const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **rep);
+
+/* Prints msg as indented JSON (hub_json) and a newline on stdout. */
+void ctl_print_json(const ProtobufCMessage *m);
+
+/* The enum value's name ("IN_PROGRESS"), "?" if unknown. */
+const char *ctl_enum(const ProtobufCEnumDescriptor *d, int v);
+/* The same as a lower-case word for tables: strip (e.g. "OFFER_", may be
+ * NULL) removed, '_' -> '-' ("in-progress", "got-help"); "" for 0 (the
+ * UNSPECIFIED value). Static buffers, 8 in rotation. */
+const char *ctl_enum_word(const ProtobufCEnumDescriptor *d, int v, const char *strip);
+/* Parses a word given on the command line ("in-progress", "IN_PROGRESS",
+ * "got_help"; prefix, e.g. "OFFER_", may be omitted). The value, or -1 for
+ * an unknown word or the UNSPECIFIED value. */
+int ctl_enum_parse(const ProtobufCEnumDescriptor *d, const char *word, const char *prefix);
+/* The lower-case words of an enum's values (but 0), e.g. "free, low-cost". */
+const char *ctl_enum_words(const ProtobufCEnumDescriptor *d, const char *strip);
+
+/* s in upper case ("none" -> "NO_CONTACT" for intake's contact method). */
+const char *ctl_upper(const char *s);
+/* "YYYY-MM-DD HH:MM" in China Standard Time; 4 static buffers in rotation. */
+const char *ctl_time(int64_t ms);
+/* The same, "" for 0. */
+const char *ctl_time_or_empty(int64_t ms);
+/* Who the operator is for histories ($USER, else "operator"). */
+const char *ctl_by(void);
+/* A fresh idempotency key "hubctl-<ms>-<pid>". */
+void ctl_message_id(char *buf, size_t len);
+
+/* Strict number parsing for options: 0, or -1 (not a number, out of range). */
+int ctl_parse_u32(const char *s, uint32_t *out);
+int ctl_parse_double(const char *s, double *out);
+
+/* hubctl_matching.c: hub-matching's commands, usage lines, event payloads. */
+extern const ctl_command_t ctl_matching_commands[];
+extern const char ctl_matching_usage[];
+const ProtobufCMessageDescriptor *ctl_matching_payload_type(const char *topic);
+
+#endif

@@ -1,0 +1,216 @@
+/* match: the domain rules of the resource library and of referrals, as
+ * plain functions over plain structs and the protobuf records. No sockets,
+ * no store: the unit tests call these directly, the daemon's handlers
+ * (matching_svc.c) call them inside a transaction.
+ *
+ * Candidates are kept in the store's candidate index as match_cand_t
+ * summaries (one per service x area of an approved provider), so a
+ * decision reads fixed-size structs, never whole records. */
+#ifndef MATCH_H
+#define MATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "catalogue.h"
+#include "hub_wire.h"
+#include "intake.pb-c.h"
+#include "matching.pb-c.h"
+
+/* Field limits (bytes of UTF-8 unless said otherwise). */
+#define MATCH_MAX_ID 23          /* [A-Za-z0-9._-]{1,23} */
+#define MATCH_MAX_NAME 128
+#define MATCH_MAX_TEXT 2000      /* description, reasons */
+#define MATCH_MAX_SHORT 128      /* phone, email, url, fee, title, certification... */
+#define MATCH_MAX_LIST 32        /* services, areas, slots, contacts, skills, languages, groups */
+#define MATCH_MAX_OFFERS 20      /* candidates tried before the operator queue */
+#define MATCH_MAX_HISTORY 100
+#define MATCH_MAX_CAPACITY 100000
+#define MATCH_TOP 20             /* candidates kept by a decision / explain */
+#define MATCH_AREA_ALL "*"       /* an area that stands for the whole district */
+
+/* ---------------------------------------------------------------- validation */
+
+/* True if code is a valid 统一社会信用代码 (GB 32100-2015): 18 characters
+ * of 0-9 and A-Z without I, O, S, V, Z; the 9-character organization code
+ * (positions 9-17) with its GB 11714 check character, and position 18 the
+ * check character over the first 17 (weights 3^i mod 31). */
+bool match_credit_code_valid(const char *code);
+
+/* Checks an organization submitted by an operator or an import against
+ * the catalogue (service codes, areas) and the field rules: id pattern
+ * when given, name 1..MATCH_MAX_NAME, credit code valid (required unless
+ * COMMUNITY_GROUP), legal form and membership and cost in range, lists
+ * bounded, slots valid, languages and groups known, ages ordered,
+ * capacity available <= maximum <= MATCH_MAX_CAPACITY, last_verified
+ * YYYY-MM-DD. Fills defaults in place: membership APPLIED, cost FREE.
+ * Stats are not inputs and are ignored. 0, or -1 with err
+ * (INVALID_ARGUMENT + field path such as "org.services[2]"). */
+int match_validate_org(const intake_catalogue_t *cat, Matching__Organization *o, hub_error_t *err);
+
+/* The same for a volunteer: name, at least one skill with a known service,
+ * areas, availability slots, languages, max_open_cases 1..100. Fills
+ * membership APPLIED. Field paths start with "volunteer.". */
+int match_validate_volunteer(const intake_catalogue_t *cat, Matching__Volunteer *v,
+                             hub_error_t *err);
+
+/* The membership state machine: APPLIED -> APPROVED | WITHDRAWN;
+ * APPROVED -> SUSPENDED | WITHDRAWN; SUSPENDED -> APPROVED | WITHDRAWN;
+ * WITHDRAWN -> APPLIED (re-application). 0, or -1 with err
+ * (FAILED_PRECONDITION naming both states; INVALID_ARGUMENT for an
+ * unspecified or out-of-range target). */
+int match_membership_transition(Matching__Membership from, Matching__Membership to,
+                                hub_error_t *err);
+
+/* Bit of a known language code ("zh", "en", "ja", "ko", "fr", "de", "es",
+ * "ru", "ar", "pt", "it", "vi", "th", "wuu" (吴语/宁波话), "yue", "sgn"
+ * (sign language)), a BCP 47 tag's primary subtag counts ("zh-CN" is zh);
+ * 0 if unknown. */
+uint32_t match_lang_bit(const char *code);
+/* Bit of a known group ("elderly", "disabled", "children", "youth",
+ * "women", "low-income", "migrants", "veterans", "families"); 0 if unknown. */
+uint32_t match_group_bit(const char *group);
+
+/* ---------------------------------------------------------------- candidates */
+
+/* A provider as the matcher sees it: the candidate index's fixed-size
+ * value (an LMDB DUPFIXED duplicate under its service x area key, sorted
+ * by bytes: kind and id first, so a provider's entry is found by them).
+ * Always memset to 0 before filling: padding bytes are compared. */
+typedef struct {
+    uint8_t kind;            /* MATCHING__PROVIDER_KIND__ORGANIZATION | __VOLUNTEER */
+    char id[MATCH_MAX_ID + 1];
+    uint8_t cost;            /* MATCHING__COST__FREE | __LOW_COST */
+    uint8_t has_hours;       /* 0: no slots given, available any time */
+    uint8_t pad[5];          /* explicit: the value is compared as bytes */
+    uint32_t available;      /* units free now (volunteers: max - open cases) */
+    uint32_t maximum;
+    uint32_t min_age, max_age; /* 0 = no bound */
+    uint32_t groups;         /* match_group_bit mask, 0 = everyone */
+    uint32_t langs;          /* match_lang_bit mask, 0 = zh only */
+    uint32_t offers, accepted, completed, got_help;
+    uint8_t week[42];        /* 336 half-hour slots from Monday 00:00 CST */
+} match_cand_t;
+#define MATCH_CAND_KEY_BYTES 25   /* kind + id: what identifies an entry */
+
+/* Fill c from a record (validated). Pure. */
+void match_cand_from_org(const Matching__Organization *o, match_cand_t *c);
+void match_cand_from_volunteer(const Matching__Volunteer *v, match_cand_t *c);
+
+/* What a request needs, taken from its referral. */
+typedef struct {
+    const char *service;     /* borrowed */
+    const char *street;      /* borrowed */
+    int urgency;             /* INTAKE__URGENCY__*, 0 = NORMAL */
+    uint32_t lang;           /* one match_lang_bit, or 0 for zh */
+    uint32_t groups;         /* groups of the person helped */
+    uint32_t age;            /* 0 = unknown */
+    bool vulnerable;         /* groups != 0 */
+    int64_t now_ms;
+    /* set by match_need_prepare: the CST week slots open "now" and within
+     * the urgency window, so a filter is a few mask ANDs, not a loop */
+    bool prepared;
+    uint8_t now_mask[42], window_mask[42];
+} match_need_t;
+
+/* Fill n from a referral (pointers borrowed from r) and prepare it. */
+void match_need_from_referral(const Matching__Referral *r, int64_t now_ms, match_need_t *n);
+/* Computes the slot masks of n from now_ms and urgency (call again after
+ * changing them). Filter and score give the same answers with or without
+ * it; prepared needs are faster. */
+void match_need_prepare(match_need_t *n);
+
+/* Why a candidate is left out. */
+typedef enum {
+    MATCH_FIT = 0,
+    MATCH_NO_CAPACITY,       /* available == 0 */
+    MATCH_LANGUAGE,          /* does not speak the request's language */
+    MATCH_AGE,               /* age known and outside [min_age, max_age] */
+    MATCH_GROUP,             /* serves only groups the person is not in */
+    MATCH_NOT_AVAILABLE,     /* no open slot within the urgency window */
+    MATCH_ALREADY_TRIED,     /* declined or let this request's offer expire */
+    MATCH_REASONS
+} match_reason_t;
+const char *match_reason_name(match_reason_t r); /* "no_capacity", ... */
+
+/* How long a request may wait for help: EMERGENCY 4 h, HIGH 24 h, NORMAL
+ * (and unspecified) 72 h, LOW 7 days. */
+int64_t match_urgency_window_ms(int urgency);
+/* How long an offer waits for an answer: EMERGENCY 15 min, HIGH 2 h,
+ * NORMAL 24 h, LOW 48 h; override_s > 0 replaces it (configuration). */
+int64_t match_offer_timeout_ms(int urgency, int64_t override_s);
+/* True if c has an open half-hour slot in [from_ms, from_ms + window_ms)
+ * (CST week), or has no slots at all. */
+bool match_open_within(const match_cand_t *c, int64_t from_ms, int64_t window_ms);
+/* Sets the bits of a slot list into week[42]; returns has_hours. */
+int match_week_fill(uint8_t week[42], Matching__TimeSlot *const *slots, size_t n);
+
+/* The filter (everything but "already tried", which the caller knows). */
+match_reason_t match_filter(const match_need_t *n, const match_cand_t *c);
+
+/* One term of a score, for explain. */
+typedef struct {
+    const char *name;        /* static: "area", "load", "acceptance", "outcome", "cost", "urgency" */
+    double points;
+    char detail[96];
+} match_factor_t;
+#define MATCH_FACTORS 6
+
+/* The score of a fitting candidate (higher is better, 0..100):
+ *   area       30 same street, 10 district-wide ("*") or another listed area
+ *   load       20 x available / maximum (spread the work)
+ *   acceptance 15 x (accepted + 1) / (offers + 2)
+ *   outcome    15 x (got_help + 1) / (completed + 2)
+ *   cost       10 free for a vulnerable person (0 low-cost); 5 for others either way
+ *   urgency    10 open now for HIGH/EMERGENCY, 5 open within the window; 5 for others
+ * f (may be NULL) gets the MATCH_FACTORS terms in this order. */
+double match_score(const match_need_t *n, const match_cand_t *c, bool same_street,
+                   match_factor_t f[MATCH_FACTORS]);
+
+/* Orders candidates best first: score, then more available, then id. */
+typedef struct {
+    match_cand_t cand;
+    double score;
+    bool same_street;
+} match_scored_t;
+int match_scored_cmp(const void *a, const void *b);
+
+/* ---------------------------------------------------------------- referrals */
+
+/* Builds a referral for an accepted intake request: request id, service,
+ * street, urgency, language, requester kind, the groups of the person
+ * helped (elderly-care: elderly; disability: disabled; children-autism and
+ * tutoring: children; hardship-relief and employment: low-income) and age
+ * (attribute "age" or "child_age" when a whole number 0..150). Strings are
+ * borrowed from req, arrays allocated from arena. Status REQUESTED. */
+void match_referral_init(Matching__Referral *ref, const Intake__Request *req, int64_t now_ms,
+                         hub_arena_t *arena);
+
+/* The referral state machine. Actions:
+ *   offer    REQUESTED|REJECTED -> REQUESTED   (a new offer)
+ *   accept   REQUESTED -> ACCEPTED              (the offered provider)
+ *   decline  REQUESTED -> REQUESTED             (next candidate; the caller
+ *   expire   REQUESTED -> REQUESTED              moves to REJECTED if none)
+ *   unmatched REQUESTED -> REJECTED
+ *   start    ACCEPTED|ON_HOLD -> IN_PROGRESS
+ *   hold     ACCEPTED|IN_PROGRESS -> ON_HOLD
+ *   resume   ON_HOLD -> IN_PROGRESS
+ *   complete ACCEPTED|IN_PROGRESS|ON_HOLD -> COMPLETED (needs an outcome)
+ *   assign   REQUESTED|REJECTED|ACCEPTED|IN_PROGRESS|ON_HOLD -> ACCEPTED
+ *   withdraw any but COMPLETED|CANCELLED -> CANCELLED
+ *   reopen   CANCELLED -> REQUESTED         (intake reopened the request)
+ * 0 with *to, or -1 with err: INVALID_ARGUMENT for an unknown action,
+ * FAILED_PRECONDITION naming the current state when illegal. */
+int match_referral_transition(Matching__ReferralStatus from, const char *action,
+                              Matching__ReferralStatus *to, hub_error_t *err);
+
+/* The event topic of an action: "matching.referral.<past tense>", e.g.
+ * accept -> "matching.referral.accepted", hold -> ".held",
+ * unmatched -> ".unmatched", withdraw -> ".withdrawn". */
+const char *match_referral_topic(const char *action);
+
+/* Names of enum values ("REQUESTED", "GOT_HELP", ...). */
+const char *match_status_name(Matching__ReferralStatus s);
+const char *match_membership_name(Matching__Membership m);
+
+#endif
