@@ -73,6 +73,7 @@ static int s_replay(hub_sub_t *self, hub_error_t *err)
     s_queue_clear(self); /* the queue lives in scratch */
     hub_arena_reset(self->scratch);
     self->replays++;
+    hub_debug("replay from %llu (replays so far %llu)", (unsigned long long)req.from_seq, (unsigned long long)self->replays);
     int rc = hub_client_call(self->api, "hub.replay", &req.base, &hub__replay_reply__descriptor,
                              self->scratch, (ProtobufCMessage **)&rep, err);
     if (rc == 1)  /* a refusal; a transient store error is retried later */

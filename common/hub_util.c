@@ -28,6 +28,13 @@ int64_t hub_mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int64_t hub_thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 void hub_be64_put(uint8_t out[8], uint64_t v)
 {
     for (int i = 7; i >= 0; i--) { out[i] = (uint8_t)v; v >>= 8; }

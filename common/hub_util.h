@@ -13,6 +13,9 @@ int64_t hub_now_ms(void);
 int64_t hub_mono_ms(void);
 /* Monotonic clock in nanoseconds (for measuring durations). */
 int64_t hub_mono_ns(void);
+/* CPU time used by the calling thread, in nanoseconds (work done, not
+ * time spent waiting or preempted). */
+int64_t hub_thread_cpu_ns(void);
 
 void hub_be64_put(uint8_t out[8], uint64_t v);
 uint64_t hub_be64_get(const uint8_t in[8]);

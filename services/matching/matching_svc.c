@@ -627,14 +627,18 @@ static int s_offer_next(hub_call_t *call, matching_t *m, Matching__Referral *r, 
 {
     decision_t d;
     match_need_t need;
-    int64_t t0 = hub_mono_ns();
+    int64_t t0 = hub_mono_ns(), c0 = hub_thread_cpu_ns();
     if (r->n_offers < MATCH_MAX_OFFERS && s_decide(call, m, r, now, &d, &need, false)) return -1;
-    int64_t took = hub_mono_ns() - t0;
+    int64_t took = hub_mono_ns() - t0, cpu = hub_thread_cpu_ns() - c0;
     hub_hist_add(&m->decide_ns, (uint64_t)took);
+    hub_hist_add(&m->decide_cpu_ns, (uint64_t)(cpu > 0 ? cpu : 0));
     if (took > 2000000)
-        hub_debug("decision for %s took %.1f ms (%d kept)", r->request_id, (double)took / 1e6, d.n);
+        hub_debug("decision for %s took %.1f ms (%.1f ms CPU, %d kept)", r->request_id, (double)took / 1e6,
+                  (double)cpu / 1e6, d.n);
     hub_rpc_gauge(call->rpc, "decide_p50_us", hub_hist_quantile(&m->decide_ns, 0.50) / 1000);
     hub_rpc_gauge(call->rpc, "decide_p99_us", hub_hist_quantile(&m->decide_ns, 0.99) / 1000);
+    hub_rpc_gauge(call->rpc, "decide_cpu_p50_us", hub_hist_quantile(&m->decide_cpu_ns, 0.50) / 1000);
+    hub_rpc_gauge(call->rpc, "decide_cpu_p99_us", hub_hist_quantile(&m->decide_cpu_ns, 0.99) / 1000);
     if (r->n_offers >= MATCH_MAX_OFFERS) d.n = 0;
     for (int i = 0; i < d.n; i++) {
         prov_t p;

@@ -46,6 +46,7 @@ typedef struct {
     bool timer_on;
     char server_key[41], public_key[41], secret_key[41];
     hub_hist_t decide_ns;           /* how long decisions take (gauges decide_p50_us, decide_p99_us) */
+    hub_hist_t decide_cpu_ns;       /* their CPU time (decide_cpu_p50_us, decide_cpu_p99_us) */
 } matching_t;
 
 extern const char *const matching_db_names[];

@@ -1893,6 +1893,31 @@ static void s_join_sorted(char *out, size_t len, const char *x, const char *y, c
     }
 }
 
+/* A raw CURVE SUB socket on endpoint, subscribed to everything. */
+static void *s_raw_sub(const char *endpoint, const hub_curve_t *curve)
+{
+    void *s = zmq_socket(s_zctx, ZMQ_SUB);
+    int zero = 0;
+    assert_non_null(s);
+    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+    assert_int_equal(hub_curve_apply(s, curve), 0);
+    zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0);
+    assert_int_equal(zmq_connect(s, endpoint), 0);
+    return s;
+}
+
+/* True when a message arrives on the SUB socket within 100 ms (drained). */
+static bool s_sub_message(void *sock)
+{
+    zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll(&it, 1, 100) <= 0) return false;
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    while (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) >= 0) {}
+    zmq_msg_close(&m);
+    return true;
+}
+
 static void test_provider_role_on_curve(void **state)
 {
     curve_pair_t *cp = *state;
@@ -1955,8 +1980,10 @@ static void test_provider_role_on_curve(void **state)
     hub_arena_reset(a);
     r = s_ref(p2, a, r2); /* offered to both */
     assert_string_equal(r->provider_id, "ORG-000002");
-    r = s_ref(p1, a, r2);
+    r = s_ref(p1, a, r2); /* ORG-000001 declined it, and still sees it */
+    assert_int_equal(r->offers[0]->state, MATCHING__OFFER_STATE__OFFER_DECLINED);
     r = s_ref(p2, a, r3);
+    assert_string_equal(r->provider_id, "ORG-000002");
     char got[256], want[256];
     s_listed(p2, got, sizeof got);
     s_join_sorted(want, sizeof want, r2, r3, NULL);
@@ -2033,6 +2060,26 @@ static void test_provider_role_on_curve(void **state)
     rpq.from_seq = 1;
     s_refused(p1, "hub.replay", &rpq.base, &hub__replay_reply__descriptor, HUB__ERROR_CODE__PERMISSION_DENIED,
               NULL, NULL);
+    /* nor may it follow the event stream (every referral is on it): no
+     * replay, and no session on the PUB socket; the operator may */
+    hub_sub_t *sub = hub_sub_new(s_zctx, p->mt.pub, p->mt.api, &p1k, 0, 0);
+    Hub__Event *ev = NULL;
+    hub_arena_reset(a);
+    int src = hub_sub_next(sub, 2000, a, &ev, &err);
+    if (src == 1) fail_msg("provider ORG-000001 received event %s from matching", ev->topic);
+    hub_sub_destroy(&sub);
+    sub = hub_sub_new(s_zctx, p->mt.pub, p->mt.api, &opk, 0, 0);
+    assert_int_equal(hub_sub_next(sub, WAIT_MS, a, &ev, &err), 1);
+    assert_int_equal(ev->seq, 1);
+    hub_sub_destroy(&sub);
+    void *raw_op = s_raw_sub(p->mt.pub, &opk), *raw_p1 = s_raw_sub(p->mt.pub, &p1k);
+    assert_true(harness_wait(s_sub_message, raw_op, WAIT_MS)); /* heartbeats every 100 ms */
+    int64_t until = hub_mono_ms() + 1500; /* 15 heartbeats: none may reach the provider */
+    while (hub_mono_ms() < until)
+        if (s_sub_message(raw_p1)) fail_msg("provider ORG-000001 has a session on matching's PUB socket");
+    assert_true(s_sub_message(raw_op)); /* the stream ran on meanwhile */
+    zmq_close(raw_p1);
+    zmq_close(raw_op);
     Hub__Tick tq = HUB__TICK__INIT;
     s_refused(p1, "matching.expire", &tq.base, &hub__tick_reply__descriptor, HUB__ERROR_CODE__PERMISSION_DENIED,
               NULL, NULL);
