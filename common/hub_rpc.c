@@ -6,6 +6,7 @@
 #include <zmq.h>
 
 #include "hub_bus.h"
+#include "hub_hist.h"
 #include "hub_log.h"
 #include "hub_util.h"
 #include "version.h"
@@ -59,6 +60,8 @@ struct hub_rpc {
     hub_arena_t *arenas[HUB_RPC_BATCH];
     counter_t counters[HUB_RPC_MAX_COUNTERS];
     int n_counters;
+    hub_hist_t commit_us;         /* duration of each batch's commit */
+    hub_hist_t batch_size;        /* commands per batch */
 };
 
 static int s_replay(hub_call_t *call, void *ctx);
@@ -309,7 +312,9 @@ static void s_run_batch(hub_rpc_t *self, int n)
             if (c->mdb_rc == MDB_MAP_FULL) { map_full = true; break; }
         }
         if (!map_full) {
+            int64_t t0 = hub_mono_ns();
             rc = mdb_txn_commit(txn);
+            hub_hist_add(&self->commit_us, (uint64_t)(hub_mono_ns() - t0) / 1000);
             if (rc == MDB_MAP_FULL) map_full = true;
         } else {
             mdb_txn_abort(txn);
@@ -330,6 +335,7 @@ static void s_run_batch(hub_rpc_t *self, int n)
         if (rc) goto fail_all;
         break;
     }
+    hub_hist_add(&self->batch_size, (uint64_t)n);
     if (grown) hub_rpc_count(self, "store_map_grown_total", (uint64_t)grown);
     hub_outbox_committed(self->outbox);
     for (size_t i = 0; i < self->outbox->n_pending; i++) {
@@ -442,6 +448,22 @@ static int s_status(hub_call_t *call, void *ctx)
     cs[self->n_counters].name = "auth_refused_total";
     cs[self->n_counters].value = hub_auth_refused(self->auth);
     rep->counters[rep->n_counters++] = &cs[self->n_counters];
+    /* how the group commit behaves: commit time and commands per batch */
+    static const char *const names[] = {"commit_p50_us", "commit_p99_us", "batch_p50", "batch_p99"};
+    const hub_hist_t *h[] = {&self->commit_us, &self->commit_us, &self->batch_size, &self->batch_size};
+    const double q[] = {0.5, 0.99, 0.5, 0.99};
+    Hub__Counter *gs = hub_arena_alloc(call->arena, 4 * sizeof *gs);
+    void **arr = hub_arena_alloc(call->arena, (rep->n_counters + 4) * sizeof *arr);
+    if (gs && arr) {
+        memcpy(arr, rep->counters, rep->n_counters * sizeof *arr);
+        rep->counters = (Hub__Counter **)arr;
+        for (int i = 0; i < 4; i++) {
+            hub__counter__init(&gs[i]);
+            gs[i].name = (char *)names[i];
+            gs[i].value = hub_hist_quantile(h[i], q[i]);
+            rep->counters[rep->n_counters++] = &gs[i];
+        }
+    }
     call->reply = &rep->base;
     return 0;
 }

@@ -421,6 +421,8 @@ int main(void)
         goto done;
     }
 
+    double settle = s_env("BENCH_SETTLE_S", 0); /* analysis: let the load's writeback finish */
+    if (settle > 0) nanosleep(&(struct timespec){(time_t)settle, 0}, NULL);
     listener_t l = {.zctx = zctx, .pub = mt.pub};
     pthread_t lt;
     pthread_create(&lt, NULL, s_listen, &l);
@@ -501,6 +503,14 @@ int main(void)
     printf("bench matching.e2e_offer_p50_ms %.3f ms\n", e50);
     printf("bench matching.e2e_offer_p99_ms %.3f ms\n", e99);
     printf("bench matching.library_load_per_s %.0f records/s\n", (n_orgs + n_vols) / load_s);
+    if (getenv("BENCH_VERBOSE")) { /* the daemon's counters, for analysis */
+        static const char *const names[] = {"commands_total", "events_published_total", "store_preallocated_total",
+                                            "store_map_grown_total", "feed_events_applied_total", "offers_total",
+                                            "commit_p50_us", "commit_p99_us", "batch_p50", "batch_p99", NULL};
+        for (int i = 0; names[i]; i++)
+            fprintf(stderr, "matching %s = %llu\n", names[i],
+                    (unsigned long long)s_status_counter(zctx, mt.api, names[i]));
+    }
     rc = 0;
 stop_sub:
     zmq_close(dealer);
