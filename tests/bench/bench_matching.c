@@ -9,10 +9,11 @@
  * in ten district-wide), with capacity, languages, age bounds and, for
  * half the volunteers, weekly hours, drawn from a fixed-seed generator.
  *
- * Then requests are submitted to intake at BENCH_RATE per second (default
- * 1,000; open loop: one every 1/rate s from a DEALER whatever the replies
- * do) for BENCH_SECONDS (default 5) after a 1 s warm-up, spread over the
- * services and streets. A subscriber on matching's PUB notes when each
+ * Then requests are submitted to intake at each rate of BENCH_RATES
+ * (default 250, 500 and BENCH_RATE = 1,000 per second; open loop: one
+ * every 1/rate s from a DEALER whatever the replies do) for BENCH_SECONDS
+ * (default 5) after a 1 s warm-up, spread over the services and streets;
+ * a backlog left by one rate drains before the next starts. A subscriber on matching's PUB notes when each
  * request's matching.referral.offered (or .unmatched) event arrives:
  *   e2e = event received - intake's OK reply received
  * (the OK leaves intake with its event, after its commit; the offer event
@@ -430,78 +431,104 @@ int main(void)
     while (!atomic_load(&l.ready) && hub_mono_ns() < until) nanosleep(&(struct timespec){0, 10000000}, NULL);
     if (!atomic_load(&l.ready)) { fprintf(stderr, "bench_matching: no heartbeat from matching\n"); goto stop; }
 
-    /* open-loop submissions: warm-up 1 s, then the measured window */
+    /* open-loop submissions at each rate: warm-up 1 s, then the measured window */
     void *dealer = zmq_socket(zctx, ZMQ_DEALER);
     zmq_connect(dealer, in.api);
     hub_arena_t *a = hub_arena_new(16u << 20), *ra = hub_arena_new(1u << 20);
-    int inflight = 0, sent = 0, warm = (int)rate, total = warm + (int)(rate * seconds);
-    if (total > MAX_REQ) total = MAX_REQ;
-    int64_t start = hub_mono_ns(), gap = (int64_t)(1e9 / rate);
-    for (; sent < total; sent++) {
-        int64_t due = start + gap * sent;
-        while (hub_mono_ns() < due) {
-            int64_t left_ms = (due - hub_mono_ns()) / 1000000;
-            if (s_read_acks(dealer, ra, left_ms > 0 ? (int)left_ms : 0, &inflight, ids, &n_ids)) goto stop_sub;
-            if (left_ms <= 0) break;
+    double rates[8];
+    int n_rates = 0;
+    char rates_buf[128];
+    snprintf(rates_buf, sizeof rates_buf, "%s", getenv("BENCH_RATES") ? getenv("BENCH_RATES") : "");
+    for (char *tok = strtok(rates_buf, ","); tok && n_rates < 8; tok = strtok(NULL, ","))
+        if (atof(tok) > 0) rates[n_rates++] = atof(tok);
+    if (!n_rates) {
+        rates[n_rates++] = 250;
+        rates[n_rates++] = 500;
+        rates[n_rates++] = rate;
+    }
+    double achieved[8], e50[8], e99[8];
+    int sent_total = 0;
+    for (int ri = 0; ri < n_rates; ri++) {
+        int inflight = 0, first = n_ids, warm = (int)rates[ri];
+        int total = warm + (int)(rates[ri] * seconds);
+        if (sent_total + total > MAX_REQ) total = MAX_REQ - sent_total;
+        int64_t start = hub_mono_ns(), gap = (int64_t)(1e9 / rates[ri]);
+        for (int sent = 0; sent < total; sent++) {
+            int64_t due = start + gap * sent;
+            while (hub_mono_ns() < due) {
+                int64_t left_ms = (due - hub_mono_ns()) / 1000000;
+                if (s_read_acks(dealer, ra, left_ms > 0 ? (int)left_ms : 0, &inflight, ids, &n_ids)) goto stop_sub;
+                if (left_ms <= 0) break;
+            }
+            hub_arena_reset(a);
+            char mid[32];
+            int k = sent_total + sent;
+            snprintf(mid, sizeof mid, "bench-%d", k);
+            Intake__SubmitRequest *q = harness_request(a, "bench", mid);
+            const char *svc = s_services[k % N_SERVICES];
+            q->request->service_code = (char *)svc;
+            q->request->street = (char *)s_streets[(k / N_SERVICES) % N_STREETS];
+            q->request->urgency = INTAKE__URGENCY__NORMAL;
+            s_attrs(q->request, a, svc);
+            size_t len = intake__submit_request__get_packed_size(q);
+            uint8_t *buf = hub_arena_alloc(a, len + 1);
+            intake__submit_request__pack(q, buf);
+            zmq_send(dealer, "", 0, ZMQ_SNDMORE);
+            zmq_send(dealer, "intake.submit", 13, ZMQ_SNDMORE);
+            zmq_send(dealer, buf, len, 0);
+            inflight++;
         }
-        hub_arena_reset(a);
-        char mid[32];
-        snprintf(mid, sizeof mid, "bench-%d", sent);
-        Intake__SubmitRequest *q = harness_request(a, "bench", mid);
-        const char *svc = s_services[sent % N_SERVICES];
-        q->request->service_code = (char *)svc;
-        q->request->street = (char *)s_streets[(sent / N_SERVICES) % N_STREETS];
-        q->request->urgency = INTAKE__URGENCY__NORMAL;
-        s_attrs(q->request, a, svc);
-        size_t len = intake__submit_request__get_packed_size(q);
-        uint8_t *buf = hub_arena_alloc(a, len + 1);
-        intake__submit_request__pack(q, buf);
-        zmq_send(dealer, "", 0, ZMQ_SNDMORE);
-        zmq_send(dealer, "intake.submit", 13, ZMQ_SNDMORE);
-        zmq_send(dealer, buf, len, 0);
-        inflight++;
-    }
-    for (int64_t drain_until = hub_mono_ns() + 10000000000LL; inflight > 0 && hub_mono_ns() < drain_until;)
-        if (s_read_acks(dealer, ra, 100, &inflight, ids, &n_ids)) break;
-    if (inflight > 0 || n_ids != total) {
-        fprintf(stderr, "bench_matching: %d of %d requests acknowledged\n", n_ids, total);
-        goto stop_sub;
-    }
-    double achieved = (double)(total - warm) / ((double)(hub_mono_ns() - start) / 1e9 - 1.0);
-    /* every request gets its event */
-    until = hub_mono_ns() + 10000000000LL;
-    while (l.events < (uint64_t)total && hub_mono_ns() < until) nanosleep(&(struct timespec){0, 10000000}, NULL);
-    if (l.events < (uint64_t)total) {
-        fprintf(stderr, "bench_matching: %llu of %d offers/unmatched events seen\n",
-                (unsigned long long)l.events, total);
-        goto stop_sub;
-    }
-    hub_hist_t e2e = {0};
-    for (int i = warm; i < n_ids; i++) {
-        slot_t *s = s_slot(ids[i]);
-        int64_t d = s->event_ns - s->ack_ns;
-        hub_hist_add(&e2e, (uint64_t)(d > 0 ? d : 0));
+        for (int64_t drain_until = hub_mono_ns() + 10000000000LL; inflight > 0 && hub_mono_ns() < drain_until;)
+            if (s_read_acks(dealer, ra, 100, &inflight, ids, &n_ids)) break;
+        if (inflight > 0 || n_ids - first != total) {
+            fprintf(stderr, "bench_matching: %d of %d requests acknowledged\n", n_ids - first, total);
+            goto stop_sub;
+        }
+        achieved[ri] = (double)(total - warm) / ((double)(hub_mono_ns() - start) / 1e9 - 1.0);
+        sent_total += total;
+        /* every request gets its event (a backlog drains first) */
+        until = hub_mono_ns() + 60000000000LL;
+        while (l.events < (uint64_t)sent_total && hub_mono_ns() < until)
+            nanosleep(&(struct timespec){0, 10000000}, NULL);
+        if (l.events < (uint64_t)sent_total) {
+            fprintf(stderr, "bench_matching: %llu of %d offers/unmatched events seen\n",
+                    (unsigned long long)l.events, sent_total);
+            goto stop_sub;
+        }
+        hub_hist_t e2e = {0};
+        for (int i = first + warm; i < n_ids; i++) {
+            slot_t *sl = s_slot(ids[i]);
+            int64_t d = sl->event_ns - sl->ack_ns;
+            hub_hist_add(&e2e, (uint64_t)(d > 0 ? d : 0));
+        }
+        e50[ri] = (double)hub_hist_quantile(&e2e, 0.50) / 1e6;
+        e99[ri] = (double)hub_hist_quantile(&e2e, 0.99) / 1e6;
     }
     double d50 = (double)s_status_counter(zctx, mt.api, "decide_p50_us") / 1000;
     double d99 = (double)s_status_counter(zctx, mt.api, "decide_p99_us") / 1000;
     double c50 = (double)s_status_counter(zctx, mt.api, "decide_cpu_p50_us") / 1000;
     double c99 = (double)s_status_counter(zctx, mt.api, "decide_cpu_p99_us") / 1000;
     uint64_t unmatched = s_status_counter(zctx, mt.api, "unmatched_total");
-    double e50 = (double)hub_hist_quantile(&e2e, 0.50) / 1e6, e99 = (double)hub_hist_quantile(&e2e, 0.99) / 1e6;
     printf("\nmatching: %d organizations + %d volunteers loaded in %.1f s (%.0f records/s);\n"
-           "%d requests at %.0f/s offered (%llu went to the operator queue)\n\n",
-           n_orgs, n_vols, load_s, (n_orgs + n_vols) / load_s, total - warm, achieved,
-           (unsigned long long)unmatched);
+           "%d requests offered (%llu went to the operator queue)\n\n",
+           n_orgs, n_vols, load_s, (n_orgs + n_vols) / load_s, sent_total, (unsigned long long)unmatched);
     printf("| measure | p50 ms | p99 ms |\n|---|---:|---:|\n");
     printf("| decision (filter + score, in matching), wall clock | %.3f | %.3f |\n", d50, d99);
     printf("| decision, CPU time of the matching thread | %.3f | %.3f |\n", c50, c99);
-    printf("| intake ack -> offer event (end to end) | %.3f | %.3f |\n\n", e50, e99);
+    for (int ri = 0; ri < n_rates; ri++)
+        printf("| intake ack -> offer event at %.0f req/s (achieved %.0f) | %.3f | %.3f |\n", rates[ri],
+               achieved[ri], e50[ri], e99[ri]);
+    printf("\n");
     printf("bench matching.decide_p50_ms %.3f ms\n", d50);
     printf("bench matching.decide_p99_ms %.3f ms\n", d99);
     printf("bench matching.decide_cpu_p50_ms %.3f ms\n", c50);
     printf("bench matching.decide_cpu_p99_ms %.3f ms\n", c99);
-    printf("bench matching.e2e_offer_p50_ms %.3f ms\n", e50);
-    printf("bench matching.e2e_offer_p99_ms %.3f ms\n", e99);
+    for (int ri = 0; ri < n_rates; ri++) {
+        char suffix[32] = "";
+        if (rates[ri] != rate) snprintf(suffix, sizeof suffix, ".r%.0f", rates[ri]);
+        printf("bench matching.e2e_offer_p50_ms%s %.3f ms\n", suffix, e50[ri]);
+        printf("bench matching.e2e_offer_p99_ms%s %.3f ms\n", suffix, e99[ri]);
+    }
     printf("bench matching.library_load_per_s %.0f records/s\n", (n_orgs + n_vols) / load_s);
     if (getenv("BENCH_VERBOSE")) { /* the daemon's counters, for analysis */
         static const char *const names[] = {"commands_total", "events_published_total", "store_preallocated_total",
