@@ -105,19 +105,8 @@ static void s_zap_cb(hub_zsock_t *zs, void *sock, void *arg)
     hub_auth_t *self = arg;
     for (int budget = 0; budget < 64; budget++) {
         zmq_msg_t parts[8];
-        int n = 0, more = 1;
-        while (more) {
-            zmq_msg_t *m = &parts[n < 8 ? n : 7];
-            if (n >= 8) zmq_msg_close(m);
-            zmq_msg_init(m);
-            if (zmq_msg_recv(m, sock, ZMQ_DONTWAIT) < 0) {
-                zmq_msg_close(m);
-                for (int i = 0; i < n && i < 8; i++) zmq_msg_close(&parts[i]);
-                return;
-            }
-            more = zmq_msg_more(m);
-            if (n < 8) n++;
-        }
+        int n = hub_zmq_recv(sock, parts, 8, ZMQ_DONTWAIT, NULL);
+        if (!n) return;
         const char *status = "400", *text = "unknown key", *user = "";
         char z85[41] = "";
         if (n >= 6) {
@@ -146,7 +135,7 @@ static void s_zap_cb(hub_zsock_t *zs, void *sock, void *arg)
         zmq_send(sock, text, strlen(text), ZMQ_SNDMORE);
         zmq_send(sock, user, strlen(user), ZMQ_SNDMORE);
         zmq_send(sock, "", 0, 0);
-        for (int i = 0; i < n; i++) zmq_msg_close(&parts[i]);
+        hub_zmq_close(parts, n);
     }
 }
 

@@ -90,3 +90,26 @@ void hub_zsock_destroy(hub_zsock_t **self_p)
 }
 
 void *hub_zsock_socket(hub_zsock_t *self) { return self->sock; }
+
+int hub_zmq_recv(void *sock, zmq_msg_t *f, int max, int flags, int *extra)
+{
+    int n = 0, dropped = 0, more = 1;
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, sock, n || dropped ? 0 : flags) < 0) {
+            zmq_msg_close(&m);
+            break; /* nothing waited (or a failure mid-message: keep what came) */
+        }
+        more = zmq_msg_more(&m);
+        if (n < max) f[n++] = m;
+        else { dropped++; zmq_msg_close(&m); }
+    }
+    if (extra) *extra = dropped;
+    return n;
+}
+
+void hub_zmq_close(zmq_msg_t *f, int n)
+{
+    for (int i = 0; i < n; i++) zmq_msg_close(&f[i]);
+}

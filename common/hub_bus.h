@@ -8,6 +8,7 @@
 #define HUB_BUS_H
 
 #include <uv.h>
+#include <zmq.h>
 
 typedef struct hub_zsock hub_zsock_t;
 /* Called on the loop thread when the socket has input. The callback reads
@@ -23,5 +24,15 @@ hub_zsock_t *hub_zsock_new(uv_loop_t *loop, void *sock, hub_zsock_fn fn, void *a
  * *self_p = NULL. */
 void hub_zsock_destroy(hub_zsock_t **self_p);
 void *hub_zsock_socket(hub_zsock_t *self);
+
+/* Receives one whole multipart message from sock: the first max frames
+ * are kept in f (the caller closes them with hub_zmq_close), the rest are
+ * closed and counted in *extra (may be NULL). flags: 0 to block for the
+ * first frame, ZMQ_DONTWAIT not to; the other frames of a message are
+ * always there. Returns the number of frames kept, 0 when nothing waited
+ * (or the receive failed). */
+int hub_zmq_recv(void *sock, zmq_msg_t *f, int max, int flags, int *extra);
+/* Closes f[0..n). */
+void hub_zmq_close(zmq_msg_t *f, int n);
 
 #endif

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "hub_bus.h"
 #include "hub_log.h"
 #include "hub_sub.h"
 #include "hub_util.h"
@@ -108,14 +109,7 @@ static int s_cursor(hub_feed_t *self, uint64_t *epoch, uint64_t *seq)
 static int s_read_answer(hub_feed_t *self, void *dealer)
 {
     zmq_msg_t f[3];
-    int k = 0, more = 1;
-    while (more) {
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, dealer, 0) < 0) { zmq_msg_close(&m); break; }
-        more = zmq_msg_more(&m);
-        if (k < 3) f[k++] = m; else zmq_msg_close(&m);
-    }
+    int k = hub_zmq_recv(dealer, f, 3, 0, NULL);
     int rc = 0;
     if (k != 3 || zmq_msg_size(&f[1]) != 2) { /* ["", "OK"|"ERR", body] */
         rc = -1;
@@ -126,7 +120,7 @@ static int s_read_answer(hub_feed_t *self, void *dealer)
                      err.message);
         }
     }
-    for (int i = 0; i < k; i++) zmq_msg_close(&f[i]);
+    hub_zmq_close(f, k);
     return rc;
 }
 

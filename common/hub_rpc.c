@@ -151,19 +151,8 @@ static int s_read_job(hub_rpc_t *self, void *sock, bool curve, bool internal, jo
                       hub_arena_t *arena)
 {
     zmq_msg_t frames[HUB_RPC_MAX_FRAMES];
-    int n = 0, more = 1, extra = 0;
-    while (more) {
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&m);
-            if (n == 0) return 0;
-            break; /* cannot happen for a multipart in flight */
-        }
-        more = zmq_msg_more(&m);
-        if (n < HUB_RPC_MAX_FRAMES) frames[n++] = m;
-        else { extra++; zmq_msg_close(&m); }
-    }
+    int extra = 0, n = hub_zmq_recv(sock, frames, HUB_RPC_MAX_FRAMES, ZMQ_DONTWAIT, &extra);
+    if (!n) return 0;
     memset(&j->call, 0, sizeof j->call);
     j->call.arena = arena;
     j->sock = sock;
@@ -227,7 +216,7 @@ static int s_read_job(hub_rpc_t *self, void *sock, bool curve, bool internal, jo
     j->after_unpack = hub_arena_mark(arena);
 done:
     j->done = err->code != 0;
-    for (int i = 0; i < n; i++) zmq_msg_close(&frames[i]);
+    hub_zmq_close(frames, n);
     return 1;
 }
 
@@ -596,14 +585,7 @@ static void s_self_reply_cb(hub_zsock_t *zs, void *sock, void *arg)
     hub_rpc_t *self = arg;
     for (int n = 0; n < HUB_RPC_BATCH; n++) {
         zmq_msg_t f[4];
-        int k = 0, more = 1;
-        while (more) {
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) { zmq_msg_close(&m); break; }
-            more = zmq_msg_more(&m);
-            if (k < 4) f[k++] = m; else zmq_msg_close(&m);
-        }
+        int k = hub_zmq_recv(sock, f, 4, ZMQ_DONTWAIT, NULL);
         if (!k) return;
         /* ["", status, body] */
         if (k == 3 && zmq_msg_size(&f[1]) == 3 && !memcmp(zmq_msg_data(&f[1]), "ERR", 3)) {
@@ -612,7 +594,7 @@ static void s_self_reply_cb(hub_zsock_t *zs, void *sock, void *arg)
             hub_rpc_count(self, "self_calls_failed_total", 1);
             hub_warn("internal command failed: %s %s", hub_error_code_name(err.code), err.message);
         }
-        for (int i = 0; i < k; i++) zmq_msg_close(&f[i]);
+        hub_zmq_close(f, k);
     }
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "hub_bus.h"
 #include "hub_log.h"
 #include "hub_util.h"
 
@@ -146,14 +147,7 @@ int hub_sub_next(hub_sub_t *self, int timeout_ms, hub_arena_t *arena, Hub__Event
         zmq_pollitem_t it = {self->sub, 0, ZMQ_POLLIN, 0};
         if (zmq_poll(&it, 1, self->need_replay && left > 200 ? 200 : left) <= 0) continue;
         zmq_msg_t f[3];
-        int n = 0, more = 1;
-        while (more) {
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, self->sub, 0) < 0) { zmq_msg_close(&m); break; }
-            more = zmq_msg_more(&m);
-            if (n < 3) f[n++] = m; else zmq_msg_close(&m);
-        }
+        int n = hub_zmq_recv(self->sub, f, 3, 0, NULL);
         int r = 0;
         if (n == 3 && zmq_msg_size(&f[1]) == 16) {
             const uint8_t *h = zmq_msg_data(&f[1]);
@@ -166,7 +160,7 @@ int hub_sub_next(hub_sub_t *self, int timeout_ms, hub_arena_t *arena, Hub__Event
                 if (r == 2) self->need_replay = 1;
             }
         }
-        for (int i = 0; i < n; i++) zmq_msg_close(&f[i]);
+        hub_zmq_close(f, n);
         if (r == 1) return 1;
         if (r < 0) return -1;
     }

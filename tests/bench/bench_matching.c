@@ -37,6 +37,7 @@
 #include <zmq.h>
 
 #include "harness.h"
+#include "hub_bus.h"
 #include "hub_client.h"
 #include "hub_hist.h"
 #include "hub_util.h"
@@ -99,14 +100,7 @@ static int s_pipe_read(pipe_t *p, int timeout_ms)
     zmq_pollitem_t it = {p->sock, 0, ZMQ_POLLIN, 0};
     if (zmq_poll(&it, 1, timeout_ms) <= 0) return -1;
     zmq_msg_t f[3];
-    int n = 0, more = 1;
-    while (more) {
-        zmq_msg_t m;
-        zmq_msg_init(&m);
-        if (zmq_msg_recv(&m, p->sock, 0) < 0) { zmq_msg_close(&m); break; }
-        more = zmq_msg_more(&m);
-        if (n < 3) f[n++] = m; else zmq_msg_close(&m);
-    }
+    int n = hub_zmq_recv(p->sock, f, 3, 0, NULL);
     p->inflight--;
     if (n == 3 && zmq_msg_size(&f[1]) == 2) p->ok++;
     else {
@@ -118,7 +112,7 @@ static int s_pipe_read(pipe_t *p, int timeout_ms)
                      err.field, err.message);
         }
     }
-    for (int i = 0; i < n; i++) zmq_msg_close(&f[i]);
+    hub_zmq_close(f, n);
     return 0;
 }
 
@@ -277,14 +271,7 @@ static void *s_listen(void *arg)
         zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
         if (zmq_poll(&it, 1, 100) <= 0) continue;
         zmq_msg_t f[3];
-        int n = 0, more = 1;
-        while (more) {
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, sub, 0) < 0) { zmq_msg_close(&m); break; }
-            more = zmq_msg_more(&m);
-            if (n < 3) f[n++] = m; else zmq_msg_close(&m);
-        }
+        int n = hub_zmq_recv(sub, f, 3, 0, NULL);
         int64_t now = hub_mono_ns();
         if (n == 3 && zmq_msg_size(&f[0]) == 13) atomic_store(&l->ready, 1); /* heartbeat: connected */
         else if (n == 3) {
@@ -305,7 +292,7 @@ static void *s_listen(void *arg)
                 }
             }
         }
-        for (int i = 0; i < n; i++) zmq_msg_close(&f[i]);
+        hub_zmq_close(f, n);
     }
     hub_arena_destroy(&a);
     zmq_close(sub);
@@ -319,14 +306,7 @@ static int s_read_acks(void *sock, hub_arena_t *a, int timeout_ms, int *inflight
     int got = 0;
     while (*inflight > 0 && zmq_poll(&it, 1, got ? 0 : timeout_ms) > 0) {
         zmq_msg_t f[3];
-        int n = 0, more = 1;
-        while (more) {
-            zmq_msg_t m;
-            zmq_msg_init(&m);
-            if (zmq_msg_recv(&m, sock, 0) < 0) { zmq_msg_close(&m); break; }
-            more = zmq_msg_more(&m);
-            if (n < 3) f[n++] = m; else zmq_msg_close(&m);
-        }
+        int n = hub_zmq_recv(sock, f, 3, 0, NULL);
         int64_t now = hub_mono_ns();
         (*inflight)--;
         got++;
@@ -346,10 +326,10 @@ static int s_read_acks(void *sock, hub_arena_t *a, int timeout_ms, int *inflight
             if (n == 3) hub_wire_error_decode(zmq_msg_data(&f[2]), zmq_msg_size(&f[2]), &err);
             fprintf(stderr, "bench_matching: intake refused a request: %s %s: %s\n",
                     hub_error_code_name(err.code), err.field, err.message);
-            for (int i = 0; i < n; i++) zmq_msg_close(&f[i]);
+            hub_zmq_close(f, n);
             return -1;
         }
-        for (int i = 0; i < n; i++) zmq_msg_close(&f[i]);
+        hub_zmq_close(f, n);
     }
     return 0;
 }
