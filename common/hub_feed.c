@@ -35,6 +35,18 @@ struct hub_feed {
 
 /* ---- the loop thread: applying one event ---- */
 
+typedef struct {
+    hub_feed_t *self;
+    const Hub__Event *ev;
+} apply_t;
+
+/* The service's part of applying an event (hub_call_fn). */
+static int s_apply_one(hub_call_t *call, void *arg)
+{
+    apply_t *a = arg;
+    return a->self->fn(call, a->self->publisher, a->ev, a->self->arg);
+}
+
 /* "hub.feed.<publisher>": applies the next event and moves the cursor, in
  * the command's transaction; skips one already applied; refuses a gap. */
 static int s_apply(hub_call_t *call, void *ctx)
@@ -75,7 +87,17 @@ static int s_apply(hub_call_t *call, void *ctx)
     if (epoch && fe->epoch != epoch)
         hub_warn("%s's epoch changed (%llu -> %llu): its store was reset; following the new one",
                  self->publisher, (unsigned long long)epoch, (unsigned long long)fe->epoch);
-    if (self->fn(call, self->publisher, ev, self->arg)) return -1;
+    /* an event the service cannot apply (not a store error) is logged,
+     * counted and passed over: it must not hold up every later one */
+    apply_t a = {self, ev};
+    int tr = hub_call_try(call, s_apply_one, &a);
+    if (tr < 0) return -1;
+    if (tr > 0) {
+        hub_err("%s event %llu (%s) not applied: %s %s; skipped", self->publisher, (unsigned long long)fe->seq,
+                ev->topic, hub_error_code_name(call->err.code), call->err.message);
+        hub_rpc_count(call->rpc, "feed_events_failed_total", 1);
+        memset(&call->err, 0, sizeof call->err);
+    }
     if ((rc = hub_sub_cursor_put(self->store, call->txn, self->publisher, fe->epoch, fe->seq)))
         return hub_call_mdb_error(call, rc);
     rep->epoch = fe->epoch;
@@ -97,10 +119,10 @@ static void s_nap(hub_feed_t *self, int ms)
 static int s_cursor(hub_feed_t *self, uint64_t *epoch, uint64_t *seq)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin(self->store->env, NULL, MDB_RDONLY, &txn);
+    int rc = hub_store_thread_read_begin(self->store, &txn); /* not during a map growth */
     if (rc) return rc;
     rc = hub_sub_cursor_load(self->store, txn, self->publisher, epoch, seq);
-    mdb_txn_abort(txn);
+    hub_store_thread_read_end(self->store, txn);
     return rc;
 }
 
@@ -253,8 +275,8 @@ hub_feed_t *hub_feed_new(hub_rpc_t *rpc, hub_store_t *store, void *zctx, const c
         snprintf(self->public_key, sizeof self->public_key, "%s", curve->public_key);
         snprintf(self->secret_key, sizeof self->secret_key, "%s", curve->secret_key);
     }
-    /* no CURVE principal has role "feed": only trusted local peers call it */
-    self->handlers[0] = (hub_handler_t){self->verb, &hub__feed_event__descriptor, s_apply, "feed"};
+    /* only the daemon's own inproc endpoint reaches it */
+    self->handlers[0] = (hub_handler_t){self->verb, &hub__feed_event__descriptor, s_apply, HUB_ROLE_INTERNAL};
     if (hub_rpc_add_handlers(rpc, self->handlers, self)) {
         free(self);
         hub_error_set(err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too many handler tables");

@@ -23,10 +23,12 @@
 
 typedef struct hub_feed hub_feed_t;
 
-/* Applies one event inside call->txn (the nested transaction of its
- * command). Domain problems (an unknown id, an illegal state) must be
- * logged, counted and answered 0: the cursor moves on. Return -1 only for
- * a store failure (hub_call_mdb_error), which rolls back and retries. */
+/* Applies one event inside call->txn (a transaction nested in its
+ * command's). Return 0 when applied (domain oddities such as an unknown id
+ * are best logged, counted and answered 0). On -1 with a store error
+ * (hub_call_mdb_error) the command fails and the event comes again; on -1
+ * with any other error the event's changes are rolled back, it is logged,
+ * counted (feed_events_failed_total) and passed over. */
 typedef int (*hub_feed_apply_fn)(hub_call_t *call, const char *publisher, const Hub__Event *ev,
                                  void *arg);
 

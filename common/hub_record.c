@@ -23,8 +23,15 @@ ProtobufCMessage *hub_record_get(hub_call_t *call, MDB_dbi db, const char *key,
     }
     if (rc) { hub_call_mdb_error(call, rc); return NULL; }
     ProtobufCMessage *m = protobuf_c_message_unpack(desc, hub_arena_allocator(call->arena), v.mv_size, v.mv_data);
-    if (!m) hub_error_set(&call->err, HUB__ERROR_CODE__INTERNAL, what, "stored %s %s is unreadable", what, key);
-    return m;
+    if (m) return m;
+    /* out of this command's memory, or a damaged record: say which */
+    size_t used = hub_arena_used(call->arena), budget = hub_arena_budget(call->arena);
+    if (budget - used < 4 * v.mv_size + 65536)
+        hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, what,
+                      "out of memory for this command reading %s %s", what, key);
+    else
+        hub_error_set(&call->err, HUB__ERROR_CODE__INTERNAL, what, "stored %s %s is unreadable", what, key);
+    return NULL;
 }
 
 

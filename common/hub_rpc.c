@@ -104,6 +104,33 @@ int hub_call_mdb_error(hub_call_t *call, int rc)
                          mdb_strerror(rc));
 }
 
+int hub_call_try(hub_call_t *call, hub_call_fn fn, void *arg)
+{
+    hub_rpc_t *self = call->rpc;
+    MDB_txn *parent = call->txn, *child;
+    int rc = mdb_txn_begin(self->store->env, parent, 0, &child);
+    if (rc) return hub_call_mdb_error(call, rc);
+    size_t mark = hub_outbox_mark(call->outbox);
+    counter_t saved[HUB_RPC_MAX_COUNTERS];
+    int n_saved = self->n_counters;
+    memcpy(saved, self->counters, sizeof saved);
+    call->txn = child;
+    int r = fn(call, arg);
+    call->txn = parent;
+    if (r == 0) {
+        if (!(rc = mdb_txn_commit(child))) return 0;
+        hub_outbox_rollback(call->outbox, mark);
+        return hub_call_mdb_error(call, rc);
+    }
+    mdb_txn_abort(child);
+    hub_outbox_rollback(call->outbox, mark);
+    memcpy(self->counters, saved, sizeof saved);
+    self->n_counters = n_saved;
+    if (call->mdb_rc) return -1;
+    if (!call->err.code) hub_error_set(&call->err, HUB__ERROR_CODE__INTERNAL, "", "refused");
+    return 1;
+}
+
 bool hub_call_has_role(const hub_call_t *call, const char *roles)
 {
     return !strcmp(call->role, HUB_ROLE_TRUSTED) || !roles || hub_auth_role_in(call->role, roles);
@@ -196,7 +223,11 @@ static int s_read_job(hub_rpc_t *self, void *sock, bool curve, bool internal, jo
     }
     memcpy(j->verb, zmq_msg_data(&frames[k]), vlen);
     j->verb[vlen] = 0;
-    if (!(j->h = s_find(self, j->verb, &j->hctx))) {
+    /* internal verbs exist only for our own inproc peers */
+    if ((j->h = s_find(self, j->verb, &j->hctx)) && j->h->roles && !internal &&
+        !strcmp(j->h->roles, HUB_ROLE_INTERNAL))
+        j->h = NULL;
+    if (!j->h) {
         hub_error_set(err, HUB__ERROR_CODE__NOT_FOUND, "verb", "unknown command \"%s\"", j->verb);
         goto done;
     }
@@ -287,6 +318,10 @@ static void s_run_batch(hub_rpc_t *self, int n)
             c->rpc = self;
             c->outbox = self->outbox;
             size_t mark = hub_outbox_mark(self->outbox);
+            /* a refused command leaves no count behind either */
+            counter_t before[HUB_RPC_MAX_COUNTERS];
+            int n_before = self->n_counters;
+            memcpy(before, self->counters, sizeof before);
             bool ok = false;
             if ((rc = mdb_txn_begin(env, txn, 0, &c->txn))) { hub_call_mdb_error(c, rc); }
             else if (j->h->fn(c, j->hctx) == 0) {
@@ -297,7 +332,11 @@ static void s_run_batch(hub_rpc_t *self, int n)
                 if (!c->err.code) hub_error_set(&c->err, HUB__ERROR_CODE__INTERNAL, "", "command failed");
             }
             c->txn = NULL;
-            if (!ok) hub_outbox_rollback(self->outbox, mark);
+            if (!ok) {
+                hub_outbox_rollback(self->outbox, mark);
+                memcpy(self->counters, before, sizeof before);
+                self->n_counters = n_before;
+            }
             if (c->mdb_rc == MDB_MAP_FULL) { map_full = true; break; }
         }
         if (!map_full) {

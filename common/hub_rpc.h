@@ -33,6 +33,8 @@
 #define HUB_RPC_MAX_TABLES 8      /* handler tables (the service's, feeds') */
 #define HUB_RPC_REPLAY_BYTES (1u << 20) /* event bytes in one replay reply */
 #define HUB_ROLE_TRUSTED "trusted"   /* role of every peer on a non-CURVE endpoint */
+#define HUB_ROLE_INTERNAL "internal" /* handler roles: only the daemon's own inproc endpoint
+                                        (hub_rpc_self_endpoint) reaches it; others get NOT_FOUND */
 
 typedef struct hub_rpc hub_rpc_t;
 
@@ -108,6 +110,13 @@ void hub_rpc_gauge(hub_rpc_t *self, const char *name, uint64_t v);
 /* Records an LMDB failure in a handler: sets INTERNAL and remembers rc so
  * MDB_MAP_FULL triggers grow-and-retry. Returns -1. */
 int hub_call_mdb_error(hub_call_t *call, int rc);
+/* Runs fn(call, arg) in a transaction nested in call->txn, so a failure
+ * leaves no trace (store writes, outbox events, counters) while the
+ * command goes on: 0 done; 1 refused (call->err says why; the caller logs
+ * or reports it and clears it); -1 a store error (call->mdb_rc set: the
+ * command must fail, and MDB_MAP_FULL re-runs the batch). */
+typedef int (*hub_call_fn)(hub_call_t *call, void *arg);
+int hub_call_try(hub_call_t *call, hub_call_fn fn, void *arg);
 /* True if the caller's role is one of roles (space-separated) or trusted. */
 bool hub_call_has_role(const hub_call_t *call, const char *roles);
 

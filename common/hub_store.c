@@ -50,6 +50,7 @@ hub_store_t *hub_store_open(const char *dir, size_t map_size, const char *const 
                             hub_error_t *err)
 {
     hub_store_t *self = calloc(1, sizeof *self);
+    if (self) pthread_rwlock_init(&self->grow_lock, NULL);
     MDB_txn *txn = NULL;
     int rc;
     if (!self) abort();
@@ -109,6 +110,7 @@ mdb_fail:
     if (txn) mdb_txn_abort(txn);
 fail:
     if (self->env) mdb_env_close(self->env);
+    pthread_rwlock_destroy(&self->grow_lock);
     free(self);
     return NULL;
 }
@@ -118,14 +120,31 @@ void hub_store_close(hub_store_t **self_p)
     hub_store_t *self = *self_p;
     if (!self) return;
     mdb_env_close(self->env);
+    pthread_rwlock_destroy(&self->grow_lock);
     free(self);
     *self_p = NULL;
+}
+
+int hub_store_thread_read_begin(hub_store_t *self, MDB_txn **txn)
+{
+    pthread_rwlock_rdlock(&self->grow_lock);
+    int rc = mdb_txn_begin(self->env, NULL, MDB_RDONLY, txn);
+    if (rc) pthread_rwlock_unlock(&self->grow_lock);
+    return rc;
+}
+
+void hub_store_thread_read_end(hub_store_t *self, MDB_txn *txn)
+{
+    mdb_txn_abort(txn);
+    pthread_rwlock_unlock(&self->grow_lock);
 }
 
 int hub_store_grow(hub_store_t *self)
 {
     size_t next = self->map_size * 2;
+    pthread_rwlock_wrlock(&self->grow_lock);
     int rc = mdb_env_set_mapsize(self->env, next);
+    pthread_rwlock_unlock(&self->grow_lock);
     if (rc) return rc;
     hub_info("store %s: map grown to %zu MiB", self->path, next >> 20);
     self->map_size = next;

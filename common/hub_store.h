@@ -6,6 +6,7 @@
 #define HUB_STORE_H
 
 #include <lmdb.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@ typedef struct hub_store {
     int n_dbs;
     size_t map_size;
     char path[1024];
+    pthread_rwlock_t grow_lock;        /* other threads' reads vs map growth */
 } hub_store_t;
 
 /* Opens (creating with mode 0700/0600) the store in dir with the named
@@ -32,7 +34,14 @@ hub_store_t *hub_store_open(const char *dir, size_t map_size, const char *const 
                             hub_error_t *err);
 /* Commits (if open) nothing; closes the env and frees self; *self_p = NULL. */
 void hub_store_close(hub_store_t **self_p);
-/* Doubles the map size. Only with no transaction open. 0 or an MDB error. */
+/* A read transaction for a thread other than the loop's (a feed thread):
+ * it holds off hub_store_grow, which remaps the file, until
+ * hub_store_thread_read_end. 0 or an MDB error (then nothing to end). */
+int hub_store_thread_read_begin(hub_store_t *self, MDB_txn **txn);
+void hub_store_thread_read_end(hub_store_t *self, MDB_txn *txn);
+/* Doubles the map size. Only with no transaction open in this thread;
+ * waits for other threads' reads (hub_store_thread_read_begin). 0 or an
+ * MDB error. */
 int hub_store_grow(hub_store_t *self);
 /* Clears stale reader slots; returns how many were cleared. */
 int hub_store_reader_check(hub_store_t *self);

@@ -13,7 +13,7 @@
 #define ROLES_OPERATOR "operator"
 #define ROLES_PROVIDER "operator provider"
 #define ROLES_READ "operator provider subscriber"
-#define ROLES_INTERNAL "internal"   /* no principal has it: our own timer only */
+#define ROLES_INTERNAL HUB_ROLE_INTERNAL /* our own timer only */
 #define EXPIRE_BATCH 128            /* offers expired per tick command */
 #define EXPORT_DEFAULT 500
 #define EXPORT_MAX 1000
@@ -191,8 +191,12 @@ static int s_prov_reserve(hub_call_t *call, matching_t *m, prov_t *p, int delta,
         if (p->org) p->org->capacity->available--;
     } else {
         if (st->open_cases) st->open_cases--;
-        if (p->org && p->org->capacity && p->org->capacity->available < p->org->capacity->maximum)
-            p->org->capacity->available++;
+        /* never above maximum - open cases (the maximum may have been lowered) */
+        Matching__Capacity *c = p->org ? p->org->capacity : NULL;
+        if (c) {
+            uint32_t room = c->maximum > st->open_cases ? c->maximum - st->open_cases : 0;
+            c->available = c->available + 1 < room ? c->available + 1 : room;
+        }
     }
     if (p->org && p->org->capacity) p->org->capacity->updated_ms = now;
     return s_prov_save(call, m, p);
@@ -232,6 +236,18 @@ static bool s_hub_id(const char *id)
               *p == '.' || *p == '_' || *p == '-'))
             return false;
     return true;
+}
+
+/* Provider ids are one namespace (principals, offers and answers name a
+ * provider by id alone): refuses id when the other kind's db has it. */
+static int s_id_taken(hub_call_t *call, MDB_dbi other, const char *id, const char *field)
+{
+    MDB_val k = {strlen(id), (void *)id}, v;
+    int rc = k.mv_size && k.mv_size < 512 ? mdb_get(call->txn, other, &k, &v) : MDB_NOTFOUND;
+    if (rc == MDB_NOTFOUND) return 0;
+    if (rc) return hub_call_mdb_error(call, rc);
+    return hub_error_set(&call->err, HUB__ERROR_CODE__ALREADY_EXISTS, field,
+                         "id \"%s\" is taken by a provider of the other kind", id);
 }
 
 /* An update keeps the stored membership unless it asks for another one,
@@ -290,6 +306,7 @@ static int s_org_put(hub_call_t *call, matching_t *m, Matching__Organization *o,
         if (s_next_id(call, m, p.kind, id, 32)) return -1;
         o->id = id;
     }
+    if (!exists && s_id_taken(call, m->volunteers, o->id, "org.id")) return -1;
     /* credit codes are unique */
     if (*o->credit_code) {
         MDB_val k = {strlen(o->credit_code), o->credit_code}, v;
@@ -364,6 +381,7 @@ static int s_vol_put(hub_call_t *call, matching_t *m, Matching__Volunteer *vo, b
         if (s_next_id(call, m, p.kind, id, 32)) return -1;
         vo->id = id;
     }
+    if (!exists && s_id_taken(call, m->orgs, vo->id, "volunteer.id")) return -1;
     Matching__ProviderStats *st = hub_arena_alloc(call->arena, sizeof *st);
     if (!st) return s_oom(call);
     matching__provider_stats__init(st);
@@ -742,7 +760,12 @@ static int s_apply_intake(hub_call_t *call, const char *publisher, const Hub__Ev
     int rc = k.mv_size < 512 ? mdb_get(call->txn, m->referrals, &k, &v) : MDB_NOTFOUND;
     if (rc && rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
     if (accepted) {
-        if (!rc) return 0; /* already a referral (e.g. a replayed store) */
+        if (!rc) { /* an id seen before: intake's store was reset and reuses ids */
+            hub_warn("intake request %s already has a referral; the new one (event %llu) is not matched",
+                     req->service_request_id, (unsigned long long)ev->seq);
+            hub_rpc_count(call->rpc, "feed_id_collisions_total", 1);
+            return 0;
+        }
         Matching__Referral *r = hub_arena_alloc(call->arena, sizeof *r);
         if (!r) return s_oom(call);
         match_referral_init(r, req, now, call->arena);
@@ -773,12 +796,20 @@ static int s_org_add_or_update(hub_call_t *call, void *ctx, bool update)
 {
     const Matching__PutOrganizationRequest *q = (const void *)call->req;
     if (!q->org) return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "org", "org is required");
+    /* a copy: the handler may run twice (hub_rpc.h), call->req stays as sent */
+    Matching__Organization *o = hub_arena_alloc(call->arena, sizeof *o);
+    if (!o) return s_oom(call);
+    *o = *q->org;
+    if (q->org->capacity) {
+        if (!(o->capacity = hub_arena_alloc(call->arena, sizeof *o->capacity))) return s_oom(call);
+        *o->capacity = *q->org->capacity;
+    }
     bool added;
-    if (s_org_put(call, ctx, q->org, update, false, &added)) return -1;
+    if (s_org_put(call, ctx, o, update, false, &added)) return -1;
     Matching__OrganizationReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     if (!rep) return s_oom(call);
     matching__organization_reply__init(rep);
-    rep->org = q->org;
+    rep->org = o;
     call->reply = &rep->base;
     return 0;
 }
@@ -790,12 +821,15 @@ static int s_vol_add_or_update(hub_call_t *call, void *ctx, bool update)
     const Matching__PutVolunteerRequest *q = (const void *)call->req;
     if (!q->volunteer)
         return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "volunteer", "volunteer is required");
+    Matching__Volunteer *vo = hub_arena_alloc(call->arena, sizeof *vo); /* a copy, as for orgs */
+    if (!vo) return s_oom(call);
+    *vo = *q->volunteer;
     bool added;
-    if (s_vol_put(call, ctx, q->volunteer, update, false, &added)) return -1;
+    if (s_vol_put(call, ctx, vo, update, false, &added)) return -1;
     Matching__VolunteerReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     if (!rep) return s_oom(call);
     matching__volunteer_reply__init(rep);
-    rep->volunteer = q->volunteer;
+    rep->volunteer = vo;
     call->reply = &rep->base;
     return 0;
 }
@@ -1304,6 +1338,27 @@ static int s_unmet(hub_call_t *call, void *ctx)
     return 0;
 }
 
+typedef struct {
+    matching_t *m;
+    Matching__Referral *r;
+    Matching__Offer *o;
+    int64_t now;
+} expiry_t;
+
+/* Expires the pending offer of one referral and offers it to the next
+ * candidate (hub_call_fn, run by hub_call_try). */
+static int s_expire_one(hub_call_t *call, void *arg)
+{
+    expiry_t *e = arg;
+    char text[160];
+    snprintf(text, sizeof text, "%s did not answer in time", e->o->provider_id);
+    if (s_release(call, e->m, e->r, MATCHING__OFFER_STATE__OFFER_EXPIRED, "deadline passed", "matching", e->now) ||
+        s_ref_commit(call, e->m, e->r, "expire", "matching", text, e->now) || s_offer_next(call, e->m, e->r, e->now))
+        return -1;
+    hub_rpc_count(call->rpc, "offers_expired_total", 1);
+    return 0;
+}
+
 /* "matching.expire" (our own timer): offers past their deadline move on. */
 static int s_expire(hub_call_t *call, void *ctx)
 {
@@ -1313,7 +1368,11 @@ static int s_expire(hub_call_t *call, void *ctx)
     Hub__TickReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     if (!rep) return s_oom(call);
     hub__tick_reply__init(rep);
+    /* each expiry is packed into the store and the outbox before the next:
+     * its memory is reused, so a long run of due offers fits the budget */
+    hub_arena_mark_t mark = hub_arena_mark(call->arena);
     for (unsigned n = 0; n < EXPIRE_BATCH; n++) {
+        hub_arena_rewind(call->arena, mark);
         MDB_cursor *cur;
         int rc = mdb_cursor_open(call->txn, m->deadlines, &cur);
         if (rc) return hub_call_mdb_error(call, rc);
@@ -1340,12 +1399,17 @@ static int s_expire(hub_call_t *call, void *ctx)
         if (r->status != MATCHING__REFERRAL_STATUS__REQUESTED || !o || o->state != MATCHING__OFFER_STATE__OFFER_PENDING ||
             (int64_t)hub_be64_get((uint8_t *)key) != o->deadline_ms)
             continue; /* a stale entry */
-        char text[160];
-        snprintf(text, sizeof text, "%s did not answer in time", o->provider_id);
-        if (s_release(call, m, r, MATCHING__OFFER_STATE__OFFER_EXPIRED, "deadline passed", "matching", now) ||
-            s_ref_commit(call, m, r, "expire", "matching", text, now) || s_offer_next(call, m, r, now))
-            return -1;
-        hub_rpc_count(call->rpc, "offers_expired_total", 1);
+        /* one referral that cannot be moved on must not hold up the others */
+        expiry_t ex = {m, r, o, now};
+        int tr = hub_call_try(call, s_expire_one, &ex);
+        if (tr < 0) return -1;
+        if (tr > 0) {
+            hub_err("offer deadline of %s not applied: %s %s; left as it is", id,
+                    hub_error_code_name(call->err.code), call->err.message);
+            hub_rpc_count(call->rpc, "expire_failures_total", 1);
+            call->err = keep;
+            continue;
+        }
         rep->done++;
     }
     call->reply = &rep->base;

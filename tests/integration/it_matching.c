@@ -2081,10 +2081,10 @@ static void test_provider_role_on_curve(void **state)
     zmq_close(raw_p1);
     zmq_close(raw_op);
     Hub__Tick tq = HUB__TICK__INIT;
-    s_refused(p1, "matching.expire", &tq.base, &hub__tick_reply__descriptor, HUB__ERROR_CODE__PERMISSION_DENIED,
-              NULL, NULL);
-    s_refused(op, "matching.expire", &tq.base, &hub__tick_reply__descriptor, HUB__ERROR_CODE__PERMISSION_DENIED,
-              NULL, NULL); /* internal: not even an operator */
+    s_refused(p1, "matching.expire", &tq.base, &hub__tick_reply__descriptor, HUB__ERROR_CODE__NOT_FOUND,
+              "verb", NULL);
+    s_refused(op, "matching.expire", &tq.base, &hub__tick_reply__descriptor, HUB__ERROR_CODE__NOT_FOUND,
+              "verb", NULL); /* internal: not even an operator */
     hub_arena_reset(a);
     o = s_org(op, a, "ORG-000001");
     assert_int_equal(o->capacity->maximum, 3);
