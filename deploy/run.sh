@@ -37,6 +37,7 @@ Try, in another terminal:
       --phone 13800000000 --attr care_type=meal --description "独居老人需要助餐" --consent --contact phone
   $BIN/hubctl requests
   $BIN/hubctl import deploy/library/haishu-sample.json     # a sample resource library
+  $BIN/hubctl queue retry                                  # offer what was queued before
   $BIN/hubctl referrals                                    # offers made for the requests
   $BIN/hubctl queue                                        # what no provider could take
   $BIN/hubctl tail --from 1

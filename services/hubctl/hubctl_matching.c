@@ -52,6 +52,8 @@ const char ctl_matching_usage[] =
     "  referral show REQUEST_ID          status, provider, offers, history\n"
     "  referrals [--status S] [--provider ID] [--limit N] [--after ID]\n"
     "  queue [--limit N] [--after ID]    referrals no provider took (operator queue)\n"
+    "  queue retry                       match the queued referrals again (after the\n"
+    "                                    library changed)\n"
     "  referral accept|decline|start|hold|resume|complete REQUEST_ID --provider ID\n"
     "          [--reason R] [--outcome got-help|could-not-contact|not-eligible|\n"
     "          no-capacity|no-longer-interested] [--hours H]\n"
@@ -914,7 +916,24 @@ static int s_referral_list(ctl_t *c, int argc, char **argv, bool queue)
 }
 
 static int cmd_referrals(ctl_t *c, int argc, char **argv) { return s_referral_list(c, argc, argv, false); }
-static int cmd_queue(ctl_t *c, int argc, char **argv) { return s_referral_list(c, argc, argv, true); }
+/* "queue retry": match the queued referrals again. */
+static int s_queue_retry(ctl_t *c)
+{
+    Matching__RetryQueueRequest req = MATCHING__RETRY_QUEUE_REQUEST__INIT;
+    ProtobufCMessage *rep;
+    int rc = ctl_call(c, D, "matching.queue.retry", &req.base, &matching__retry_queue_reply__descriptor, &rep);
+    if (rc) return rc;
+    if (c->json) { ctl_print_json(rep); return 0; }
+    Matching__RetryQueueReply *q = (Matching__RetryQueueReply *)rep;
+    printf("retried %u, offered %u%s\n", q->retried, q->offered, q->more ? " (more queued: run again)" : "");
+    return 0;
+}
+
+static int cmd_queue(ctl_t *c, int argc, char **argv)
+{
+    if (argc >= 2 && !strcmp(argv[1], "retry")) return argc == 2 ? s_queue_retry(c) : ctl_usage();
+    return s_referral_list(c, argc, argv, true);
+}
 
 static const char *const s_respond_verbs[] = {"accept", "decline", "start", "hold", "resume", "complete", NULL};
 

@@ -686,6 +686,7 @@ static int s_offer_next(hub_call_t *call, matching_t *m, Matching__Referral *r, 
         r->status = MATCHING__REFERRAL_STATUS__REQUESTED;
         char key[512];
         if (s_put_empty(call, m->deadlines, key, s_deadline_key(key, o->deadline_ms, r->request_id))) return -1;
+        if (s_del(call, m->queue, r->request_id, strlen(r->request_id))) return -1; /* out of the queue */
         char text[160];
         snprintf(text, sizeof text, "offered to %s (score %.1f)", o->provider_id, o->score);
         hub_rpc_count(call->rpc, "offers_total", 1);
@@ -1299,6 +1300,49 @@ static int s_withdraw_cmd(hub_call_t *call, void *ctx)
     return s_ref_reply(call, r);
 }
 
+#define RETRY_MAX 256   /* queued referrals looked at per command */
+
+static int s_queue_retry(hub_call_t *call, void *ctx)
+{
+    matching_t *m = ctx;
+    Matching__RetryQueueReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
+    if (!rep) return s_oom(call);
+    matching__retry_queue_reply__init(rep);
+    /* the ids first: offering changes the queue under a cursor */
+    static char ids[RETRY_MAX + 1][512];
+    int n = 0;
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(call->txn, m->queue, &cur);
+    if (rc) return hub_call_mdb_error(call, rc);
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc && n <= RETRY_MAX; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size >= sizeof ids[0]) continue;
+        memcpy(ids[n], k.mv_data, k.mv_size);
+        ids[n++][k.mv_size] = 0;
+    }
+    mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
+    rep->more = n > RETRY_MAX;
+    if (rep->more) n = RETRY_MAX;
+    int64_t now = hub_now_ms();
+    hub_arena_mark_t mark = hub_arena_mark(call->arena);
+    for (int i = 0; i < n; i++) {
+        hub_arena_rewind(call->arena, mark); /* each one is stored before the next */
+        Matching__Referral *r = s_ref_load(call, m, ids[i]);
+        if (!r) return -1;
+        if (r->status != MATCHING__REFERRAL_STATUS__REJECTED || r->n_offers >= MATCH_MAX_OFFERS) continue;
+        rep->retried++;
+        decision_t d;
+        match_need_t need;
+        if (s_decide(call, m, r, now, &d, &need, false)) return -1;
+        if (!d.n) continue; /* still nobody: stays queued, not counted again */
+        if (s_offer_next(call, m, r, now)) return -1;
+        rep->offered++;
+    }
+    call->reply = &rep->base;
+    return 0;
+}
+
 static int s_unmet(hub_call_t *call, void *ctx)
 {
     matching_t *m = ctx;
@@ -1436,6 +1480,7 @@ const hub_handler_t matching_handlers[] = {
     {"matching.referral.assign", &matching__assign_request__descriptor, s_assign, ROLES_OPERATOR},
     {"matching.referral.withdraw", &matching__withdraw_request__descriptor, s_withdraw_cmd, ROLES_OPERATOR},
     {"matching.unmet", &matching__unmet_request__descriptor, s_unmet, ROLES_READ},
+    {"matching.queue.retry", &matching__retry_queue_request__descriptor, s_queue_retry, ROLES_OPERATOR},
     {"matching.expire", &hub__tick__descriptor, s_expire, ROLES_INTERNAL},
     {NULL, NULL, NULL, NULL},
 };

@@ -238,6 +238,10 @@ contains resume "$DIR/out" "^$QID in-progress $VOL$"
 check complete-volunteer 0 "$CTL" -c "$CFG" referral complete "$QID" --provider "$VOL" \
     --outcome could-not-contact --hours 2
 contains complete-volunteer "$DIR/out" "^$QID completed $VOL$"
+# the queue is empty now: a retry has nothing to offer
+check queue-retry 0 "$CTL" -c "$CFG" queue retry
+contains queue-retry "$DIR/out" "^retried 0, offered 0$"
+check queue-retry-usage 2 "$CTL" -c "$CFG" queue retry now
 check volunteer-hours 0 "$CTL" -c "$CFG" volunteer show "$VOL"
 contains volunteer-hours "$DIR/out" "^hours served  *2.0$"
 

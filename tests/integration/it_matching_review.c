@@ -277,6 +277,50 @@ static void test_library_commands_survive_map_growth(void **state)
     s_stop(&p);
 }
 
+/* A request nobody could take waits in the queue; once a provider joins,
+ * matching.queue.retry offers it (out of the queue, unmet not counted
+ * twice); a second retry finds nothing to do. */
+static void test_queue_retry_after_library_change(void **state)
+{
+    (void)state;
+    pair_t p;
+    s_start(&p, NULL);
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    char *id = s_submit(p.in.api, a, "q-1");
+    s_wait_status(p.mt.api, a, id, MATCHING__REFERRAL_STATUS__REJECTED);
+    Matching__PutOrganizationRequest q = MATCHING__PUT_ORGANIZATION_REQUEST__INIT;
+    q.org = s_org(a, "ORG-NEW", 2);
+    hub_error_t err = {0};
+    assert_non_null(s_call(p.mt.api, "matching.org.add", &q.base, &matching__organization_reply__descriptor, a, &err));
+    Matching__RetryQueueRequest rq = MATCHING__RETRY_QUEUE_REQUEST__INIT;
+    Matching__RetryQueueReply *rr = s_call(p.mt.api, "matching.queue.retry", &rq.base,
+                                           &matching__retry_queue_reply__descriptor, a, &err);
+    assert_non_null(rr);
+    assert_int_equal(rr->retried, 1);
+    assert_int_equal(rr->offered, 1);
+    Matching__Referral *r = s_wait_status(p.mt.api, a, id, MATCHING__REFERRAL_STATUS__REQUESTED);
+    assert_string_equal(r->provider_id, "ORG-NEW");
+    /* out of the queue */
+    Matching__ListReferralsRequest lq = MATCHING__LIST_REFERRALS_REQUEST__INIT;
+    lq.queue = true;
+    Matching__ListReferralsReply *lr = s_call(p.mt.api, "matching.referral.list", &lq.base,
+                                              &matching__list_referrals_reply__descriptor, a, &err);
+    assert_non_null(lr);
+    assert_int_equal(lr->n_referrals, 0);
+    /* unmet counted once */
+    Matching__UnmetRequest uq = MATCHING__UNMET_REQUEST__INIT;
+    Matching__UnmetReply *ur = s_call(p.mt.api, "matching.unmet", &uq.base, &matching__unmet_reply__descriptor, a, &err);
+    assert_non_null(ur);
+    assert_int_equal(ur->n_counts, 1);
+    assert_int_equal(ur->counts[0]->count, 1);
+    rr = s_call(p.mt.api, "matching.queue.retry", &rq.base, &matching__retry_queue_reply__descriptor, a, &err);
+    assert_non_null(rr);
+    assert_int_equal(rr->retried, 0);
+    assert_int_equal(rr->offered, 0);
+    hub_arena_destroy(&a);
+    s_stop(&p);
+}
+
 int main(void)
 {
     s_zctx = zmq_ctx_new();
@@ -284,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_internal_verbs_unreachable),
         cmocka_unit_test(test_lowered_maximum_never_oversubscribed),
         cmocka_unit_test(test_library_commands_survive_map_growth),
+        cmocka_unit_test(test_queue_retry_after_library_change),
     };
     int rc = cmocka_run_group_tests_name("it_matching_review", tests, NULL, NULL);
     zmq_ctx_term(s_zctx);
