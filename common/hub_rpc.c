@@ -34,6 +34,20 @@ typedef struct {
     uint64_t value;
 } counter_t;
 
+/* The counters as they were: restored when what counted is rolled back. */
+typedef struct {
+    counter_t c[HUB_RPC_MAX_COUNTERS];
+    int n;
+} counters_snap_t;
+
+/* A histogram reported by hub.status as two values, p50 and p99. */
+typedef struct {
+    const char *p50_name, *p99_name;
+    const hub_hist_t *hist;
+    uint64_t divisor;
+} hist_gauge_t;
+#define MAX_HISTS 8
+
 struct hub_rpc {
     uv_loop_t *loop;
     void *zctx;
@@ -62,7 +76,21 @@ struct hub_rpc {
     int n_counters;
     hub_hist_t commit_us;         /* duration of each batch's commit */
     hub_hist_t batch_size;        /* commands per batch */
+    hist_gauge_t hists[MAX_HISTS];
+    int n_hists;
 };
+
+static void s_snap(const hub_rpc_t *self, counters_snap_t *snap)
+{
+    memcpy(snap->c, self->counters, sizeof snap->c);
+    snap->n = self->n_counters;
+}
+
+static void s_restore(hub_rpc_t *self, const counters_snap_t *snap)
+{
+    memcpy(self->counters, snap->c, sizeof snap->c);
+    self->n_counters = snap->n;
+}
 
 static int s_replay(hub_call_t *call, void *ctx);
 static int s_status(hub_call_t *call, void *ctx);
@@ -82,12 +110,12 @@ void hub_rpc_count(hub_rpc_t *self, const char *name, uint64_t n)
         self->counters[self->n_counters++] = (counter_t){name, n};
 }
 
-void hub_rpc_gauge(hub_rpc_t *self, const char *name, uint64_t v)
+int hub_rpc_add_hist(hub_rpc_t *self, const char *p50_name, const char *p99_name, const hub_hist_t *hist,
+                     uint64_t divisor)
 {
-    for (int i = 0; i < self->n_counters; i++)
-        if (!strcmp(self->counters[i].name, name)) { self->counters[i].value = v; return; }
-    if (self->n_counters < HUB_RPC_MAX_COUNTERS)
-        self->counters[self->n_counters++] = (counter_t){name, v};
+    if (self->n_hists == MAX_HISTS) return -1;
+    self->hists[self->n_hists++] = (hist_gauge_t){p50_name, p99_name, hist, divisor ? divisor : 1};
+    return 0;
 }
 
 uint64_t hub_rpc_counter(hub_rpc_t *self, const char *name)
@@ -111,9 +139,8 @@ int hub_call_try(hub_call_t *call, hub_call_fn fn, void *arg)
     int rc = mdb_txn_begin(self->store->env, parent, 0, &child);
     if (rc) return hub_call_mdb_error(call, rc);
     size_t mark = hub_outbox_mark(call->outbox);
-    counter_t saved[HUB_RPC_MAX_COUNTERS];
-    int n_saved = self->n_counters;
-    memcpy(saved, self->counters, sizeof saved);
+    counters_snap_t snap;
+    s_snap(self, &snap);
     call->txn = child;
     int r = fn(call, arg);
     call->txn = parent;
@@ -124,8 +151,7 @@ int hub_call_try(hub_call_t *call, hub_call_fn fn, void *arg)
     }
     mdb_txn_abort(child);
     hub_outbox_rollback(call->outbox, mark);
-    memcpy(self->counters, saved, sizeof saved);
-    self->n_counters = n_saved;
+    s_restore(self, &snap);
     if (call->mdb_rc) return -1;
     if (!call->err.code) hub_error_set(&call->err, HUB__ERROR_CODE__INTERNAL, "", "refused");
     return 1;
@@ -295,17 +321,13 @@ static void s_run_batch(hub_rpc_t *self, int n)
     MDB_env *env = self->store->env;
     int rc;
     /* counters bumped by handlers are restored if the batch has to run again */
-    counter_t saved[HUB_RPC_MAX_COUNTERS];
-    int n_saved = self->n_counters;
-    memcpy(saved, self->counters, sizeof saved);
+    counters_snap_t saved;
+    s_snap(self, &saved);
     int grown = 0;
     for (int attempt = 0;; attempt++) {
         MDB_txn *txn = NULL;
         bool map_full = false;
-        if (attempt) {
-            memcpy(self->counters, saved, sizeof saved);
-            self->n_counters = n_saved;
-        }
+        if (attempt) s_restore(self, &saved);
         if ((rc = mdb_txn_begin(env, NULL, 0, &txn))) goto fail_all;
         for (int i = 0; i < n; i++) {
             job_t *j = &self->jobs[i];
@@ -319,9 +341,8 @@ static void s_run_batch(hub_rpc_t *self, int n)
             c->outbox = self->outbox;
             size_t mark = hub_outbox_mark(self->outbox);
             /* a refused command leaves no count behind either */
-            counter_t before[HUB_RPC_MAX_COUNTERS];
-            int n_before = self->n_counters;
-            memcpy(before, self->counters, sizeof before);
+            counters_snap_t before;
+            s_snap(self, &before);
             bool ok = false;
             if ((rc = mdb_txn_begin(env, txn, 0, &c->txn))) { hub_call_mdb_error(c, rc); }
             else if (j->h->fn(c, j->hctx) == 0) {
@@ -334,8 +355,7 @@ static void s_run_batch(hub_rpc_t *self, int n)
             c->txn = NULL;
             if (!ok) {
                 hub_outbox_rollback(self->outbox, mark);
-                memcpy(self->counters, before, sizeof before);
-                self->n_counters = n_before;
+                s_restore(self, &before);
             }
             if (c->mdb_rc == MDB_MAP_FULL) { map_full = true; break; }
         }
@@ -476,20 +496,23 @@ static int s_status(hub_call_t *call, void *ctx)
     cs[self->n_counters].name = "auth_refused_total";
     cs[self->n_counters].value = hub_auth_refused(self->auth);
     rep->counters[rep->n_counters++] = &cs[self->n_counters];
-    /* how the group commit behaves: commit time and commands per batch */
-    static const char *const names[] = {"commit_p50_us", "commit_p99_us", "batch_p50", "batch_p99"};
-    const hub_hist_t *h[] = {&self->commit_us, &self->commit_us, &self->batch_size, &self->batch_size};
-    const double q[] = {0.5, 0.99, 0.5, 0.99};
-    Hub__Counter *gs = hub_arena_alloc(call->arena, 4 * sizeof *gs);
-    void **arr = hub_arena_alloc(call->arena, (rep->n_counters + 4) * sizeof *arr);
+    /* histograms as p50/p99 values, computed now rather than per sample */
+    Hub__Counter *gs = hub_arena_alloc(call->arena, 2 * MAX_HISTS * sizeof *gs);
+    void **arr = hub_arena_alloc(call->arena, (rep->n_counters + 2 * MAX_HISTS) * sizeof *arr);
     if (gs && arr) {
         memcpy(arr, rep->counters, rep->n_counters * sizeof *arr);
         rep->counters = (Hub__Counter **)arr;
-        for (int i = 0; i < 4; i++) {
-            hub__counter__init(&gs[i]);
-            gs[i].name = (char *)names[i];
-            gs[i].value = hub_hist_quantile(h[i], q[i]);
-            rep->counters[rep->n_counters++] = &gs[i];
+        for (int i = 0; i < self->n_hists; i++) {
+            const hist_gauge_t *g = &self->hists[i];
+            Hub__Counter *p = &gs[2 * i];
+            hub__counter__init(&p[0]);
+            hub__counter__init(&p[1]);
+            p[0].name = (char *)g->p50_name;
+            p[0].value = hub_hist_quantile(g->hist, 0.50) / g->divisor;
+            p[1].name = (char *)g->p99_name;
+            p[1].value = hub_hist_quantile(g->hist, 0.99) / g->divisor;
+            rep->counters[rep->n_counters++] = &p[0];
+            rep->counters[rep->n_counters++] = &p[1];
         }
     }
     call->reply = &rep->base;
@@ -533,6 +556,9 @@ hub_rpc_t *hub_rpc_new(uv_loop_t *loop, void *zctx, const char *source, hub_stor
     uv_timer_init(loop, &self->reader_check);
     self->heartbeat.data = self->reader_check.data = self;
     uv_timer_start(&self->reader_check, s_reader_check_cb, 60000, 60000);
+    /* how the group commit behaves: commit time and commands per batch */
+    hub_rpc_add_hist(self, "commit_p50_us", "commit_p99_us", &self->commit_us, 1);
+    hub_rpc_add_hist(self, "batch_p50", "batch_p99", &self->batch_size, 1);
     return self;
 }
 

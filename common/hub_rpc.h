@@ -20,6 +20,7 @@
 #include <uv.h>
 
 #include "hub_auth.h"
+#include "hub_hist.h"
 #include "hub_outbox.h"
 #include "hub_store.h"
 #include "hub_wire.h"
@@ -103,9 +104,13 @@ void hub_rpc_destroy(hub_rpc_t **self_p);
 /* Adds n to the named counter (created on first use; names borrowed). */
 void hub_rpc_count(hub_rpc_t *self, const char *name, uint64_t n);
 uint64_t hub_rpc_counter(hub_rpc_t *self, const char *name);
-/* Sets the named value (a gauge, e.g. "decide_p99_us"), reported by
- * hub.status with the counters. */
-void hub_rpc_gauge(hub_rpc_t *self, const char *name, uint64_t v);
+/* Reports hist (borrowed, kept by the caller on the loop thread) in
+ * hub.status as two values named p50_name / p99_name (borrowed), each
+ * quantile divided by divisor (e.g. 1000: ns -> us). Quantiles are
+ * computed when status is asked, not per sample. 0, or -1 when 8 are
+ * registered. */
+int hub_rpc_add_hist(hub_rpc_t *self, const char *p50_name, const char *p99_name, const hub_hist_t *hist,
+                     uint64_t divisor);
 
 /* Records an LMDB failure in a handler: sets INTERNAL and remembers rc so
  * MDB_MAP_FULL triggers grow-and-retry. Returns -1. */

@@ -264,6 +264,36 @@ static int s_keep_membership(hub_call_t *call, Matching__Membership old, Matchin
     return 0;
 }
 
+/* Who a provider being added, updated or imported is: loads the stored one
+ * of kind under *id into *old (*exists), applies the rules (an update
+ * needs it, an add must not find it; an import takes either), makes a new
+ * id when *id is empty (the string from call->arena), and refuses an id
+ * the other kind holds. 0 or -1 with call->err. */
+static int s_prov_identify(hub_call_t *call, matching_t *m, int kind, char **id, bool update, bool upsert,
+                           prov_t *old, bool *exists)
+{
+    bool org = kind == MATCHING__PROVIDER_KIND__ORGANIZATION;
+    const char *field = org ? "org.id" : "volunteer.id", *what = org ? "organization" : "volunteer";
+    *exists = false;
+    if (**id) {
+        hub_error_t keep = call->err;
+        *exists = s_prov_load(call, m, kind, *id, old) == 0;
+        if (!*exists && call->err.code != HUB__ERROR_CODE__NOT_FOUND) return -1;
+        call->err = keep;
+    }
+    if (update && !*exists && !upsert)
+        return hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, field, "no %s \"%s\"", what, *id);
+    if (!update && *exists && !upsert)
+        return hub_error_set(&call->err, HUB__ERROR_CODE__ALREADY_EXISTS, field, "%s \"%s\" exists", what, *id);
+    if (!**id) {
+        char *made = hub_arena_alloc(call->arena, 32);
+        if (!made) return s_oom(call);
+        if (s_next_id(call, m, kind, made, 32)) return -1;
+        *id = made;
+    }
+    return *exists ? 0 : s_id_taken(call, org ? m->volunteers : m->orgs, *id, field);
+}
+
 /* Adds (update = false) or replaces an organization after validation.
  * An update keeps stats, open cases, created time; capacity.available is
  * capped at maximum - open cases. *added tells which happened. */
@@ -288,25 +318,8 @@ static int s_org_put(hub_call_t *call, matching_t *m, Matching__Organization *o,
     if (match_validate_org(m->catalogue, o, &call->err)) return -1;
     int64_t now = hub_now_ms();
     prov_t old = {0}, p = {.kind = MATCHING__PROVIDER_KIND__ORGANIZATION, .org = o};
-    bool exists = false;
-    if (*o->id) {
-        hub_error_t keep = call->err;
-        exists = s_prov_load(call, m, p.kind, o->id, &old) == 0;
-        if (!exists && call->err.code != HUB__ERROR_CODE__NOT_FOUND) return -1;
-        call->err = keep;
-    }
-    if (update && !exists && !upsert)
-        return hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, "org.id", "no organization \"%s\"", o->id);
-    if (!update && exists && !upsert)
-        return hub_error_set(&call->err, HUB__ERROR_CODE__ALREADY_EXISTS, "org.id",
-                             "organization \"%s\" exists", o->id);
-    if (!*o->id) {
-        char *id = hub_arena_alloc(call->arena, 32);
-        if (!id) return s_oom(call);
-        if (s_next_id(call, m, p.kind, id, 32)) return -1;
-        o->id = id;
-    }
-    if (!exists && s_id_taken(call, m->volunteers, o->id, "org.id")) return -1;
+    bool exists;
+    if (s_prov_identify(call, m, p.kind, &o->id, update, upsert, &old, &exists)) return -1;
     /* credit codes are unique */
     if (*o->credit_code) {
         MDB_val k = {strlen(o->credit_code), o->credit_code}, v;
@@ -362,26 +375,8 @@ static int s_vol_put(hub_call_t *call, matching_t *m, Matching__Volunteer *vo, b
     if (match_validate_volunteer(m->catalogue, vo, &call->err)) return -1;
     int64_t now = hub_now_ms();
     prov_t old = {0}, p = {.kind = MATCHING__PROVIDER_KIND__VOLUNTEER, .vol = vo};
-    bool exists = false;
-    if (*vo->id) {
-        hub_error_t keep = call->err;
-        exists = s_prov_load(call, m, p.kind, vo->id, &old) == 0;
-        if (!exists && call->err.code != HUB__ERROR_CODE__NOT_FOUND) return -1;
-        call->err = keep;
-    }
-    if (update && !exists && !upsert)
-        return hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, "volunteer.id",
-                             "no volunteer \"%s\"", vo->id);
-    if (!update && exists && !upsert)
-        return hub_error_set(&call->err, HUB__ERROR_CODE__ALREADY_EXISTS, "volunteer.id",
-                             "volunteer \"%s\" exists", vo->id);
-    if (!*vo->id) {
-        char *id = hub_arena_alloc(call->arena, 32);
-        if (!id) return s_oom(call);
-        if (s_next_id(call, m, p.kind, id, 32)) return -1;
-        vo->id = id;
-    }
-    if (!exists && s_id_taken(call, m->orgs, vo->id, "volunteer.id")) return -1;
+    bool exists;
+    if (s_prov_identify(call, m, p.kind, &vo->id, update, upsert, &old, &exists)) return -1;
     Matching__ProviderStats *st = hub_arena_alloc(call->arena, sizeof *st);
     if (!st) return s_oom(call);
     matching__provider_stats__init(st);
@@ -639,12 +634,13 @@ static int s_decide(hub_call_t *call, matching_t *m, const Matching__Referral *r
     return s_scan_cell(call, m, r, need, &tried, MATCH_AREA_ALL, d);
 }
 
-/* Offers r to the best candidate left, or sends it to the operator queue
- * (REJECTED, counted as unmet demand) when there is none. */
-static int s_offer_next(hub_call_t *call, matching_t *m, Matching__Referral *r, int64_t now)
+/* Offers r to the best candidate left (one decision): 1 offered, 0 nobody
+ * left (r untouched), -1 error. */
+static int s_offer_best(hub_call_t *call, matching_t *m, Matching__Referral *r, int64_t now)
 {
     decision_t d;
     match_need_t need;
+    d.n = 0;
     int64_t t0 = hub_mono_ns(), c0 = hub_thread_cpu_ns();
     if (r->n_offers < MATCH_MAX_OFFERS && s_decide(call, m, r, now, &d, &need, false)) return -1;
     int64_t took = hub_mono_ns() - t0, cpu = hub_thread_cpu_ns() - c0;
@@ -653,10 +649,6 @@ static int s_offer_next(hub_call_t *call, matching_t *m, Matching__Referral *r, 
     if (took > 2000000)
         hub_debug("decision for %s took %.1f ms (%.1f ms CPU, %d kept)", r->request_id, (double)took / 1e6,
                   (double)cpu / 1e6, d.n);
-    hub_rpc_gauge(call->rpc, "decide_p50_us", hub_hist_quantile(&m->decide_ns, 0.50) / 1000);
-    hub_rpc_gauge(call->rpc, "decide_p99_us", hub_hist_quantile(&m->decide_ns, 0.99) / 1000);
-    hub_rpc_gauge(call->rpc, "decide_cpu_p50_us", hub_hist_quantile(&m->decide_cpu_ns, 0.50) / 1000);
-    hub_rpc_gauge(call->rpc, "decide_cpu_p99_us", hub_hist_quantile(&m->decide_cpu_ns, 0.99) / 1000);
     if (r->n_offers >= MATCH_MAX_OFFERS) d.n = 0;
     for (int i = 0; i < d.n; i++) {
         prov_t p;
@@ -690,8 +682,17 @@ static int s_offer_next(hub_call_t *call, matching_t *m, Matching__Referral *r, 
         char text[160];
         snprintf(text, sizeof text, "offered to %s (score %.1f)", o->provider_id, o->score);
         hub_rpc_count(call->rpc, "offers_total", 1);
-        return s_ref_commit(call, m, r, "offer", "matching", text, now);
+        return s_ref_commit(call, m, r, "offer", "matching", text, now) ? -1 : 1;
     }
+    return 0;
+}
+
+/* Offers r to the best candidate left, or sends it to the operator queue
+ * (REJECTED, counted as unmet demand) when there is none. */
+static int s_offer_next(hub_call_t *call, matching_t *m, Matching__Referral *r, int64_t now)
+{
+    int rc = s_offer_best(call, m, r, now);
+    if (rc) return rc < 0 ? -1 : 0;
     /* nobody left: the operator queue, and the demand is unmet */
     r->status = MATCHING__REFERRAL_STATUS__REJECTED;
     r->provider_kind = 0;
@@ -1332,12 +1333,9 @@ static int s_queue_retry(hub_call_t *call, void *ctx)
         if (!r) return -1;
         if (r->status != MATCHING__REFERRAL_STATUS__REJECTED || r->n_offers >= MATCH_MAX_OFFERS) continue;
         rep->retried++;
-        decision_t d;
-        match_need_t need;
-        if (s_decide(call, m, r, now, &d, &need, false)) return -1;
-        if (!d.n) continue; /* still nobody: stays queued, not counted again */
-        if (s_offer_next(call, m, r, now)) return -1;
-        rep->offered++;
+        int offered = s_offer_best(call, m, r, now); /* nobody: stays queued, not counted again */
+        if (offered < 0) return -1;
+        rep->offered += (uint32_t)offered;
     }
     call->reply = &rep->base;
     return 0;
@@ -1565,6 +1563,8 @@ int matching_start(hub_daemon_t *d, void *ctx, hub_error_t *err)
                            hub_config_get(d->cfg, "matching", "intake_api", ""),
                            *m->server_key ? &curve : NULL, s_apply_intake, m, err);
     if (!m->feed || hub_feed_start(m->feed, err)) return -1;
+    hub_rpc_add_hist(d->rpc, "decide_p50_us", "decide_p99_us", &m->decide_ns, 1000);
+    hub_rpc_add_hist(d->rpc, "decide_cpu_p50_us", "decide_cpu_p99_us", &m->decide_cpu_ns, 1000);
     uv_timer_init(d->loop, &m->expire_timer);
     m->expire_timer.data = m;
     uv_timer_start(&m->expire_timer, s_expire_cb, m->expire_check_ms, m->expire_check_ms);

@@ -402,8 +402,6 @@ int main(void)
         goto done;
     }
 
-    double settle = s_env("BENCH_SETTLE_S", 0); /* analysis: let the load's writeback finish */
-    if (settle > 0) nanosleep(&(struct timespec){(time_t)settle, 0}, NULL);
     listener_t l = {.zctx = zctx, .pub = mt.pub};
     pthread_t lt;
     pthread_create(&lt, NULL, s_listen, &l);

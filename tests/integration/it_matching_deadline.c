@@ -45,12 +45,6 @@ static void s_add_org(hub_client_t *c, hub_arena_t *a, const char *id, const cha
                                      &rep, &err), 0);
 }
 
-static bool s_never(void *arg)
-{
-    (void)arg;
-    return false;
-}
-
 /* The referral of id, or NULL (not yet made). */
 static Matching__Referral *s_referral(hub_client_t *c, hub_arena_t *a, const char *id)
 {
@@ -64,22 +58,36 @@ static Matching__Referral *s_referral(hub_client_t *c, hub_arena_t *a, const cha
     return rep->referral;
 }
 
-/* Waits until the referral's current provider is want (deadline WAIT_MS). */
+/* Waits (deadline WAIT_MS) until the referral's current provider is want. */
+typedef struct {
+    const char *api, *id, *want;
+    hub_arena_t *a;
+    Matching__Referral *r;
+} wait_t;
+
+static bool s_offered_to(void *arg)
+{
+    wait_t *w = arg;
+    hub_arena_reset(w->a);
+    hub_client_t *c = hub_client_new(s_zctx, w->api, NULL, 2000);
+    w->r = s_referral(c, w->a, w->id);
+    hub_client_destroy(&c);
+    return w->r && !strcmp(w->r->provider_id, w->want);
+}
+
 static Matching__Referral *s_wait_provider(const char *api, const char *id, const char *want)
 {
     static hub_arena_t *a;
     if (!a) a = hub_arena_new(4 << 20);
-    int64_t until = hub_mono_ms() + WAIT_MS;
-    while (hub_mono_ms() < until) {
-        hub_arena_reset(a);
-        hub_client_t *c = hub_client_new(s_zctx, api, NULL, 2000);
-        Matching__Referral *r = s_referral(c, a, id);
-        hub_client_destroy(&c);
-        if (r && !strcmp(r->provider_id, want)) return r;
-        harness_wait(s_never, NULL, 20);
-    }
-    fail_msg("referral %s never offered to %s", id, want);
-    return NULL;
+    wait_t w = {api, id, want, a, NULL};
+    if (!harness_wait(s_offered_to, &w, WAIT_MS)) fail_msg("referral %s never offered to %s", id, want);
+    return w.r;
+}
+
+/* True once the wall clock is past *(int64_t *)arg. */
+static bool s_past(void *arg)
+{
+    return hub_now_ms() > *(const int64_t *)arg;
 }
 
 static void s_run(int stop_signal)
@@ -112,7 +120,8 @@ static void s_run(int stop_signal)
     /* matching is down across the deadline */
     int rc = harness_stop(&mt, stop_signal);
     assert_int_equal(rc, stop_signal == SIGKILL ? 128 + SIGKILL : 0);
-    while (hub_now_ms() <= deadline + 50) harness_wait(s_never, NULL, 20);
+    int64_t past = deadline + 50;
+    assert_true(harness_wait(s_past, &past, WAIT_MS));
     assert_int_equal(harness_start(&mt), 0);
 
     /* the stored deadline fires after the restart: ORG-A expired, ORG-B offered */

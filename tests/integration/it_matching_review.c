@@ -44,12 +44,6 @@ static void s_stop(pair_t *p)
     harness_fini(&p->in);
 }
 
-static bool s_never(void *arg)
-{
-    (void)arg;
-    return false;
-}
-
 /* An approved community group offering elderly-care in 鼓楼街道. */
 static Matching__Organization *s_org(hub_arena_t *a, const char *id, uint32_t max)
 {
@@ -101,22 +95,32 @@ static char *s_submit(const char *api, hub_arena_t *a, const char *mid)
     return r->service_request_id;
 }
 
-/* Waits until the referral of id has status want; returns it. */
+/* Waits (deadline WAIT_MS) until the referral of id has status want. */
+typedef struct {
+    const char *api, *id;
+    hub_arena_t *a;
+    Matching__ReferralStatus want;
+    Matching__Referral *r;
+} wait_t;
+
+static bool s_has_status(void *arg)
+{
+    wait_t *w = arg;
+    Matching__GetReferralRequest q = MATCHING__GET_REFERRAL_REQUEST__INIT;
+    q.request_id = (char *)w->id;
+    hub_error_t err = {0};
+    Matching__ReferralReply *r = s_call(w->api, "matching.referral.get", &q.base,
+                                        &matching__referral_reply__descriptor, w->a, &err);
+    w->r = r ? r->referral : NULL;
+    return w->r && w->r->status == w->want;
+}
+
 static Matching__Referral *s_wait_status(const char *api, hub_arena_t *a, const char *id,
                                          Matching__ReferralStatus want)
 {
-    int64_t until = hub_mono_ms() + WAIT_MS;
-    while (hub_mono_ms() < until) {
-        Matching__GetReferralRequest q = MATCHING__GET_REFERRAL_REQUEST__INIT;
-        q.request_id = (char *)id;
-        hub_error_t err = {0};
-        Matching__ReferralReply *r = s_call(api, "matching.referral.get", &q.base,
-                                            &matching__referral_reply__descriptor, a, &err);
-        if (r && r->referral->status == want) return r->referral;
-        harness_wait(s_never, NULL, 20);
-    }
-    fail_msg("referral %s never reached status %d", id, want);
-    return NULL;
+    wait_t w = {api, id, a, want, NULL};
+    if (!harness_wait(s_has_status, &w, WAIT_MS)) fail_msg("referral %s never reached status %d", id, want);
+    return w.r;
 }
 
 static void s_respond(const char *api, hub_arena_t *a, const char *id, const char *provider, const char *action)
