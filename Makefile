@@ -7,13 +7,13 @@
 
 BUILD   ?= build
 SAN     ?=
-PKGS    := libzmq libprotobuf-c lmdb libuv jansson inih libsystemd
+PKGS    := libzmq libprotobuf-c lmdb libuv jansson inih libsystemd libcurl libsodium
 CC      ?= cc
 OPT     ?= -O2
 CFLAGS  := -std=c11 $(OPT) -g -Wall -Wextra -Werror -D_GNU_SOURCE \
            -I$(BUILD)/gen -Icommon $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),\
-             -lzmq -lprotobuf-c -llmdb -luv -ljansson -linih -lsystemd) -lpthread
+             -lzmq -lprotobuf-c -llmdb -luv -ljansson -linih -lsystemd -lcurl -lsodium) -lpthread
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -28,12 +28,14 @@ LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_C)) \
              $(BUILD)/obj/common/embed.o
 LIB       := $(BUILD)/libhub.a
 
-DAEMONS   := intake matching
+DAEMONS   := intake matching notification
 # each daemon's domain code (all but its main.c); matching reuses intake's catalogue
 INTAKE_LIB_C   := $(filter-out services/intake/main.c,$(wildcard services/intake/*.c))
 MATCHING_LIB_C := $(filter-out services/matching/main.c,$(wildcard services/matching/*.c)) \
                   services/intake/catalogue.c
-SVC_LIB_C := $(sort $(INTAKE_LIB_C) $(MATCHING_LIB_C))
+NOTIFICATION_LIB_C := $(filter-out services/notification/main.c,$(wildcard services/notification/*.c)) \
+                  services/intake/catalogue.c
+SVC_LIB_C := $(sort $(INTAKE_LIB_C) $(MATCHING_LIB_C) $(NOTIFICATION_LIB_C))
 SVC_INC   := $(addprefix -I,$(wildcard services/*))
 HUBCTL_C  := $(wildcard services/hubctl/*.c)
 BINS      := $(addprefix $(BUILD)/bin/hub-,$(DAEMONS)) $(BUILD)/bin/hubctl
@@ -67,7 +69,7 @@ $(BUILD)/obj/%.o: %.c $(GEN_H) $(wildcard common/*.h services/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/obj/common/embed.o: common/embed.S deploy/hub.ini deploy/catalogue/haishu.json
+$(BUILD)/obj/common/embed.o: common/embed.S deploy/hub.ini deploy/catalogue/haishu.json $(wildcard deploy/templates/*.txt)
 	@mkdir -p $(dir $@)
 	$(CC) -c -o $@ $<
 
@@ -79,6 +81,10 @@ $(BUILD)/bin/hub-intake: $(patsubst %.c,$(BUILD)/obj/%.o,services/intake/main.c 
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bin/hub-matching: $(patsubst %.c,$(BUILD)/obj/%.o,services/matching/main.c $(MATCHING_LIB_C)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/hub-notification: $(patsubst %.c,$(BUILD)/obj/%.o,services/notification/main.c $(NOTIFICATION_LIB_C)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -98,7 +104,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/integration/%.o $(TEST_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka -lmicrohttpd
 
 # The user-facing targets install missing packages first, then run a fresh
 # make so that pkg-config sees what was just installed.

@@ -1,4 +1,4 @@
-/* Embeds the default configuration and the Haishu service catalogue in the
+/* Embeds the default configuration the Haishu service catalogue and the notification templates in the
  * binaries, NUL-terminated, so `make run` works without any file. */
     .section .rodata
     .global hub_default_config
@@ -8,5 +8,13 @@ hub_default_config:
     .global hub_default_catalogue
 hub_default_catalogue:
     .incbin "deploy/catalogue/haishu.json"
+    .byte 0
+    .global hub_default_templates_zh
+hub_default_templates_zh:
+    .incbin "deploy/templates/zh.txt"
+    .byte 0
+    .global hub_default_templates_en
+hub_default_templates_en:
+    .incbin "deploy/templates/en.txt"
     .byte 0
     .section .note.GNU-stack,"",@progbits

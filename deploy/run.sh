@@ -3,7 +3,7 @@
 # the embedded default configuration (or $HUB_CONFIG) and data under ./var/,
 # and stops them cleanly (SIGTERM, then wait) on Ctrl-C.
 BIN=${1:-build/bin}
-DAEMONS="intake matching"
+DAEMONS="intake matching notification"
 CONF_ARG=""
 [ -n "${HUB_CONFIG:-}" ] && CONF_ARG="-c $HUB_CONFIG"
 mkdir -p var && chmod 700 var
@@ -31,6 +31,7 @@ cat <<MSG
 The hub is running (data in ./var/). Each daemon listens on:
   intake    commands tcp://127.0.0.1:7301   events tcp://127.0.0.1:7302
   matching  commands tcp://127.0.0.1:7311   events tcp://127.0.0.1:7312
+  notification commands tcp://127.0.0.1:7321 events tcp://127.0.0.1:7322
 Try, in another terminal:
   $BIN/hubctl services
   $BIN/hubctl submit --service elderly-care --street 鼓楼街道 --name 王阿姨 \\

@@ -91,4 +91,9 @@ extern const ctl_command_t ctl_matching_commands[];
 extern const char ctl_matching_usage[];
 const ProtobufCMessageDescriptor *ctl_matching_payload_type(const char *topic);
 
+/* hubctl_notification.c: hub-notification's commands, usage lines, event payloads. */
+extern const ctl_command_t ctl_notification_commands[];
+extern const char ctl_notification_usage[];
+const ProtobufCMessageDescriptor *ctl_notification_payload_type(const char *topic);
+
 #endif

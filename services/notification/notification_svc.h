@@ -1,0 +1,97 @@
+/* notification_svc: the notification daemon's command handlers, its feeds
+ * of intake's and matching's events, the delivery queue and its sender
+ * (libcurl on the loop through hub_curl), over the domain rules of
+ * notify.h. main.c wires them into hub_daemon.
+ *
+ * Store (one LMDB environment, DATA_DIR/notification):
+ *   deliveries  id -> notification.Delivery
+ *   dkeys       idempotency key -> delivery id (each (event, recipient,
+ *               channel) is delivered once, replays included)
+ *   due         next_ms (8 bytes BE) id -> "" (the queue: QUEUED/RETRYING)
+ *   dead        id -> "" (the dead-letter list)
+ *   inbox       recipient \0 seq (8 bytes BE) -> notification.InboxMessage
+ *   recipients  id -> notification.Recipient (providers, added parties)
+ *   requests    request id -> notification.RequestState
+ *   schedules   fire_ms (8 bytes BE) id -> notification.Schedule
+ *
+ * Delivery: an event creates its deliveries in the transaction that applies
+ * it (the inbox ones are sent there and then). After the commit the sender
+ * takes due deliveries from the queue, at most max_in_flight at once and
+ * within each channel's rate limit, and runs them on the loop; each result
+ * comes back as the internal command "notification.result", which marks
+ * the delivery sent, or schedules a retry (exponential backoff with
+ * jitter), or moves it to the dead-letter list. A crash between a send and
+ * its result only means the send is made again with the same idempotency
+ * key. */
+#ifndef NOTIFICATION_SVC_H
+#define NOTIFICATION_SVC_H
+
+#include <uv.h>
+
+#include "catalogue.h"
+#include "hub_curl.h"
+#include "hub_daemon.h"
+#include "hub_feed.h"
+#include "hub_hist.h"
+#include "notify.h"
+
+enum {
+    NOTIF_DB_DELIVERIES,
+    NOTIF_DB_DKEYS,
+    NOTIF_DB_DUE,
+    NOTIF_DB_DEAD,
+    NOTIF_DB_INBOX,
+    NOTIF_DB_RECIPIENTS,
+    NOTIF_DB_REQUESTS,
+    NOTIF_DB_SCHEDULES,
+};
+
+#define NOTIF_MAX_IN_FLIGHT 1024
+
+/* One transfer the sender started, until its result is applied. */
+typedef struct {
+    char id[32];
+    bool active;        /* the transfer runs (false: its result is posted) */
+} notif_flight_t;
+
+typedef struct notif {
+    hub_daemon_t *d;                  /* borrowed */
+    hub_store_t *store;               /* borrowed */
+    MDB_dbi deliveries, dkeys, due, dead, inbox, recipients, requests, schedules;
+    intake_catalogue_t *catalogue;    /* owned */
+    notify_templates_t *templates;    /* owned */
+    hub_arena_t *scratch;             /* owned: the sender's and lists' records */
+    /* configuration */
+    char operator_email[256], operator_webhook[512], operator_secret[256];
+    unsigned max_attempts, max_in_flight;
+    int64_t retry_base_ms, retry_max_ms, timeout_ms;
+    char smtp_url[512], smtp_from[256], smtp_user[128], smtp_password[256];
+    char sms_url[512], sms_body[1024], sms_content_type[128];
+    bool sms_json;
+    int quiet_start, quiet_end;       /* CST minutes of the day */
+    notify_bucket_t bucket[5];        /* by Notification__Channel */
+    int64_t offer_reminder_s, followup_after_s;
+    int sched_check_ms;
+    char keys[2][3][41];              /* per feed: server public, public, secret */
+    /* running */
+    hub_feed_t *feed_intake, *feed_matching;
+    hub_curl_t *curl;
+    notif_flight_t *flights;          /* max_in_flight */
+    unsigned n_flights, n_active;
+    uv_timer_t pump_timer, sched_timer;
+    bool timers_on, stopping;
+    uint32_t rnd;                     /* jitter generator state */
+    hub_hist_t e2e_us;                /* event committed -> receiver acknowledged */
+    hub_hist_t send_us;               /* one transfer's duration */
+} notif_t;
+
+extern const char *const notification_db_names[];
+extern const hub_handler_t notification_handlers[];
+
+/* hub_service_t hooks. */
+int notification_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err);
+int notification_start(hub_daemon_t *d, void *ctx, hub_error_t *err);
+void notification_stop(void *ctx);
+void notification_fini(void *ctx);
+
+#endif
