@@ -126,7 +126,7 @@ static int s_timer_fn(CURLM *multi, long timeout_ms, void *userp)
     return 0;
 }
 
-hub_curl_t *hub_curl_new(uv_loop_t *loop)
+hub_curl_t *hub_curl_new(uv_loop_t *loop, unsigned max_connects)
 {
     pthread_once(&s_global_once, s_global_init);
     hub_curl_t *self = calloc(1, sizeof *self);
@@ -142,6 +142,7 @@ hub_curl_t *hub_curl_new(uv_loop_t *loop)
     curl_multi_setopt(self->multi, CURLMOPT_SOCKETDATA, self);
     curl_multi_setopt(self->multi, CURLMOPT_TIMERFUNCTION, s_timer_fn);
     curl_multi_setopt(self->multi, CURLMOPT_TIMERDATA, self);
+    if (max_connects) curl_multi_setopt(self->multi, CURLMOPT_MAXCONNECTS, (long)max_connects);
     return self;
 }
 

@@ -17,9 +17,10 @@ typedef struct hub_curl hub_curl_t;
  * (and whatever arg is) and must curl_easy_cleanup it. */
 typedef void (*hub_curl_done_fn)(CURL *easy, CURLcode rc, void *arg);
 
-/* Creates the driver on loop (borrowed). Caller owns the result. NULL on
- * failure. */
-hub_curl_t *hub_curl_new(uv_loop_t *loop);
+/* Creates the driver on loop (borrowed), keeping up to max_connects
+ * connections open for reuse (0 = libcurl's default). Caller owns the
+ * result. NULL on failure. */
+hub_curl_t *hub_curl_new(uv_loop_t *loop, unsigned max_connects);
 /* Starts the transfer easy (ownership passes to the driver until done is
  * called with it). 0, or -1 (easy still the caller's). */
 int hub_curl_add(hub_curl_t *self, CURL *easy, hub_curl_done_fn done, void *arg);

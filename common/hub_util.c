@@ -102,3 +102,15 @@ int hub_mkdir_p(const char *dir, unsigned mode)
     if (mkdir(path, mode) && errno != EEXIST) return -errno;
     return 0;
 }
+
+bool hub_email_ok(const char *s)
+{
+    size_t len = strlen(s), at = 0, ats = 0;
+    if (len < 3 || len > 254) return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= ' ' || c == 0x7f || strchr("<>,;:\"()[]\\", c)) return false;
+        if (c == '@') at = i, ats++;
+    }
+    return ats == 1 && at > 0 && at + 1 < len;
+}

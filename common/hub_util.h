@@ -27,6 +27,11 @@ bool hub_utf8_valid(const char *buf, size_t len);
 /* True for endpoints that never leave this host: ipc://, inproc://,
  * tcp://127.x.x.x, tcp://localhost, tcp://[::1]. */
 bool hub_endpoint_is_local(const char *endpoint);
+/* True if s is a plain e-mail address safe to put in an SMTP envelope and
+ * a header: 3..254 bytes, one '@' with text on both sides, no space,
+ * control byte, DEL or any of <>,;:"()[]\ (so no command or header can
+ * be injected through it). */
+bool hub_email_ok(const char *s);
 
 /* strdup that aborts on out-of-memory. Caller owns the result. */
 char *hub_strdup(const char *s);

@@ -137,6 +137,19 @@ size_t hub_arena_used(const hub_arena_t *self) { return self->total; }
 size_t hub_arena_budget(const hub_arena_t *self) { return self->budget; }
 
 /* ---- validation walk ---- */
+
+/* Writes ".name" (or "name" at the root) at path + base, truncated to
+ * plen: the walks name the field they are in before descending (memcpy,
+ * not snprintf: this runs for every field of every message). */
+static void s_path_push(char *path, size_t plen, size_t base, const char *name)
+{
+    size_t off = base, n = strlen(name);
+    if (off && off + 1 < plen) path[off++] = '.';
+    if (off + n >= plen) n = off + 1 < plen ? plen - 1 - off : 0;
+    memcpy(path + off, name, n);
+    path[off + n] = 0;
+}
+
 static int s_validate(const ProtobufCMessage *msg, char *path, size_t plen, int depth,
                       hub_error_t *err);
 
@@ -195,7 +208,7 @@ static int s_validate(const ProtobufCMessage *msg, char *path, size_t plen, int 
             if (*(const uint32_t *)(m + f->quantifier_offset) != f->id) continue;
         }
         /* the path is written before descending; it names the field on error */
-        snprintf(path + base, plen - base, "%s%s", base ? "." : "", f->name);
+        s_path_push(path, plen, base, f->name);
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)(m + f->quantifier_offset);
             const char *arr = *(char *const *)(m + f->offset);
@@ -246,7 +259,7 @@ static int s_raw_strings(const ProtobufCMessageDescriptor *d, const uint8_t *p, 
             const ProtobufCFieldDescriptor *f =
                 protobuf_c_message_descriptor_get_field(d, (unsigned)(key >> 3));
             if (f && (f->type == PROTOBUF_C_TYPE_STRING || f->type == PROTOBUF_C_TYPE_MESSAGE)) {
-                snprintf(path + base, plen - base, "%s%s", base ? "." : "", f->name);
+                s_path_push(path, plen, base, f->name);
                 if (f->type == PROTOBUF_C_TYPE_STRING && !hub_utf8_valid((const char *)p, n))
                     return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, path,
                                          "%s is not valid UTF-8 (or holds a NUL byte)", path);

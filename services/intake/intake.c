@@ -1,5 +1,7 @@
 #include "intake.h"
 
+#include "hub_util.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -122,7 +124,7 @@ static int s_validate_person(const Intake__Person *p, const char *field, int nee
     snprintf(f, sizeof f, "%s.phone", field);
     if (*p->phone && !s_phone_ok(p->phone)) return INVALID(f, "%s \"%s\" is not a phone number", f, p->phone);
     snprintf(f, sizeof f, "%s.email", field);
-    if (*p->email && (!strchr(p->email, '@') || strlen(p->email) > 128)) return INVALID(f, "%s is not an e-mail address", f);
+    if (*p->email && (!hub_email_ok(p->email) || strlen(p->email) > 128)) return INVALID(f, "%s is not an e-mail address", f);
     snprintf(f, sizeof f, "%s.kind", field);
     if (need_kind && p->kind == INTAKE__REQUESTER_KIND__REQUESTER_KIND_UNSPECIFIED)
         return INVALID(f, "%s is required: RESIDENT, ORGANIZATION or ENTERPRISE", f);

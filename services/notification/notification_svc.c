@@ -23,6 +23,7 @@
 #define PUMP_SCAN_MAX 4096                /* due entries looked at per pump */
 #define SEND_MAX_RECIPIENTS 100
 #define MAX_ERROR_TEXT 300
+#define KEY_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-"
 
 const char *const notification_db_names[] = {"deliveries", "dkeys", "due",      "dead",
                                              "inbox",      "recipients", "requests", "schedules", NULL};
@@ -121,19 +122,55 @@ static const char *s_service_name(const notif_t *n, const char *code, const char
 
 /* ------------------------------------------------------------------ flights */
 
-static notif_flight_t *s_flight_find(notif_t *n, const char *id)
+/* The in-flight table: open addressing (linear probing) on the delivery
+ * id, at most half full: an entry lives from the start of a transfer
+ * until its result is applied. */
+static size_t s_flight_slot(const notif_t *n, const char *id)
 {
-    for (unsigned i = 0; i < n->n_flights; i++)
-        if (!strcmp(n->flights[i].id, id)) return &n->flights[i];
-    return NULL;
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *p = id; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+    return h & (n->flight_cap - 1);
 }
 
+static notif_flight_t *s_flight_find(notif_t *n, const char *id)
+{
+    for (size_t i = s_flight_slot(n, id);; i = (i + 1) & (n->flight_cap - 1)) {
+        if (!n->flights[i].used) return NULL;
+        if (!strcmp(n->flights[i].id, id)) return &n->flights[i];
+    }
+}
+
+/* Adds id (not present; the caller keeps n_flights < flight_limit). */
+static notif_flight_t *s_flight_add(notif_t *n, const char *id, bool active)
+{
+    size_t i = s_flight_slot(n, id);
+    while (n->flights[i].used) i = (i + 1) & (n->flight_cap - 1);
+    notif_flight_t *f = &n->flights[i];
+    snprintf(f->id, sizeof f->id, "%s", id);
+    f->used = true;
+    f->active = active;
+    n->n_flights++;
+    if (active) n->n_active++;
+    return f;
+}
+
+/* Removes id if present, shifting back the entries probed past it. */
 static void s_flight_remove(notif_t *n, const char *id)
 {
     notif_flight_t *f = s_flight_find(n, id);
     if (!f) return;
     if (f->active) n->n_active--;
-    *f = n->flights[--n->n_flights];
+    n->n_flights--;
+    size_t mask = n->flight_cap - 1, hole = (size_t)(f - n->flights);
+    for (size_t j = (hole + 1) & mask; n->flights[j].used; j = (j + 1) & mask) {
+        size_t home = s_flight_slot(n, n->flights[j].id);
+        /* j may move to the hole unless its home lies cyclically in (hole, j] */
+        bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (stays) continue;
+        n->flights[hole] = n->flights[j];
+        hole = j;
+    }
+    n->flights[hole].used = false;
 }
 
 /* ------------------------------------------------------------------ targets */
@@ -256,19 +293,29 @@ static int s_delivery_event(hub_call_t *call, const char *action, const Notifica
     return rc ? hub_call_mdb_error(call, rc) : 0;
 }
 
-/* Puts the delivery in the queue under (next_ms, id). */
+/* The queue key of d: next_ms (8 bytes BE), its channel (1 byte, so the
+ * sender passes over a blocked channel without reading the record), id. */
+static size_t s_due_key(uint8_t key[96], const Notification__Delivery *d)
+{
+    size_t n = strlen(d->id);
+    if (n > 80) n = 80;
+    hub_be64_put(key, (uint64_t)d->next_ms);
+    key[8] = (uint8_t)d->channel;
+    memcpy(key + 9, d->id, n);
+    return 9 + n;
+}
+
+/* Puts the delivery in the queue. */
 static int s_due_put(hub_call_t *call, notif_t *n, const Notification__Delivery *d)
 {
     uint8_t key[96];
-    size_t kl = s_time_key(key, d->next_ms, d->id);
-    return s_put_raw(call, n->due, key, kl, "", 0);
+    return s_put_raw(call, n->due, key, s_due_key(key, d), "", 0);
 }
 
 static int s_due_del(hub_call_t *call, notif_t *n, const Notification__Delivery *d)
 {
     uint8_t key[96];
-    size_t kl = s_time_key(key, d->next_ms, d->id);
-    return s_del(call, n->due, key, kl);
+    return s_del(call, n->due, key, s_due_key(key, d));
 }
 
 /* Writes an inbox message for d (the in-app channel: delivered here). */
@@ -313,6 +360,9 @@ static int s_deliver(hub_call_t *call, notif_t *n, const message_t *msg, const t
         return 0;
     }
     int64_t now = hub_now_ms();
+    /* an old event (a new store catching up on history) fills the inbox
+     * but reaches nobody's phone, mailbox or server */
+    bool stale = msg->event_ms && now - msg->event_ms > n->max_event_age_ms;
     size_t nkv;
     notify_kv_t *kv = s_values(call, n, msg, t->lang, &nkv);
     if (!kv) return s_oom(call);
@@ -321,6 +371,10 @@ static int s_deliver(hub_call_t *call, notif_t *n, const message_t *msg, const t
         return -1;
     for (size_t c = 0; c < t->n_ch; c++) {
         Notification__Channel ch = t->ch[c];
+        if (stale && ch != NOTIFICATION__CHANNEL__INBOX) {
+            hub_rpc_count(call->rpc, "deliveries_stale_total", 1);
+            continue;
+        }
         char key[512];
         int kl = snprintf(key, sizeof key, "%s.%s.%s.%s", msg->key, msg->template, t->id, notify_channel_name(ch));
         if (kl <= 0 || (size_t)kl >= sizeof key)
@@ -474,7 +528,8 @@ static int s_apply_intake(hub_call_t *call, const char *publisher, const Hub__Ev
         rs->service_code = q->service_code;
         rs->street = q->street;
     }
-    if (!*rs->status || !accepted) rs->status = (char *)(t + 15);
+    /* rs->status is the referral's (matching's) state: intake's own
+     * actions (note, cancel, close) must not hide it from the rules */
     if (hub_record_put(call, n->requests, rs->request_id, &rs->base)) return -1;
     if (!accepted) return 0;
     target_t who;
@@ -608,7 +663,7 @@ static int s_apply_referral(hub_call_t *call, notif_t *n, const char *publisher,
             rc = s_deliver_to(call, n, &msg, prev_provider);
         }
         rs->deadline_ms = 0;
-    } else if (!strcmp(what, "completed")) {
+    } else if (!strcmp(what, "completed") && hub_now_ms() - ev->time_ms <= n->max_event_age_ms) {
         Notification__Schedule s = NOTIFICATION__SCHEDULE__INIT;
         s.kind = "followup";
         s.template_ = "followup";
@@ -659,6 +714,8 @@ typedef struct {
     size_t body_len, body_off;
     int64_t start_ns;
     char errbuf[CURL_ERROR_SIZE];
+    char answer[160];   /* the start of the receiver's answer */
+    size_t answer_len;
 } xfer_t;
 
 static void s_xfer_free(xfer_t *x)
@@ -667,6 +724,19 @@ static void s_xfer_free(xfer_t *x)
     curl_slist_free_all(x->rcpt);
     free(x->body);
     free(x);
+}
+
+/* Keeps the start of the receiver's answer (for the error text) and
+ * drops the rest; without it libcurl writes answers to stdout. */
+static size_t s_write_cb(char *buf, size_t size, size_t nitems, void *arg)
+{
+    xfer_t *x = arg;
+    size_t len = size * nitems, room = sizeof x->answer - 1 - x->answer_len;
+    size_t k = len < room ? len : room;
+    memcpy(x->answer + x->answer_len, buf, k);
+    x->answer_len += k;
+    x->answer[x->answer_len] = 0;
+    return len;
 }
 
 static size_t s_read_cb(char *buf, size_t size, size_t nitems, void *arg)
@@ -720,7 +790,7 @@ static void s_done_cb(CURL *easy, CURLcode rc, void *arg)
     else if (rc != CURLE_OK)
         snprintf(error, sizeof error, "%s%s%s", curl_easy_strerror(rc), *x->errbuf ? ": " : "", x->errbuf);
     else
-        snprintf(error, sizeof error, "HTTP %ld", code);
+        snprintf(error, sizeof error, "HTTP %ld%s%.*s", code, x->answer_len ? ": " : "", 120, x->answer);
     notif_flight_t *f = s_flight_find(n, x->id);
     if (f && f->active) {
         f->active = false;
@@ -746,6 +816,74 @@ static const char *s_secret(notif_t *n, MDB_txn *txn, const char *id)
     return r ? r->webhook_secret : "";
 }
 
+#define CHANNEL_NONE (-1)
+
+/* True if s may go into a header or a URL as it is (no space, no
+ * control byte). */
+static bool s_header_safe(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s <= ' ' || *s == 0x7f) return false;
+    return true;
+}
+
+/* Appends the URL-encoded value v to out (RFC 3986 unreserved kept). */
+static void s_urlencode(char **out, size_t *len, size_t *cap, const char *v)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (; *v; v++) {
+        if (*len + 4 > *cap) {
+            *cap = *cap * 2 + 64;
+            if (!(*out = realloc(*out, *cap))) abort();
+        }
+        unsigned char c = (unsigned char)*v;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("-._~", c)) {
+            (*out)[(*len)++] = (char)c;
+        } else {
+            (*out)[(*len)++] = '%';
+            (*out)[(*len)++] = hex[c >> 4];
+            (*out)[(*len)++] = hex[c & 15];
+        }
+    }
+}
+
+/* The SMS body for a form-encoded gateway: sms_body with {{phone}},
+ * {{text}} and {{key}} URL-encoded, so no value can add a parameter.
+ * From the scratch arena; NULL when it is exhausted. */
+static const char *s_sms_form_body(notif_t *n, const Notification__Delivery *d, size_t *olen)
+{
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s%s", d->subject, *d->subject ? " " : "", d->text);
+    size_t cap = 256, len = 0;
+    char *out = malloc(cap);
+    if (!out) abort();
+    for (const char *p = n->sms_body; *p;) {
+        const char *v = NULL;
+        size_t skip = 0;
+        if (!strncmp(p, "{{phone}}", 9)) v = d->address, skip = 9;
+        else if (!strncmp(p, "{{text}}", 8)) v = text, skip = 8;
+        else if (!strncmp(p, "{{key}}", 7)) v = d->idempotency_key, skip = 7;
+        if (v) {
+            s_urlencode(&out, &len, &cap, v);
+            p += skip;
+            continue;
+        }
+        if (len + 2 > cap) {
+            cap *= 2;
+            if (!(out = realloc(out, cap))) abort();
+        }
+        out[len++] = *p++;
+    }
+    char *res = hub_arena_alloc(n->scratch, len + 1);
+    if (res) {
+        memcpy(res, out, len);
+        res[len] = 0;
+        *olen = len;
+    }
+    free(out);
+    return res;
+}
+
 /* Starts one attempt of d. 0, or -1 when it could not even start (the
  * failure is posted as its result). */
 static int s_start(notif_t *n, MDB_txn *txn, const Notification__Delivery *d)
@@ -759,16 +897,20 @@ static int s_start(notif_t *n, MDB_txn *txn, const Notification__Delivery *d)
     x->channel = d->channel;
     x->start_ns = hub_mono_ns();
     char hdr[600];
-    const char *why = NULL;
+    const char *why = NULL;     /* the attempt cannot be made: dead at once */
+    bool retry = false;         /* ... unless the cause may pass */
     size_t len = 0;
     const char *body = NULL;
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)n->timeout_ms);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, s_write_cb);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "hub-notification/" HUB_VERSION);
     snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", d->idempotency_key);
     x->headers = curl_slist_append(x->headers, hdr);
-    switch (d->channel) {
+    if (!s_header_safe(d->idempotency_key) || !s_header_safe(d->id)) why = "idempotency key not fit for a header";
+    switch (why ? CHANNEL_NONE : (int)d->channel) {
     case NOTIFICATION__CHANNEL__WEBHOOK: {
         body = notify_webhook_body(d, n->scratch, &len);
         char sig[72];
@@ -782,7 +924,7 @@ static int s_start(notif_t *n, MDB_txn *txn, const Notification__Delivery *d)
         x->headers = curl_slist_append(x->headers, hdr);
         curl_easy_setopt(e, CURLOPT_URL, d->address);
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-        if (!*d->address) why = "no webhook URL";
+        if (!*d->address || !s_header_safe(d->address)) why = "no usable webhook URL";
         break;
     }
     case NOTIFICATION__CHANNEL__SMS:
@@ -790,20 +932,24 @@ static int s_start(notif_t *n, MDB_txn *txn, const Notification__Delivery *d)
             why = "no SMS gateway configured ([notification] sms_url)";
             break;
         }
-        body = notify_sms_body(n->sms_body, d, n->sms_json, n->scratch, &len);
+        body = n->sms_form ? s_sms_form_body(n, d, &len) : notify_sms_body(n->sms_body, d, n->sms_json, n->scratch, &len);
         snprintf(hdr, sizeof hdr, "Content-Type: %s", n->sms_content_type);
         x->headers = curl_slist_append(x->headers, hdr);
         curl_easy_setopt(e, CURLOPT_URL, n->sms_url);
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
         break;
     case NOTIFICATION__CHANNEL__EMAIL: {
+        if (!hub_email_ok(d->address)) { /* nothing may reach the SMTP envelope but an address */
+            why = "not a usable e-mail address";
+            break;
+        }
         const char *msg = notify_email_message(d, n->smtp_from, n->scratch, &len);
         if (!msg) break;
         if (!(x->body = malloc(len ? len : 1))) abort();
         memcpy(x->body, msg, len);
         x->body_len = len;
         char addr[300];
-        snprintf(addr, sizeof addr, "<%s>", n->smtp_from);
+        snprintf(addr, sizeof addr, "<%s>", n->smtp_envelope_from);
         curl_easy_setopt(e, CURLOPT_MAIL_FROM, addr);
         snprintf(addr, sizeof addr, "<%s>", d->address);
         x->rcpt = curl_slist_append(NULL, addr);
@@ -817,11 +963,14 @@ static int s_start(notif_t *n, MDB_txn *txn, const Notification__Delivery *d)
         if (*n->smtp_user) {
             curl_easy_setopt(e, CURLOPT_USERNAME, n->smtp_user);
             curl_easy_setopt(e, CURLOPT_PASSWORD, n->smtp_password);
+            /* a password never travels in clear (STARTTLS), but to this host */
+            if (!n->smtp_loopback) curl_easy_setopt(e, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
         }
-        if (!*d->address) why = "no e-mail address";
         body = msg;
         break;
     }
+    case CHANNEL_NONE:
+        break;
     default:
         why = "unknown channel";
     }
@@ -831,15 +980,10 @@ static int s_start(notif_t *n, MDB_txn *txn, const Notification__Delivery *d)
         curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body);
     }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-    if (!why && hub_curl_add(n->curl, e, s_done_cb, x)) why = "transfer could not start";
-    if (n->n_flights < n->max_in_flight) {
-        notif_flight_t *f = &n->flights[n->n_flights++];
-        snprintf(f->id, sizeof f->id, "%s", d->id);
-        f->active = !why;
-        if (!why) n->n_active++;
-    }
+    if (!why && hub_curl_add(n->curl, e, s_done_cb, x)) why = "transfer could not start", retry = true;
+    s_flight_add(n, d->id, !why);
     if (why) {
-        (void)s_post_result(n, d->id, d->attempts + 1, false, true, 0, why);
+        (void)s_post_result(n, d->id, d->attempts + 1, false, !retry, 0, why);
         curl_easy_cleanup(e);
         s_xfer_free(x);
         return -1;
@@ -865,16 +1009,18 @@ static void s_pump(uv_timer_t *t)
     MDB_val k, v;
     int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     for (unsigned scanned = 0; !rc && scanned < PUMP_SCAN_MAX; scanned++, rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (n->n_active >= n->max_in_flight || n->n_flights >= n->max_in_flight) break;
-        if (k.mv_size <= 8 || k.mv_size > 8 + 31) continue;
+        if (n->n_active >= n->max_in_flight || n->n_flights >= n->flight_limit) break;
+        if (k.mv_size <= 9 || k.mv_size > 9 + 31) continue;
         int64_t due = (int64_t)hub_be64_get(k.mv_data);
         if (due > now) {
             if (!wake || due < wake) wake = due;
             break;
         }
+        unsigned ch = ((uint8_t *)k.mv_data)[8] < 5 ? ((uint8_t *)k.mv_data)[8] : 0;
+        if (blocked[ch]) continue;
         char id[32];
-        memcpy(id, (char *)k.mv_data + 8, k.mv_size - 8);
-        id[k.mv_size - 8] = 0;
+        memcpy(id, (char *)k.mv_data + 9, k.mv_size - 9);
+        id[k.mv_size - 9] = 0;
         if (s_flight_find(n, id)) continue;
         hub_arena_reset(n->scratch);
         MDB_val dk = {strlen(id), id}, dv;
@@ -885,8 +1031,14 @@ static void s_pump(uv_timer_t *t)
         if (!d || (d->state != NOTIFICATION__DELIVERY_STATE__QUEUED &&
                    d->state != NOTIFICATION__DELIVERY_STATE__RETRYING))
             continue;
-        unsigned ch = (unsigned)d->channel < 5 ? (unsigned)d->channel : 0;
-        if (blocked[ch]) continue;
+        if (ch == NOTIFICATION__CHANNEL__SMS && !d->urgent) {
+            /* quiet hours again: a backlog must not run on into the night */
+            int64_t open = notify_quiet_until(now, n->quiet_start, n->quiet_end);
+            if (open > now) {
+                if (!wake || open < wake) wake = open;
+                continue;
+            }
+        }
         if (!notify_bucket_take(&n->bucket[ch], now)) {
             blocked[ch] = true;
             int64_t w = now + notify_bucket_wait_ms(&n->bucket[ch], now);
@@ -1139,7 +1291,7 @@ static int s_recipient_put(hub_call_t *call, void *ctx)
     if (*r->webhook_url && strncmp(r->webhook_url, "http://", 7) && strncmp(r->webhook_url, "https://", 8))
         return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "recipient.webhook_url",
                              "must be an http:// or https:// URL");
-    if (*r->email && (!strchr(r->email, '@') || strpbrk(r->email, " <>\r\n")))
+    if (*r->email && !hub_email_ok(r->email))
         return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "recipient.email",
                              "not an e-mail address");
     if (*r->phone && strspn(r->phone, "+0123456789- ") != strlen(r->phone))
@@ -1336,6 +1488,8 @@ static int s_requeue_one(hub_call_t *call, notif_t *n, const char *id, bool stri
     d->attempts = 0;
     d->dead_ms = 0;
     d->next_ms = hub_now_ms();
+    if (d->channel == NOTIFICATION__CHANNEL__SMS && !d->urgent)
+        d->next_ms = notify_quiet_until(d->next_ms, n->quiet_start, n->quiet_end);
     if (s_del(call, n->dead, d->id, strlen(d->id)) || s_due_put(call, n, d) ||
         hub_record_put(call, n->deliveries, d->id, &d->base) || s_delivery_event(call, "requeued", d))
         return -1;
@@ -1393,9 +1547,10 @@ static int s_send(hub_call_t *call, void *ctx)
 {
     notif_t *n = ctx;
     const Notification__SendRequest *q = (const void *)call->req;
-    if (!*q->key || strlen(q->key) > 128)
+    size_t klen = strlen(q->key);
+    if (!klen || klen > 128 || strspn(q->key, KEY_CHARS) != klen)
         return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "key",
-                             "an idempotency key of 1 to 128 characters is required");
+                             "an idempotency key of 1 to 128 characters [A-Za-z0-9._:-] is required");
     if (!q->n_recipients || q->n_recipients > SEND_MAX_RECIPIENTS)
         return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "recipients", "1 to %d recipients",
                              SEND_MAX_RECIPIENTS);
@@ -1561,12 +1716,24 @@ static int s_config(hub_daemon_t *d, notif_t *n, hub_error_t *err)
     n->max_in_flight = (unsigned)inflight;
     s_copy(n->smtp_url, sizeof n->smtp_url, CFG("smtp_url", "smtp://127.0.0.1:25"));
     s_copy(n->smtp_from, sizeof n->smtp_from, CFG("smtp_from", "hub@localhost"));
+    const char *lt = strchr(n->smtp_from, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+    if (lt && gt) snprintf(n->smtp_envelope_from, sizeof n->smtp_envelope_from, "%.*s", (int)(gt - lt - 1), lt + 1);
+    else s_copy(n->smtp_envelope_from, sizeof n->smtp_envelope_from, n->smtp_from);
+    if (!hub_email_ok(n->smtp_envelope_from))
+        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
+                             "[notification] smtp_from: an address, or \"Name <address>\"");
+    n->smtp_loopback = !strncmp(n->smtp_url, "smtp://127.", 11) || !strncmp(n->smtp_url, "smtp://localhost", 16) ||
+                       !strncmp(n->smtp_url, "smtp://[::1]", 12);
     s_copy(n->smtp_user, sizeof n->smtp_user, CFG("smtp_user", ""));
     if (s_read_secret(CFG("smtp_password_file", ""), n->smtp_password, sizeof n->smtp_password, err)) return -1;
     s_copy(n->sms_url, sizeof n->sms_url, CFG("sms_url", ""));
     s_copy(n->sms_body, sizeof n->sms_body, CFG("sms_body", "{\"to\":\"{{phone}}\",\"text\":\"{{text}}\"}"));
     s_copy(n->sms_content_type, sizeof n->sms_content_type, CFG("sms_content_type", "application/json"));
     n->sms_json = strstr(n->sms_content_type, "json") != NULL;
+    n->sms_form = strstr(n->sms_content_type, "x-www-form-urlencoded") != NULL;
+    n->max_event_age_ms = CFGI("max_event_age_s", 86400) * 1000;
+    if (n->max_event_age_ms <= 0)
+        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "", "[notification] max_event_age_s > 0");
     if (notify_sms_pattern_check(n->sms_body, err)) return -1;
     n->quiet_start = s_hhmm(CFG("quiet_start", "21:00"));
     n->quiet_end = s_hhmm(CFG("quiet_end", "08:00"));
@@ -1620,7 +1787,10 @@ int notification_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *
         n->recipients = hub_daemon_db(d, NOTIF_DB_RECIPIENTS);
         n->requests = hub_daemon_db(d, NOTIF_DB_REQUESTS);
         n->schedules = hub_daemon_db(d, NOTIF_DB_SCHEDULES);
-        if (!(n->flights = calloc(n->max_in_flight, sizeof *n->flights))) abort();
+        /* results wait for a batch after their transfer: room for 4x */
+        n->flight_limit = 4 * n->max_in_flight;
+        for (n->flight_cap = 16; n->flight_cap < 2 * n->flight_limit;) n->flight_cap *= 2;
+        if (!(n->flights = calloc(n->flight_cap, sizeof *n->flights))) abort();
     }
     *ctx = n;
     return 0;
@@ -1643,7 +1813,7 @@ static hub_feed_t *s_feed(hub_daemon_t *d, notif_t *n, int i, const char *pub, h
 int notification_start(hub_daemon_t *d, void *ctx, hub_error_t *err)
 {
     notif_t *n = ctx;
-    if (!(n->curl = hub_curl_new(d->loop)))
+    if (!(n->curl = hub_curl_new(d->loop, n->max_in_flight)))
         return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "libcurl could not start");
     uv_timer_init(d->loop, &n->pump_timer);
     uv_timer_init(d->loop, &n->sched_timer);
@@ -1653,8 +1823,11 @@ int notification_start(hub_daemon_t *d, void *ctx, hub_error_t *err)
     uv_timer_start(&n->sched_timer, s_sched_cb, (uint64_t)n->sched_check_ms, (uint64_t)n->sched_check_ms);
     hub_rpc_add_hist(d->rpc, "e2e_p50_ms", "e2e_p99_ms", &n->e2e_us, 1000);
     hub_rpc_add_hist(d->rpc, "send_p50_ms", "send_p99_ms", &n->send_us, 1000);
-    if (!(n->feed_intake = s_feed(d, n, 0, "intake", s_apply_intake, err))) return -1;
-    if (!(n->feed_matching = s_feed(d, n, 1, "matching", s_apply_matching, err))) return -1;
+    if (!(n->feed_intake = s_feed(d, n, 0, "intake", s_apply_intake, err)) ||
+        !(n->feed_matching = s_feed(d, n, 1, "matching", s_apply_matching, err))) {
+        notification_stop(n); /* hub_daemon calls stop only after a start that succeeded */
+        return -1;
+    }
     return 0;
 }
 

@@ -51,6 +51,7 @@ enum {
 /* One transfer the sender started, until its result is applied. */
 typedef struct {
     char id[32];
+    bool used;          /* a slot of the table in use */
     bool active;        /* the transfer runs (false: its result is posted) */
 } notif_flight_t;
 
@@ -66,8 +67,11 @@ typedef struct notif {
     unsigned max_attempts, max_in_flight;
     int64_t retry_base_ms, retry_max_ms, timeout_ms;
     char smtp_url[512], smtp_from[256], smtp_user[128], smtp_password[256];
+    char smtp_envelope_from[256];     /* the address inside smtp_from's <...> */
+    bool smtp_loopback;               /* smtp_url is this host: login without STARTTLS is allowed */
     char sms_url[512], sms_body[1024], sms_content_type[128];
-    bool sms_json;
+    bool sms_json, sms_form;          /* escape values for JSON / URL-encode them */
+    int64_t max_event_age_ms;         /* older events reach the inbox only */
     int quiet_start, quiet_end;       /* CST minutes of the day */
     notify_bucket_t bucket[5];        /* by Notification__Channel */
     int64_t offer_reminder_s, followup_after_s;
@@ -76,8 +80,10 @@ typedef struct notif {
     /* running */
     hub_feed_t *feed_intake, *feed_matching;
     hub_curl_t *curl;
-    notif_flight_t *flights;          /* max_in_flight */
-    unsigned n_flights, n_active;
+    notif_flight_t *flights;          /* hash table of flight_cap slots */
+    size_t flight_cap;                /* a power of two >= 2 * flight_limit */
+    unsigned n_flights, n_active;     /* entries; transfers running */
+    unsigned flight_limit;            /* entries at most (running + results waiting) */
     uv_timer_t pump_timer, sched_timer;
     bool timers_on, stopping;
     uint32_t rnd;                     /* jitter generator state */

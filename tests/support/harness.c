@@ -1,6 +1,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,62 @@ bool harness_wait(bool (*pred)(void *), void *arg, int deadline_ms)
     for (;;) {
         if (pred(arg)) return true;
         if (hub_mono_ms() >= deadline) return false;
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+pid_t harness_spawn(const char *const argv[], const char *out_path)
+{
+    int fd = -1;
+    if (out_path && (fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (fd >= 0 && (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)) _exit(127);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    if (fd >= 0) close(fd);
+    return pid;
+}
+
+int harness_kill(pid_t pid, int sig)
+{
+    if (pid <= 0) return -1;
+    kill(pid, sig);
+    int64_t deadline = hub_mono_ms() + 15000;
+    for (;;) {
+        int st;
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        if (r < 0) return -1;
+        if (hub_mono_ms() >= deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            return -1;
+        }
+        struct timespec ts = {0, 5 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+long harness_wait_number_file(const char *path, pid_t pid, int deadline_ms)
+{
+    int64_t deadline = hub_mono_ms() + deadline_ms;
+    for (;;) {
+        FILE *f = fopen(path, "r");
+        if (f) {
+            char buf[32];
+            long v = 0;
+            char *end = NULL;
+            if (fgets(buf, sizeof buf, f) && strchr(buf, '\n')) v = strtol(buf, &end, 10);
+            fclose(f);
+            if (v > 0 && end && *end == '\n') return v;
+        }
+        int st;
+        if (pid > 0 && waitpid(pid, &st, WNOHANG) == pid) return -1;
+        if (hub_mono_ms() >= deadline) return -1;
         struct timespec ts = {0, 10 * 1000000};
         nanosleep(&ts, NULL);
     }

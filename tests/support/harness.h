@@ -64,4 +64,18 @@ Intake__SubmitRequest *harness_request(hub_arena_t *a, const char *channel, cons
 /* Waits until pred(arg) is true or deadline_ms passes; polls every 10 ms. */
 bool harness_wait(bool (*pred)(void *), void *arg, int deadline_ms);
 
+/* Starts argv[0] (a path; argv NULL-terminated) as a child process that
+ * is killed if the test program dies; its stdout and stderr are appended
+ * to out_path (NULL: inherited). Returns the pid, or -1. */
+pid_t harness_spawn(const char *const argv[], const char *out_path);
+/* Sends sig to pid (a child, e.g. from harness_spawn) and waits
+ * (deadline 15 s) for it to end. Returns its exit status (or 128+signal),
+ * -1 if it did not end (it is then killed with SIGKILL and reaped). */
+int harness_kill(pid_t pid, int sig);
+/* Waits until file path holds a positive decimal number and a newline
+ * (e.g. the port file a test server writes once it listens), or until
+ * deadline_ms passes or the child pid (if > 0) exits (it is then reaped).
+ * Returns the number, or -1. */
+long harness_wait_number_file(const char *path, pid_t pid, int deadline_ms);
+
 #endif

@@ -476,6 +476,11 @@ static void test_request_refused_contact(void **state)
     q.r.preferred_contact = INTAKE__CONTACT_METHOD__EMAIL;
     s_refused(cat, &q, "requester.email");
 
+    /* an address that would inject SMTP commands (notification sends to it) */
+    s_req_fill(&q);
+    q.p.email = "victim@example.cn>\r\nRCPT TO:<attacker@evil.example";
+    s_refused(cat, &q, "requester.email");
+
     /* without consent no contact detail is needed */
     s_req_fill(&q);
     q.p.phone = "";

@@ -104,6 +104,28 @@ static void test_utf8_embedded_nul(void **state)
 
 /* ------------------------------------------------------- endpoints, be64 */
 
+/* An e-mail address goes into an SMTP envelope and headers: nothing that
+ * could start another command or header may pass. */
+static void test_email_ok(void **state)
+{
+    (void)state;
+    assert_true(hub_email_ok("wang@haishu.example"));
+    assert_true(hub_email_ok("a.b+c@x.cn"));
+    assert_true(hub_email_ok("王@例子.中国"));
+    assert_false(hub_email_ok(""));
+    assert_false(hub_email_ok("@x.cn"));
+    assert_false(hub_email_ok("a@"));
+    assert_false(hub_email_ok("ab"));
+    assert_false(hub_email_ok("a@b@c"));
+    assert_false(hub_email_ok("victim@example.cn>\r\nRCPT TO:<attacker@evil.example"));
+    assert_false(hub_email_ok("a@b.cn\r\nBcc: x@y.cn"));
+    assert_false(hub_email_ok("a b@c.cn"));
+    assert_false(hub_email_ok("<a@b.cn>"));
+    assert_false(hub_email_ok("a@b.cn,c@d.cn"));
+    assert_false(hub_email_ok("a@b.cn\x7f"));
+    assert_false(hub_email_ok("Name <a@b.cn>"));
+}
+
 static void test_endpoint_is_local(void **state)
 {
     (void)state;
@@ -669,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_utf8_above_max),
         cmocka_unit_test(test_utf8_embedded_nul),
         cmocka_unit_test(test_endpoint_is_local),
+        cmocka_unit_test(test_email_ok),
         cmocka_unit_test(test_be64_round_trip),
         cmocka_unit_test(test_arena_budget),
         cmocka_unit_test(test_arena_big_allocation),
