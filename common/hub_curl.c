@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include "hub_log.h"
 
@@ -25,6 +26,7 @@ typedef struct hub_curl_job {
     hub_curl_done_fn done;
     void *arg;
     CURL *easy;
+    curl_socket_t fd;            /* the socket it uses now, or CURL_SOCKET_BAD */
     struct hub_curl_job *prev, *next;
 } hub_curl_job_t;
 
@@ -76,9 +78,11 @@ static void s_sock_closed(uv_handle_t *h) { free(h->data); }
 /* CURLMOPT_SOCKETFUNCTION: start, change or stop watching a socket. */
 static int s_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
 {
-    (void)easy;
     hub_curl_t *self = userp;
     hub_curl_sock_t *s = socketp;
+    hub_curl_job_t *job = NULL;
+    if (easy) curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&job);
+    if (job) job->fd = what == CURL_POLL_REMOVE ? (job->fd == fd ? CURL_SOCKET_BAD : job->fd) : fd;
     if (what == CURL_POLL_REMOVE) {
         if (s) {
             uv_poll_stop(&s->poll);
@@ -153,6 +157,7 @@ int hub_curl_add(hub_curl_t *self, CURL *easy, hub_curl_done_fn done, void *arg)
     job->done = done;
     job->arg = arg;
     job->easy = easy;
+    job->fd = CURL_SOCKET_BAD;
     job->prev = NULL;
     curl_easy_setopt(easy, CURLOPT_PRIVATE, job);
     if (curl_multi_add_handle(self->multi, easy) != CURLM_OK) {
@@ -179,6 +184,10 @@ void hub_curl_destroy(hub_curl_t **self_p)
     /* abort what runs: each callback gets its handle back */
     while (self->jobs) {
         hub_curl_job_t *job = self->jobs;
+        /* cut the connection first: removing a running transfer lets
+         * libcurl end it politely (an SMTP end-of-data would make the
+         * server accept a message cut short, then sent again in full) */
+        if (job->fd != CURL_SOCKET_BAD) shutdown(job->fd, SHUT_RDWR);
         curl_multi_remove_handle(self->multi, job->easy); /* CURL_POLL_REMOVE closes its polls */
         s_unlink(self, job);
         hub_curl_done_fn done = job->done;

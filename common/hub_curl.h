@@ -26,8 +26,9 @@ hub_curl_t *hub_curl_new(uv_loop_t *loop, unsigned max_connects);
 int hub_curl_add(hub_curl_t *self, CURL *easy, hub_curl_done_fn done, void *arg);
 /* Transfers running. */
 unsigned hub_curl_running(const hub_curl_t *self);
-/* Aborts the running transfers, calling done for each with
- * CURLE_ABORTED_BY_CALLBACK, closes the handles (the loop must run once
+/* Aborts the running transfers (their connections are cut first, so a
+ * receiver never takes a message cut short as complete), calling done for
+ * each with CURLE_ABORTED_BY_CALLBACK, closes the handles (the loop must run once
  * more to finish closing them) and frees self. *self_p = NULL. */
 void hub_curl_destroy(hub_curl_t **self_p);
 

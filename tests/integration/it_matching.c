@@ -157,51 +157,23 @@ static void s_submit(hub_client_t *in, const char *mid, const char *service, con
 static void s_intake_update(hub_client_t *in, const char *id, const char *action, const char *text,
                             const char *dup_of)
 {
-    hub_arena_t *a = hub_arena_new(1 << 20);
-    Intake__UpdateRequest u = INTAKE__UPDATE_REQUEST__INIT;
-    u.service_request_id = (char *)id;
-    u.action = (char *)action;
-    u.text = (char *)text;
-    if (dup_of) u.duplicate_of = (char *)dup_of;
-    s_ok(in, "intake.update", &u.base, &intake__update_reply__descriptor, a);
-    hub_arena_destroy(&a);
+    hub_error_t err = {0};
+    if (harness_intake_update(in, id, action, text, dup_of, NULL, &err))
+        fail_msg("%s field \"%s\": %s", hub_error_code_name(err.code), err.field, err.message);
 }
 
 /* ------------------------------------------------------------------ library */
 
 /* Adds an organization (a community group: no credit code needed) serving
  * one service in one area with cap units, then approves it unless
- * approve is false. Returns the org as stored. */
+ * approve is false (harness_add_org). Returns the org as stored. */
 static Matching__Organization *s_add_org(hub_client_t *mt, hub_arena_t *a, const char *id, const char *service,
                                          const char *area, uint32_t cap, bool approve)
 {
-    Matching__Organization o = MATCHING__ORGANIZATION__INIT;
-    Matching__Capacity cp = MATCHING__CAPACITY__INIT;
-    char *svcs[1] = {(char *)service}, *areas[1] = {(char *)area}, name[64];
-    snprintf(name, sizeof name, "海曙%s互助社", id);
-    o.id = (char *)id;
-    o.name = name;
-    o.legal_form = MATCHING__LEGAL_FORM__COMMUNITY_GROUP;
-    o.services = svcs;
-    o.n_services = 1;
-    o.areas = areas;
-    o.n_areas = 1;
-    cp.available = cap;
-    cp.maximum = cap;
-    o.capacity = &cp;
-    Matching__PutOrganizationRequest q = MATCHING__PUT_ORGANIZATION_REQUEST__INIT;
-    q.org = &o;
-    Matching__OrganizationReply *r = s_ok(mt, "matching.org.add", &q.base, &matching__organization_reply__descriptor, a);
-    assert_string_equal(r->org->id, id);
-    assert_int_equal(r->org->membership, MATCHING__MEMBERSHIP__APPLIED);
-    if (!approve) return r->org;
-    Matching__MembershipRequest m = MATCHING__MEMBERSHIP_REQUEST__INIT;
-    m.id = (char *)id;
-    m.membership = MATCHING__MEMBERSHIP__APPROVED;
-    m.reason = "资料核验通过";
-    r = s_ok(mt, "matching.org.membership", &m.base, &matching__organization_reply__descriptor, a);
-    assert_int_equal(r->org->membership, MATCHING__MEMBERSHIP__APPROVED);
-    return r->org;
+    hub_error_t err = {0};
+    Matching__Organization *o = harness_add_org(mt, a, id, NULL, service, area, cap, approve, &err);
+    if (!o) fail_msg("org %s: %s field \"%s\": %s", id, hub_error_code_name(err.code), err.field, err.message);
+    return o;
 }
 
 static Matching__Organization *s_org(hub_client_t *mt, hub_arena_t *a, const char *id)

@@ -301,6 +301,7 @@ typedef struct {
     const char *hook_mode;       /* the webhook receiver's mode for this test (NULL: ok) */
     const char *matching_extra;  /* [matching] lines (NULL: none) */
     const char *notif_extra;     /* [notification] lines after the test defaults */
+    const char *from_name;       /* smtp_from = "<from_name> <address>" (NULL: the address) */
 } opts_t;
 
 /* The receivers serve every test (python starts slowly); each test sets
@@ -401,14 +402,16 @@ static void s_up(env_t *e, const opts_t *o)
     if (o && o->hook_mode) s_control(e->hook, o->hook_mode);
     if (harness_init_peer(&e->mt, &e->in, "matching", o ? o->matching_extra : NULL)) fail_msg("matching peer");
     e->mt_init = true;
-    char extra[2048];
+    char extra[2048], from[256];
+    if (o && o->from_name) snprintf(from, sizeof from, "%s <%s>", o->from_name, e->from);
+    else snprintf(from, sizeof from, "%s", e->from);
     snprintf(extra, sizeof extra,
              "matching_api = %s\nmatching_pub = %s\n"
              "smtp_url = smtp://127.0.0.1:%d\nsmtp_from = %s\n"
              "sms_url = http://127.0.0.1:%d%s\n"
              "retry_base_ms = 50\nretry_max_ms = 200\nmax_attempts = 3\ntimeout_ms = 5000\n"
              "quiet_start = 00:00\nquiet_end = 00:00\nschedule_check_ms = 50\n%s",
-             e->mt.api, e->mt.pub, e->smtp->port, e->from, e->sms->port, e->sms->tag, o && o->notif_extra ? o->notif_extra : "");
+             e->mt.api, e->mt.pub, e->smtp->port, from, e->sms->port, e->sms->tag, o && o->notif_extra ? o->notif_extra : "");
     if (harness_init_peer(&e->nt, &e->in, "notification", extra)) fail_msg("notification peer");
     e->nt_init = true;
     if (harness_start(&e->in)) fail_msg("hub-intake did not start");
@@ -553,35 +556,13 @@ static void s_submit_email(env_t *e, const char *mid, const char *email, const c
 }
 
 /* Adds an approved organization (a community group) serving elderly-care
- * in area with cap units. */
-static void s_add_org(env_t *e, const char *id, const char *area, uint32_t cap)
+ * in area with cap units, named name (NULL: "海曙<id>互助社"). */
+static void s_add_org(env_t *e, const char *id, const char *name, const char *area, uint32_t cap)
 {
     hub_arena_t *a = hub_arena_new(1 << 20);
-    Matching__Organization o = MATCHING__ORGANIZATION__INIT;
-    Matching__Capacity cp = MATCHING__CAPACITY__INIT;
-    char *svcs[1] = {"elderly-care"}, *areas[1] = {(char *)area}, name[64];
-    snprintf(name, sizeof name, "海曙%s互助社", id);
-    o.id = (char *)id;
-    o.name = name;
-    o.legal_form = MATCHING__LEGAL_FORM__COMMUNITY_GROUP;
-    o.services = svcs;
-    o.n_services = 1;
-    o.areas = areas;
-    o.n_areas = 1;
-    cp.available = cap;
-    cp.maximum = cap;
-    o.capacity = &cp;
-    Matching__PutOrganizationRequest q = MATCHING__PUT_ORGANIZATION_REQUEST__INIT;
-    q.org = &o;
-    Matching__OrganizationReply *r =
-        s_ok(e->mtc, "matching.org.add", &q.base, &matching__organization_reply__descriptor, a);
-    assert_string_equal(r->org->id, id);
-    Matching__MembershipRequest m = MATCHING__MEMBERSHIP_REQUEST__INIT;
-    m.id = (char *)id;
-    m.membership = MATCHING__MEMBERSHIP__APPROVED;
-    m.reason = "资料核验通过";
-    r = s_ok(e->mtc, "matching.org.membership", &m.base, &matching__organization_reply__descriptor, a);
-    assert_int_equal(r->org->membership, MATCHING__MEMBERSHIP__APPROVED);
+    hub_error_t err = {0};
+    if (!harness_add_org(e->mtc, a, id, name, "elderly-care", area, cap, true, &err))
+        fail_msg("org %s: %s field \"%s\": %s", id, hub_error_code_name(err.code), err.field, err.message);
     hub_arena_destroy(&a);
 }
 
@@ -648,7 +629,7 @@ static void s_put_hook_recipient(env_t *e, const char *id, const char *name)
  * through matching's events, then an operator gives it a webhook. */
 static void s_provider(env_t *e, const char *id, uint32_t cap)
 {
-    s_add_org(e, id, "鼓楼街道", cap);
+    s_add_org(e, id, NULL, "鼓楼街道", cap);
     recip_wait_t w = {e, id, "", ""};
     if (!harness_wait(s_recipient_known, &w, WAIT_MS))
         fail_msg("provider %s never reached notification's directory: %s", id, w.seen);
@@ -673,14 +654,17 @@ static Matching__Referral *s_ref_try(env_t *e, hub_arena_t *a, const char *id)
 typedef struct {
     env_t *e;
     const char *id;
+    int status;
 } ref_wait_t;
 
-static bool s_ref_offered(void *p)
+/* True once request id's referral has status (REQUESTED: with an offer). */
+static bool s_ref_reached(void *p)
 {
     ref_wait_t *w = p;
     hub_arena_t *a = hub_arena_new(1 << 20);
     Matching__Referral *r = s_ref_try(w->e, a, w->id);
-    bool ok = r && r->status == MATCHING__REFERRAL_STATUS__REQUESTED && r->n_offers >= 1;
+    bool ok = r && (int)r->status == w->status &&
+              (w->status != MATCHING__REFERRAL_STATUS__REQUESTED || r->n_offers >= 1);
     hub_arena_destroy(&a);
     return ok;
 }
@@ -688,8 +672,8 @@ static bool s_ref_offered(void *p)
 /* Waits until request id is offered to a provider; returns the referral. */
 static Matching__Referral *s_wait_offered(env_t *e, hub_arena_t *a, const char *id)
 {
-    ref_wait_t w = {e, id};
-    if (!harness_wait(s_ref_offered, &w, WAIT_MS)) fail_msg("request %s was never offered", id);
+    ref_wait_t w = {e, id, MATCHING__REFERRAL_STATUS__REQUESTED};
+    if (!harness_wait(s_ref_reached, &w, WAIT_MS)) fail_msg("request %s was never offered", id);
     return s_ref_try(e, a, id);
 }
 
@@ -1616,6 +1600,502 @@ static void test_bad_input(void **state)
     hub_arena_destroy(&a);
 }
 
+/* ================================================================== regression tests (review fixes) */
+
+/* intake.update of request id: action with text, as by (NULL: the local
+ * operator; a channel name: the requester's channel). */
+static void s_intake_update(env_t *e, const char *id, const char *action, const char *text, const char *by)
+{
+    hub_error_t err = {0};
+    if (harness_intake_update(e->inc, id, action, text, NULL, by, &err))
+        fail_msg("%s of %s: %s field \"%s\": %s", action, id, hub_error_code_name(err.code), err.field, err.message);
+}
+
+typedef struct {
+    env_t *e;
+    const char *who, *id;
+} any_dlv_t;
+
+static bool s_any_dlv(void *p)
+{
+    any_dlv_t *w = p;
+    return s_count_deliveries(w->e, w->who, w->id) > 0;
+}
+
+/* Submits a marker request (mid; its requester told by SMS) and waits
+ * until notification has a delivery to its requester: intake's feed is
+ * in order, so everything intake published before it has been applied by
+ * notification. */
+static void s_intake_applied(env_t *e, const char *mid)
+{
+    char id[32], who[64];
+    s_submit(e, mid, id);
+    s_requester_of(id, who);
+    any_dlv_t w = {e, who, id};
+    if (!harness_wait(s_any_dlv, &w, WAIT_MS)) fail_msg("notification never applied intake's marker %s", id);
+}
+
+/* The inbox messages of recipient with template tpl about request_id. */
+static size_t s_inbox_count(env_t *e, const char *recipient, const char *tpl, const char *request_id)
+{
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    Notification__ListInboxRequest q = NOTIFICATION__LIST_INBOX_REQUEST__INIT;
+    q.recipient = (char *)recipient;
+    q.limit = 500;
+    Notification__ListInboxReply *r =
+        s_ok(e->ntc, "notification.inbox.list", &q.base, &notification__list_inbox_reply__descriptor, a);
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_messages; i++)
+        if (!strcmp(r->messages[i]->template_, tpl) && !strcmp(r->messages[i]->request_id, request_id)) n++;
+    hub_arena_destroy(&a);
+    return n;
+}
+
+/* ---- 11. a cancel at intake still tells the provider (offer_withdrawn) ---- */
+static void test_cancel_tells_provider(void **state)
+{
+    env_t *e = *state;
+    s_up(e, NULL);
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    s_provider(e, ORG, 10);
+    char id[32];
+    s_submit(e, "cancel-1", id);
+    /* notification has applied the offer */
+    json_decref(WAIT_LINES(e->hook, 1, "body.template", "offer", "body.request_id", id));
+    /* matching is stopped so that notification surely applies intake's
+     * cancel before matching's withdrawal (the order that hid the provider) */
+    hub_client_destroy(&e->mtc);
+    assert_int_equal(harness_stop(&e->mt, SIGTERM), 0);
+    s_intake_update(e, id, "cancel", "家属已自行安排，不再需要", "web-form"); /* the requester's channel */
+    s_intake_applied(e, "cancel-mark");
+    assert_int_equal(harness_start(&e->mt), 0);
+    e->mtc = hub_client_new(s_zctx, e->mt.api, NULL, 5000);
+    json_t *lines = WAIT_LINES(e->hook, 1, "body.template", "offer_withdrawn", "body.request_id", id);
+    assert_int_equal(json_array_size(lines), 1);
+    json_t *l = json_array_get(lines, 0);
+    assert_string_equal(s_js(l, "body.recipient"), ORG);
+    assert_string_equal(s_js(l, "body.topic"), "matching.referral.withdrawn");
+    assert_true(json_is_true(s_jget(l, "signature_ok")));
+    char subj[128];
+    snprintf(subj, sizeof subj, "转介已撤回：%s", id);
+    assert_string_equal(s_js(l, "body.subject"), subj);
+    const char *text = s_js(l, "body.text");
+    if (!strstr(text, id) || !strstr(text, "海曙" ORG "互助社") || !strstr(text, "原因："))
+        fail_msg("offer_withdrawn text: %s", text);
+    json_decref(lines);
+    /* matching did withdraw it; the webhook delivery is sent, the org's
+     * inbox has the message too */
+    Matching__Referral *r = s_ref_try(e, a, id);
+    assert_non_null(r);
+    assert_int_equal(r->status, MATCHING__REFERRAL_STATUS__CANCELLED);
+    s_wait_dlv(e, a, ORG, id, NOTIFICATION__CHANNEL__INBOX, NOTIFICATION__DELIVERY_STATE__SENT);
+    assert_int_equal(s_inbox_count(e, ORG, "offer_withdrawn", id), 1);
+    hub_arena_destroy(&a);
+}
+
+/* ---- 12. an intake note keeps the offer reminder, a close the follow-up ---- */
+
+typedef struct {
+    const rcv_t *hook, *smtp;
+    const char *a;
+    json_t *reminders, *followups;
+} keep_wait_t;
+
+static bool s_kept(void *p)
+{
+    keep_wait_t *w = p;
+    json_decref(w->reminders);
+    json_decref(w->followups);
+    w->reminders = LINES(w->hook, "body.template", "offer_reminder", "body.request_id", w->a);
+    w->followups = LINES(w->smtp, "subject", "回访：您得到所需的帮助了吗？");
+    return json_array_size(w->reminders) >= 1 && json_array_size(w->followups) >= 1;
+}
+
+static void test_note_and_close_keep_schedules(void **state)
+{
+    env_t *e = *state;
+    opts_t o = {.matching_extra = "offer_timeout_s = 4\nexpire_check_ms = 20\n",
+                .notif_extra = "offer_reminder_s = 2\nfollowup_after_s = 2\n"};
+    s_up(e, &o);
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    s_provider(e, ORG, 10);
+    uint64_t sched0 = s_counter(e->ntc, "schedules_total");
+    /* A: offered, left pending (reminded 2 s before its 4 s deadline) */
+    char ida[32], idb[32];
+    s_submit(e, "keep-a", ida);
+    int64_t due = s_wait_offered(e, a, ida)->offers[0]->deadline_ms;
+    /* B: served and completed (followed up 2 s later) */
+    s_submit_email(e, "keep-b", "li.dabo@example.cn", "zh", idb);
+    s_wait_offered(e, a, idb);
+    s_respond(e, idb, ORG, "accept", 0, 0);
+    s_respond(e, idb, ORG, "start", 0, 0);
+    s_respond(e, idb, ORG, "complete", MATCHING__OUTCOME__GOT_HELP, 2);
+    int64_t completed_ms = hub_now_ms();
+    /* notification has applied A's offer, and B's completion: three
+     * schedules (A's and B's reminders, B's follow-up) */
+    json_decref(WAIT_LINES(e->hook, 1, "body.template", "offer", "body.request_id", ida));
+    int64_t deadline = hub_mono_ms() + WAIT_MS;
+    while (s_counter(e->ntc, "schedules_total") < sched0 + 3) {
+        if (hub_mono_ms() > deadline) fail_msg("the schedules of %s and %s were never stored", ida, idb);
+        struct timespec ts = {0, 10 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    /* intake: a note on A (pending offer), a close of B (completed) */
+    s_intake_update(e, ida, "note", "已电话联系家属，等待服务方回复", NULL);
+    s_intake_update(e, idb, "close", "服务完成，结案", NULL);
+    s_intake_applied(e, "keep-mark");
+    /* both were applied before the reminder and the follow-up were due
+     * (else this test could not tell) */
+    int64_t now = hub_now_ms();
+    if (now >= due - 2000 || now >= completed_ms + 2000)
+        fail_msg("too slow: the note and the close were applied %lld ms before the reminder, %lld ms before the "
+                 "follow-up was due",
+                 (long long)(due - 2000 - now), (long long)(completed_ms + 2000 - now));
+    keep_wait_t w = {e->hook, e->smtp, ida, NULL, NULL};
+    if (!harness_wait(s_kept, &w, WAIT_MS))
+        fail_msg("after the note on %s and the close of %s: %zu offer reminders (expected 1), %zu follow-ups "
+                 "(expected 1)",
+                 ida, idb, json_array_size(w.reminders), json_array_size(w.followups));
+    assert_int_equal(json_array_size(w.reminders), 1);
+    json_t *l = json_array_get(w.reminders, 0);
+    long long at = s_ji(l, "time_ms");
+    if (at >= due || at < due - 2000 - 20)
+        fail_msg("the reminder came at %lld, the deadline is %lld (expected in its last 2 s)", at, (long long)due);
+    assert_string_equal(s_js(l, "body.recipient"), ORG);
+    assert_true(json_is_true(s_jget(l, "signature_ok")));
+    assert_int_equal(json_array_size(w.followups), 1);
+    l = json_array_get(w.followups, 0);
+    assert_string_equal(json_string_value(json_array_get(s_jget(l, "rcpt_tos"), 0)), "li.dabo@example.cn");
+    if (s_ji(l, "time_ms") < completed_ms + 2000 - 50)
+        fail_msg("the follow-up came %lld ms after completion (followup_after_s = 2)",
+                 s_ji(l, "time_ms") - (long long)completed_ms);
+    if (!strstr(s_js(l, "text"), idb)) fail_msg("follow-up text: %s", s_js(l, "text"));
+    json_decref(w.reminders);
+    json_decref(w.followups);
+    /* no reminder for B (answered) */
+    json_t *lines = LINES(e->hook, "body.template", "offer_reminder", "body.request_id", idb);
+    assert_int_equal(json_array_size(lines), 0);
+    json_decref(lines);
+    hub_arena_destroy(&a);
+}
+
+/* ---- 13. nothing can be injected into SMTP commands or headers ---- */
+static void test_injection_refused(void **state)
+{
+    env_t *e = *state;
+    s_up(e, NULL);
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    const ProtobufCMessageDescriptor *subd = &intake__submit_reply__descriptor;
+    /* intake: a requester's e-mail that would add an SMTP recipient, or a
+     * second address to the To header */
+    static const char *const bad_mail[] = {"victim@example.cn>\r\nRCPT TO:<attacker@evil.example",
+                                           "victim@example.cn,attacker@evil.example"};
+    for (size_t i = 0; i < 2; i++) {
+        char mid[32];
+        snprintf(mid, sizeof mid, "inject-%zu", i);
+        Intake__SubmitRequest *s = s_req(a, mid);
+        s->request->requester->email = (char *)bad_mail[i];
+        s->request->preferred_contact = INTAKE__CONTACT_METHOD__EMAIL;
+        s->request->consent_to_contact = 1;
+        s_refused(e->inc, "intake.submit", &s->base, subd, HUB__ERROR_CODE__INVALID_ARGUMENT, "requester.email",
+                  NULL);
+    }
+
+    /* notification.send: a key that would add a header (CR/LF), or a space */
+    s_put_hook_recipient(e, "GOV-CIVIL", "海曙区民政局");
+    const ProtobufCMessageDescriptor *sendd = &notification__send_reply__descriptor;
+    Notification__Placeholder title = NOTIFICATION__PLACEHOLDER__INIT, body = NOTIFICATION__PLACEHOLDER__INIT;
+    title.name = "title";
+    title.value = "志愿服务培训通知";
+    body.name = "text";
+    body.value = "本周六上午在鼓楼街道社区服务中心举行志愿服务培训。";
+    Notification__Placeholder *data[2] = {&title, &body};
+    char *to[1] = {"GOV-CIVIL"};
+    Notification__SendRequest sq = NOTIFICATION__SEND_REQUEST__INIT;
+    sq.recipients = to;
+    sq.n_recipients = 1;
+    sq.template_ = "notice";
+    sq.data = data;
+    sq.n_data = 2;
+    static const char *const bad_keys[] = {"notice-1\r\nX-Evil: 1", "notice\nBcc: attacker@evil.example",
+                                           "notice 2026-12"};
+    for (size_t i = 0; i < 3; i++) {
+        sq.key = (char *)bad_keys[i];
+        s_refused(e->ntc, "notification.send", &sq.base, sendd, HUB__ERROR_CODE__INVALID_ARGUMENT, "key", NULL);
+    }
+    assert_int_equal(s_count_deliveries(e, "GOV-CIVIL", NULL), 0);
+    /* every character the rule allows: delivered */
+    sq.key = "Notice_2026-12.v1:a";
+    Notification__SendReply *sr = s_ok(e->ntc, "notification.send", &sq.base, sendd, a);
+    assert_int_equal(sr->n_delivery_ids, 2);
+    json_t *lines = WAIT_LINES(e->hook, 1, "body.template", "notice", "body.recipient", "GOV-CIVIL");
+    assert_int_equal(json_array_size(lines), 1);
+    assert_non_null(strstr(s_js(json_array_get(lines, 0), "key"), "Notice_2026-12.v1:a"));
+    json_decref(lines);
+
+    /* notification.recipient.put: the same e-mail addresses */
+    const ProtobufCMessageDescriptor *recd = &notification__recipient_reply__descriptor;
+    Notification__Recipient r = NOTIFICATION__RECIPIENT__INIT;
+    Notification__PutRecipientRequest pq = NOTIFICATION__PUT_RECIPIENT_REQUEST__INIT;
+    pq.recipient = &r;
+    r.id = "GOV-INJ";
+    r.name = "注入测试";
+    r.consent = 1;
+    static const char *const bad_rcpt[] = {"a@b.cn>\r\nRCPT TO:<x@y.cn", "ops@haishu.example,attacker@evil.example",
+                                           "a@b@haishu.example"};
+    for (size_t i = 0; i < 3; i++) {
+        r.email = (char *)bad_rcpt[i];
+        s_refused(e->ntc, "notification.recipient.put", &pq.base, recd, HUB__ERROR_CODE__INVALID_ARGUMENT,
+                  "recipient.email", NULL);
+    }
+    Notification__GetRecipientRequest gq = NOTIFICATION__GET_RECIPIENT_REQUEST__INIT;
+    gq.id = "GOV-INJ";
+    s_refused(e->ntc, "notification.recipient.get", &gq.base, recd, HUB__ERROR_CODE__NOT_FOUND, NULL, NULL);
+    /* nothing reached the mail server */
+    assert_int_equal(s_log_count(e->smtp), 0);
+    hub_arena_destroy(&a);
+}
+
+/* ---- 14. smtp_from with a display name: the envelope has the address ---- */
+static void test_smtp_from_display_name(void **state)
+{
+    env_t *e = *state;
+    opts_t o = {.from_name = "海曙区社会组织服务中心"};
+    s_up(e, &o);
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    char id[32], who[64];
+    s_submit_email(e, "from-1", "wang.ayi@example.cn", "zh", id);
+    s_requester_of(id, who);
+    Notification__Delivery *d = s_wait_dlv(e, a, who, id, NOTIFICATION__CHANNEL__EMAIL,
+                                           NOTIFICATION__DELIVERY_STATE__SENT);
+    char key[512];
+    snprintf(key, sizeof key, "%s", d->idempotency_key);
+    /* the receiver's line for the key, whatever its envelope sender */
+    json_t *all = s_log_from(e->smtp, false), *l = NULL, *x;
+    size_t i;
+    json_array_foreach(all, i, x) if (i >= e->smtp->base && !strcmp(s_js(x, "idempotency_key"), key)) l = x;
+    if (!l) fail_msg("the mail server logged no message with key %s", key);
+    /* MAIL FROM: the address alone */
+    assert_string_equal(s_js(l, "mail_from"), e->from);
+    s_expect_mail_format(e, l, "wang.ayi@example.cn", key);
+    /* the From header: the name (RFC 2047, decoded by the receiver) and the address */
+    char want[256];
+    snprintf(want, sizeof want, "海曙区社会组织服务中心 <%s>", e->from);
+    assert_string_equal(s_js(l, "headers.from"), want);
+    json_decref(all);
+    hub_arena_destroy(&a);
+}
+
+/* ---- 15. events older than max_event_age_s reach the inbox only ---- */
+
+static bool s_time_passed(void *p) { return hub_now_ms() > *(int64_t *)p; }
+
+typedef struct {
+    env_t *e;
+    const char *id;
+} inbox_wait_t;
+
+static bool s_operators_told(void *p)
+{
+    inbox_wait_t *w = p;
+    return s_inbox_count(w->e, "operators", "unmatched", w->id) > 0;
+}
+
+static void test_stale_events_inbox_only(void **state)
+{
+    env_t *e = *state;
+    opts_t o = {.notif_extra = "max_event_age_s = 1\n"};
+    s_up(e, &o);
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    uint64_t stale0 = s_counter(e->ntc, "deliveries_stale_total");
+    /* notification is down while a request (consent, SMS) comes in and
+     * goes unmatched (no provider) */
+    hub_client_destroy(&e->ntc);
+    assert_int_equal(harness_stop(&e->nt, SIGTERM), 0);
+    Intake__SubmitRequest *s = s_req(a, "stale-1");
+    s->request->requester->phone = "13755556666";
+    s->request->preferred_contact = INTAKE__CONTACT_METHOD__SMS;
+    char id[32], who[64];
+    s_submit_req(e, s, id);
+    s_requester_of(id, who);
+    ref_wait_t rw = {e, id, MATCHING__REFERRAL_STATUS__REJECTED};
+    if (!harness_wait(s_ref_reached, &rw, WAIT_MS)) fail_msg("%s never went unmatched", id);
+    /* both events (intake's acceptance, matching's unmatched) are older
+     * than max_event_age_s = 1 when notification comes back */
+    int64_t old_at = hub_now_ms() + 1500;
+    assert_true(harness_wait(s_time_passed, &old_at, 5000));
+    assert_int_equal(harness_start(&e->nt), 0);
+    e->ntc = hub_client_new(s_zctx, e->nt.api, NULL, 5000);
+    /* a fresh request afterwards is told by SMS: intake's feed ran past */
+    hub_arena_reset(a);
+    s = s_req(a, "stale-fresh");
+    s->request->requester->phone = "13766667777";
+    s->request->preferred_contact = INTAKE__CONTACT_METHOD__SMS;
+    char fresh[32], fresh_who[64];
+    s_submit_req(e, s, fresh);
+    s_requester_of(fresh, fresh_who);
+    Notification__Delivery *d = s_wait_dlv(e, a, fresh_who, fresh, NOTIFICATION__CHANNEL__SMS,
+                                           NOTIFICATION__DELIVERY_STATE__SENT);
+    json_decref(WAIT_LINES(e->sms, 1, "key", d->idempotency_key));
+    /* the operators' inbox has the old unmatched message */
+    inbox_wait_t iw = {e, id};
+    if (!harness_wait(s_operators_told, &iw, WAIT_MS)) fail_msg("the operators' inbox never had %s unmatched", id);
+    assert_int_equal(s_inbox_count(e, "operators", "unmatched", id), 1);
+    /* but no SMS was made or sent for the old request */
+    Notification__Delivery **all;
+    size_t n = s_deliveries(e, a, 0, NULL, id, &all);
+    for (size_t k = 0; k < n; k++)
+        if (all[k]->channel != NOTIFICATION__CHANNEL__INBOX)
+            fail_msg("delivery %s (%s to %s, %s) for the old request %s", all[k]->id,
+                     protobuf_c_enum_descriptor_get_value(&notification__channel__descriptor, all[k]->channel)->name,
+                     all[k]->recipient, s_state_name(all[k]->state), id);
+    free(all);
+    assert_int_equal(s_count_deliveries(e, who, id), 0);
+    if (s_log_mentions(e->sms, "13755556666")) fail_msg("the SMS gateway got a message for the old request %s", id);
+    uint64_t stale = s_counter(e->ntc, "deliveries_stale_total");
+    if (stale < stale0 + 1) fail_msg("deliveries_stale_total %llu", (unsigned long long)stale);
+    hub_arena_destroy(&a);
+}
+
+/* ---- 16. a form-encoded SMS gateway: values URL-encoded ---- */
+
+/* The fields python's urllib.parse.parse_qs makes of body (strict UTF-8
+ * decoding of the %-escapes): a JSON object of arrays. */
+static json_t *s_parse_qs(const char *body)
+{
+    char path[128], cmd[512];
+    snprintf(path, sizeof path, "%s/qs-%d.txt", s_rdir, s_test_no);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(body, f);
+    assert_int_equal(fclose(f), 0);
+    snprintf(cmd, sizeof cmd,
+             PYTHON " -c 'import sys, json, urllib.parse; "
+                    "print(json.dumps(urllib.parse.parse_qs(open(sys.argv[1], encoding=\"utf-8\").read(), "
+                    "errors=\"strict\"), ensure_ascii=False))' '%s'",
+             path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char *out = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&out, &cap, p);
+    int rc = pclose(p);
+    if (n <= 0 || rc) fail_msg("parse_qs of %s failed (exit %d)", body, rc);
+    json_t *j = json_loads(out, 0, NULL);
+    if (!json_is_object(j)) fail_msg("parse_qs answered %s", out);
+    free(out);
+    unlink(path);
+    return j;
+}
+
+static void test_sms_form_encoded(void **state)
+{
+    env_t *e = *state;
+    opts_t o = {.notif_extra = "sms_content_type = application/x-www-form-urlencoded\n"
+                               "sms_body = to={{phone}}&text={{text}}&key={{key}}\n"};
+    s_up(e, &o);
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    /* a provider whose name has '&' and '=': it reaches the requester's
+     * SMS when it accepts */
+    const char *name = "鼓楼助餐&送餐=互助社";
+    s_add_org(e, "ORG-AMP", name, "鼓楼街道", 10);
+    Intake__SubmitRequest *s = s_req(a, "form-1");
+    s->request->requester->phone = "13912345678";
+    s->request->preferred_contact = INTAKE__CONTACT_METHOD__SMS;
+    char id[32];
+    s_submit_req(e, s, id);
+    s_wait_offered(e, a, id);
+    s_respond(e, id, "ORG-AMP", "accept", 0, 0);
+    /* two SMS: the receipt, then the acceptance naming the provider */
+    json_t *lines = WAIT_LINES(e->sms, 2, "path", e->sms->tag);
+    assert_int_equal(json_array_size(lines), 2);
+    bool receipt = false, accepted = false;
+    for (size_t i = 0; i < 2; i++) {
+        json_t *l = json_array_get(lines, i);
+        assert_int_equal(s_ji(l, "status"), 200);
+        assert_non_null(strstr(s_js(l, "headers.content-type"), "application/x-www-form-urlencoded"));
+        if (!json_is_string(s_jget(l, "body"))) fail_msg("the SMS body is not plain text: %s", json_dumps(l, 0));
+        const char *raw = s_js(l, "body");
+        /* URL-encoded: ASCII only, the Chinese text as %-escapes */
+        for (const char *c = raw; *c; c++)
+            if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e)
+                fail_msg("a raw byte 0x%02x in the form body: %s", (unsigned char)*c, raw);
+        if (!strstr(raw, "&text=%E6") && !strstr(raw, "&text=%E5")) fail_msg("the text is not %%-encoded: %s", raw);
+        json_t *f = s_parse_qs(raw);
+        if (json_object_size(f) != 3) fail_msg("parse_qs made %zu fields of %s", json_object_size(f), raw);
+        static const char *const names[3] = {"to", "text", "key"};
+        for (int k = 0; k < 3; k++)
+            if (json_array_size(json_object_get(f, names[k])) != 1)
+                fail_msg("field %s is not there once in %s", names[k], raw);
+        assert_string_equal(json_string_value(json_array_get(json_object_get(f, "to"), 0)), "13912345678");
+        assert_string_equal(json_string_value(json_array_get(json_object_get(f, "key"), 0)),
+                            s_js(l, "headers.idempotency-key"));
+        const char *text = json_string_value(json_array_get(json_object_get(f, "text"), 0));
+        if (!strstr(text, id)) fail_msg("SMS text without %s: %s", id, text);
+        if (!strncmp(text, "您的求助已受理 ", strlen("您的求助已受理 "))) {
+            receipt = true;
+            if (!strstr(text, "）。\n我们正在为您联系")) fail_msg("SMS text: %s", text);
+        } else if (!strncmp(text, "已为您找到服务方 ", strlen("已为您找到服务方 "))) {
+            accepted = true;
+            char want[128];
+            snprintf(want, sizeof want, "已由%s承接", name);
+            if (!strstr(text, want)) fail_msg("SMS text without \"%s\": %s", want, text);
+        } else {
+            fail_msg("SMS text: %s", text);
+        }
+        json_decref(f);
+    }
+    assert_true(receipt && accepted);
+    json_decref(lines);
+    hub_arena_destroy(&a);
+}
+
+/* ---- 17. quiet hours: no SMS at night unless the request is urgent ---- */
+
+/* The quiet window is set around the present moment (CST), so the test
+ * does not depend on the hour it runs at: a normal request's SMS waits
+ * for the window's end, an urgent one goes at once. */
+static void test_quiet_hours_hold_sms_unless_urgent(void **state)
+{
+    env_t *e = *state;
+    int64_t now = hub_now_ms();
+    int m = (int)(((now / 1000 + 8 * 3600) / 60) % 1440);
+    int from = (m + 1440 - 60) % 1440, to = (m + 60) % 1440;
+    char extra[128];
+    snprintf(extra, sizeof extra, "quiet_start = %02d:%02d\nquiet_end = %02d:%02d\n", from / 60, from % 60, to / 60,
+             to % 60);
+    opts_t o = {.notif_extra = extra};
+    s_up(e, &o);
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    char calm[32], urgent[32], who[64];
+    Intake__SubmitRequest *s = s_req(a, "quiet-1");
+    s->request->requester->phone = "13911110001";
+    s->request->preferred_contact = INTAKE__CONTACT_METHOD__SMS;
+    s->request->urgency = INTAKE__URGENCY__NORMAL;
+    s_submit_req(e, s, calm);
+    s = s_req(a, "quiet-2");
+    s->request->requester->phone = "13911110002";
+    s->request->preferred_contact = INTAKE__CONTACT_METHOD__SMS;
+    s->request->urgency = INTAKE__URGENCY__HIGH;
+    s_submit_req(e, s, urgent);
+    /* the urgent one is sent in the quiet hours... */
+    s_requester_of(urgent, who);
+    Notification__Delivery *d = s_wait_dlv(e, a, who, urgent, NOTIFICATION__CHANNEL__SMS,
+                                           NOTIFICATION__DELIVERY_STATE__SENT);
+    assert_true(d->urgent);
+    assert_true(s_log_mentions(e->sms, "13911110002"));
+    /* ...the other (created before it) waits for the end of the window */
+    s_requester_of(calm, who);
+    d = s_wait_dlv(e, a, who, calm, NOTIFICATION__CHANNEL__SMS, NOTIFICATION__DELIVERY_STATE__QUEUED);
+    assert_false(d->urgent);
+    assert_int_equal(d->attempts, 0);
+    int64_t wait_min = (d->next_ms - now) / 60000;
+    if (wait_min < 55 || wait_min > 61)
+        fail_msg("the SMS waits %lld min; the quiet window ends in 60", (long long)wait_min);
+    assert_false(s_log_mentions(e->sms, "13911110001"));
+    hub_arena_destroy(&a);
+}
+
 int main(void)
 {
     s_zctx = zmq_ctx_new();
@@ -1631,6 +2111,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_restart_replay_no_duplicate_deliveries, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_offer_reminder_and_followup_schedules, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_tells_provider, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_note_and_close_keep_schedules, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_injection_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_smtp_from_display_name, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_stale_events_inbox_only, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_sms_form_encoded, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_quiet_hours_hold_sms_unless_urgent, s_setup, s_teardown),
     };
     /* the context is not terminated: a failed test may leave a socket open */
     return cmocka_run_group_tests_name("it_notification", tests, s_group_setup_all, s_group_teardown);

@@ -206,6 +206,80 @@ Intake__SubmitRequest *harness_request(hub_arena_t *a, const char *channel, cons
     return s;
 }
 
+/* Calls verb; NULL with *err (the verb in its message) when refused. */
+static ProtobufCMessage *s_call(hub_client_t *c, const char *verb, const ProtobufCMessage *req,
+                                const ProtobufCMessageDescriptor *d, hub_arena_t *a, hub_error_t *err)
+{
+    ProtobufCMessage *rep = NULL;
+    hub_error_t e = {0};
+    if (!hub_client_call(c, verb, req, d, a, &rep, &e)) return rep;
+    hub_error_set(err, e.code, e.field, "%s: %s", verb, e.message);
+    return NULL;
+}
+
+int harness_intake_update(hub_client_t *c, const char *id, const char *action, const char *text,
+                          const char *dup_of, const char *by, hub_error_t *err)
+{
+    hub_arena_t *a = hub_arena_new(1 << 20);
+    Intake__UpdateRequest u = INTAKE__UPDATE_REQUEST__INIT;
+    u.service_request_id = (char *)id;
+    u.action = (char *)action;
+    u.text = (char *)text;
+    if (dup_of) u.duplicate_of = (char *)dup_of;
+    if (by) u.by = (char *)by;
+    bool ok = s_call(c, "intake.update", &u.base, &intake__update_reply__descriptor, a, err) != NULL;
+    hub_arena_destroy(&a);
+    return ok ? 0 : -1;
+}
+
+Matching__Organization *harness_add_org(hub_client_t *c, hub_arena_t *a, const char *id, const char *name,
+                                        const char *service, const char *area, uint32_t cap, bool approve,
+                                        hub_error_t *err)
+{
+    Matching__Organization o = MATCHING__ORGANIZATION__INIT;
+    Matching__Capacity cp = MATCHING__CAPACITY__INIT;
+    char *svcs[1] = {(char *)service}, *areas[1] = {(char *)area}, dflt[64];
+    snprintf(dflt, sizeof dflt, "海曙%s互助社", id);
+    o.id = (char *)id;
+    o.name = (char *)(name ? name : dflt);
+    o.legal_form = MATCHING__LEGAL_FORM__COMMUNITY_GROUP;
+    o.services = svcs;
+    o.n_services = 1;
+    o.areas = areas;
+    o.n_areas = 1;
+    cp.available = cap;
+    cp.maximum = cap;
+    o.capacity = &cp;
+    Matching__PutOrganizationRequest q = MATCHING__PUT_ORGANIZATION_REQUEST__INIT;
+    q.org = &o;
+    Matching__OrganizationReply *r = (Matching__OrganizationReply *)s_call(
+        c, "matching.org.add", &q.base, &matching__organization_reply__descriptor, a, err);
+    if (!r) return NULL;
+    if (!r->org || strcmp(r->org->id, id)) {
+        hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "id", "matching.org.add: stored as \"%s\", not \"%s\"",
+                      r->org ? r->org->id : "(none)", id);
+        return NULL;
+    }
+    if (r->org->membership != MATCHING__MEMBERSHIP__APPLIED) {
+        hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "membership", "matching.org.add: %s has membership %d, not APPLIED",
+                      id, r->org->membership);
+        return NULL;
+    }
+    if (!approve) return r->org;
+    Matching__MembershipRequest m = MATCHING__MEMBERSHIP_REQUEST__INIT;
+    m.id = (char *)id;
+    m.membership = MATCHING__MEMBERSHIP__APPROVED;
+    m.reason = "资料核验通过";
+    r = (Matching__OrganizationReply *)s_call(c, "matching.org.membership", &m.base,
+                                              &matching__organization_reply__descriptor, a, err);
+    if (!r) return NULL;
+    if (!r->org || r->org->membership != MATCHING__MEMBERSHIP__APPROVED) {
+        hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "membership", "matching.org.membership: %s is not APPROVED", id);
+        return NULL;
+    }
+    return r->org;
+}
+
 bool harness_wait(bool (*pred)(void *), void *arg, int deadline_ms)
 {
     int64_t deadline = hub_mono_ms() + deadline_ms;

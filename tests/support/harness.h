@@ -11,6 +11,7 @@
 #include "hub_client.h"
 #include "hub_wire.h"
 #include "intake.pb-c.h"
+#include "matching.pb-c.h"
 
 typedef struct harness harness_t;
 struct harness {
@@ -60,6 +61,24 @@ const char *harness_bin(const char *name);
 
 /* Fills a valid elderly-care help request (arena-owned) with message id mid. */
 Intake__SubmitRequest *harness_request(hub_arena_t *a, const char *channel, const char *mid);
+
+/* intake.update through c (intake's api): action on request id with text
+ * (a note, a reason), duplicate_of (NULL: none) and by (NULL: none; an
+ * unauthenticated caller names who acts: an operator, or the channel of
+ * the requester). 0, or -1 with *err set (the verb in its message). */
+int harness_intake_update(hub_client_t *c, const char *id, const char *action, const char *text,
+                          const char *dup_of, const char *by, hub_error_t *err);
+/* Adds organization id through c (matching's api): a community group (no
+ * credit code needed) named name (NULL: "海曙<id>互助社") serving service
+ * in area with cap units (available and maximum), then approves it
+ * ("资料核验通过") unless approve is false. Returns the org as stored
+ * (from the last reply, unpacked into a), or NULL with *err set: the call
+ * that was refused (its code and field; the message names the verb), or
+ * an answer that is not the org expected (INTERNAL, field "id", or
+ * "membership": APPLIED after the add, APPROVED after the approval). */
+Matching__Organization *harness_add_org(hub_client_t *c, hub_arena_t *a, const char *id, const char *name,
+                                        const char *service, const char *area, uint32_t cap, bool approve,
+                                        hub_error_t *err);
 
 /* Waits until pred(arg) is true or deadline_ms passes; polls every 10 ms. */
 bool harness_wait(bool (*pred)(void *), void *arg, int deadline_ms);
