@@ -171,6 +171,13 @@ int hub_curl_add(hub_curl_t *self, CURL *easy, hub_curl_done_fn done, void *arg)
     return 0;
 }
 
+void hub_curl_kick(hub_curl_t *self)
+{
+    int still;
+    curl_multi_socket_action(self->multi, CURL_SOCKET_TIMEOUT, 0, &still);
+    s_check_done(self);
+}
+
 unsigned hub_curl_running(const hub_curl_t *self) { return self->running; }
 
 /* the driver is freed once its timer handle is closed */

@@ -24,6 +24,11 @@ hub_curl_t *hub_curl_new(uv_loop_t *loop, unsigned max_connects);
 /* Starts the transfer easy (ownership passes to the driver until done is
  * called with it). 0, or -1 (easy still the caller's). */
 int hub_curl_add(hub_curl_t *self, CURL *easy, hub_curl_done_fn done, void *arg);
+/* Lets libcurl act on what was just added now (connect, send on a kept
+ * connection) instead of on the loop's next turn, where a long callback
+ * (e.g. a commit) may come first. May call done callbacks. Not from
+ * within a done callback. */
+void hub_curl_kick(hub_curl_t *self);
 /* Transfers running. */
 unsigned hub_curl_running(const hub_curl_t *self);
 /* Aborts the running transfers (their connections are cut first, so a

@@ -1006,6 +1006,7 @@ static void s_pump(uv_timer_t *t)
         return;
     }
     bool blocked[5] = {0};
+    unsigned started = 0;
     MDB_val k, v;
     int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     for (unsigned scanned = 0; !rc && scanned < PUMP_SCAN_MAX; scanned++, rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -1045,11 +1046,12 @@ static void s_pump(uv_timer_t *t)
             if (!wake || w < wake) wake = w;
             continue;
         }
-        s_start(n, txn, d);
+        if (!s_start(n, txn, d)) started++;
     }
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     hub_arena_reset(n->scratch);
+    if (started) hub_curl_kick(n->curl); /* send now, not after the next batch */
     if (wake) { /* the next due delivery, or a rate limit's next token */
         int64_t delay = wake - hub_now_ms();
         uv_timer_start(&n->pump_timer, s_pump, delay > 1 ? (uint64_t)delay : 1, 0);
