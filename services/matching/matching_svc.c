@@ -1485,28 +1485,6 @@ const hub_handler_t matching_handlers[] = {
 
 /* ------------------------------------------------------------------ life */
 
-/* The offer-deadline timer: looks (read-only) for a due deadline and, if
- * there is one, posts "matching.expire" so the work runs in a batch. */
-static void s_expire_cb(uv_timer_t *t)
-{
-    matching_t *m = t->data;
-    MDB_txn *txn;
-    if (mdb_txn_begin(m->store->env, NULL, MDB_RDONLY, &txn)) return;
-    MDB_cursor *cur;
-    MDB_val k, v;
-    bool due = false;
-    if (!mdb_cursor_open(txn, m->deadlines, &cur)) {
-        if (!mdb_cursor_get(cur, &k, &v, MDB_FIRST) && k.mv_size > 8)
-            due = (int64_t)hub_be64_get(k.mv_data) <= hub_now_ms();
-        mdb_cursor_close(cur);
-    }
-    mdb_txn_abort(txn);
-    if (!due) return;
-    Hub__Tick tick = HUB__TICK__INIT;
-    hub_error_t err = {0};
-    if (hub_rpc_post(m->d->rpc, "matching.expire", &tick.base, &err)) hub_warn("expire: %s", err.message);
-}
-
 int matching_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err)
 {
     matching_t *m = calloc(1, sizeof *m);
@@ -1565,10 +1543,7 @@ int matching_start(hub_daemon_t *d, void *ctx, hub_error_t *err)
     if (!m->feed || hub_feed_start(m->feed, err)) return -1;
     hub_rpc_add_hist(d->rpc, "decide_p50_us", "decide_p99_us", &m->decide_ns, 1000);
     hub_rpc_add_hist(d->rpc, "decide_cpu_p50_us", "decide_cpu_p99_us", &m->decide_cpu_ns, 1000);
-    uv_timer_init(d->loop, &m->expire_timer);
-    m->expire_timer.data = m;
-    uv_timer_start(&m->expire_timer, s_expire_cb, m->expire_check_ms, m->expire_check_ms);
-    m->timer_on = true;
+    hub_due_start(&m->expire, d->loop, d->rpc, d->store, m->deadlines, "matching.expire", m->expire_check_ms);
     return 0;
 }
 
@@ -1576,8 +1551,7 @@ void matching_stop(void *ctx)
 {
     matching_t *m = ctx;
     hub_feed_destroy(&m->feed);
-    if (m->timer_on) uv_close((uv_handle_t *)&m->expire_timer, NULL);
-    m->timer_on = false;
+    hub_due_stop(&m->expire);
 }
 
 void matching_fini(void *ctx)

@@ -19,6 +19,7 @@
 
 #include "catalogue.h"
 #include "hub_daemon.h"
+#include "hub_due.h"
 #include "hub_feed.h"
 #include "hub_hist.h"
 
@@ -42,8 +43,7 @@ typedef struct {
     int64_t offer_timeout_s;        /* > 0 replaces the urgency-based timeout */
     int expire_check_ms;            /* how often due deadlines are looked for */
     hub_feed_t *feed;               /* owned: intake's events */
-    uv_timer_t expire_timer;
-    bool timer_on;
+    hub_due_t expire;               /* deadlines due -> "matching.expire" */
     char server_key[41], public_key[41], secret_key[41];
     hub_hist_t decide_ns;           /* how long decisions take (gauges decide_p50_us, decide_p99_us) */
     hub_hist_t decide_cpu_ns;       /* their CPU time (decide_cpu_p50_us, decide_cpu_p99_us) */

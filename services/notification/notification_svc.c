@@ -1636,27 +1636,6 @@ const hub_handler_t notification_handlers[] = {
 
 /* ------------------------------------------------------------------ life */
 
-/* The schedule timer: if a schedule is due, posts "notification.tick". */
-static void s_sched_cb(uv_timer_t *t)
-{
-    notif_t *n = t->data;
-    MDB_txn *txn;
-    if (mdb_txn_begin(n->store->env, NULL, MDB_RDONLY, &txn)) return;
-    MDB_cursor *cur;
-    MDB_val k, v;
-    bool due = false;
-    if (!mdb_cursor_open(txn, n->schedules, &cur)) {
-        if (!mdb_cursor_get(cur, &k, &v, MDB_FIRST) && k.mv_size > 8)
-            due = (int64_t)hub_be64_get(k.mv_data) <= hub_now_ms();
-        mdb_cursor_close(cur);
-    }
-    mdb_txn_abort(txn);
-    if (!due) return;
-    Hub__Tick tick = HUB__TICK__INIT;
-    hub_error_t err = {0};
-    if (hub_rpc_post(n->d->rpc, "notification.tick", &tick.base, &err)) hub_warn("tick: %s", err.message);
-}
-
 /* Parses "HH:MM" into minutes of the day; -1 if malformed. */
 static int s_hhmm(const char *s)
 {
@@ -1818,11 +1797,10 @@ int notification_start(hub_daemon_t *d, void *ctx, hub_error_t *err)
     if (!(n->curl = hub_curl_new(d->loop, n->max_in_flight)))
         return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "libcurl could not start");
     uv_timer_init(d->loop, &n->pump_timer);
-    uv_timer_init(d->loop, &n->sched_timer);
-    n->pump_timer.data = n->sched_timer.data = n;
+    n->pump_timer.data = n;
     n->timers_on = true;
     uv_timer_start(&n->pump_timer, s_pump, 0, 0); /* what was due before a restart */
-    uv_timer_start(&n->sched_timer, s_sched_cb, (uint64_t)n->sched_check_ms, (uint64_t)n->sched_check_ms);
+    hub_due_start(&n->sched, d->loop, d->rpc, d->store, n->schedules, "notification.tick", n->sched_check_ms);
     hub_rpc_add_hist(d->rpc, "e2e_p50_ms", "e2e_p99_ms", &n->e2e_us, 1000);
     hub_rpc_add_hist(d->rpc, "send_p50_ms", "send_p99_ms", &n->send_us, 1000);
     if (!(n->feed_intake = s_feed(d, n, 0, "intake", s_apply_intake, err)) ||
@@ -1840,11 +1818,9 @@ void notification_stop(void *ctx)
     hub_feed_destroy(&n->feed_intake);
     hub_feed_destroy(&n->feed_matching);
     hub_curl_destroy(&n->curl); /* a transfer cut short is sent again after a restart */
-    if (n->timers_on) {
-        uv_close((uv_handle_t *)&n->pump_timer, NULL);
-        uv_close((uv_handle_t *)&n->sched_timer, NULL);
-    }
+    if (n->timers_on) uv_close((uv_handle_t *)&n->pump_timer, NULL);
     n->timers_on = false;
+    hub_due_stop(&n->sched);
 }
 
 void notification_fini(void *ctx)

@@ -31,6 +31,7 @@
 #include "catalogue.h"
 #include "hub_curl.h"
 #include "hub_daemon.h"
+#include "hub_due.h"
 #include "hub_feed.h"
 #include "hub_hist.h"
 #include "notify.h"
@@ -84,7 +85,8 @@ typedef struct notif {
     size_t flight_cap;                /* a power of two >= 2 * flight_limit */
     unsigned n_flights, n_active;     /* entries; transfers running */
     unsigned flight_limit;            /* entries at most (running + results waiting) */
-    uv_timer_t pump_timer, sched_timer;
+    uv_timer_t pump_timer;
+    hub_due_t sched;                  /* schedules due -> "notification.tick" */
     bool timers_on, stopping;
     uint32_t rnd;                     /* jitter generator state */
     hub_hist_t e2e_us;                /* event committed -> receiver acknowledged */
