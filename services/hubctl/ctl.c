@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,10 @@ int ctl_curve(ctl_t *c, const char *daemon, hub_curve_t *out)
     return 0;
 }
 
-int ctl_call(ctl_t *c, const char *daemon, const char *verb, const ProtobufCMessage *req,
-             const ProtobufCMessageDescriptor *rdesc, ProtobufCMessage **rep)
+int ctl_call_err(ctl_t *c, const char *daemon, const char *verb, const ProtobufCMessage *req,
+                 const ProtobufCMessageDescriptor *rdesc, ProtobufCMessage **rep, hub_error_t *err)
 {
+    *err = (hub_error_t){0};
     const char *ep = ctl_endpoint(c, daemon, "api");
     if (!*ep) {
         fprintf(stderr, "hubctl: no [%s] api endpoint in the configuration\n", daemon);
@@ -51,24 +53,73 @@ int ctl_call(ctl_t *c, const char *daemon, const char *verb, const ProtobufCMess
     if (ctl_curve(c, daemon, &curve)) return EXIT_USAGE;
     hub_client_t *cl = hub_client_new(c->zctx, ep, &curve, c->timeout_ms);
     if (!cl) { fprintf(stderr, "hubctl: cannot connect to %s\n", ep); return EXIT_UNREACHABLE; }
-    hub_error_t err = {0};
-    int rc = hub_client_call(cl, verb, req, rdesc, c->arena, rep, &err);
+    int rc = hub_client_call(cl, verb, req, rdesc, c->arena, rep, err);
     hub_client_destroy(&cl);
     if (rc == 0) return EXIT_OK;
-    if (rc == 1) {
-        if (c->json) {
-            json_t *j = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", hub_error_code_name(err.code),
-                                  "field", err.field, "message", err.message);
-            json_dumpf(j, stdout, JSON_INDENT(2));
-            putchar('\n');
-            json_decref(j);
-        }
-        fprintf(stderr, "hubctl: refused: %s%s%s%s: %s\n", hub_error_code_name(err.code),
-                *err.field ? " (" : "", err.field, *err.field ? ")" : "", err.message);
-        return EXIT_REFUSED;
+    if (rc == 1) return CTL_REFUSED;
+    fprintf(stderr, "hubctl: %s\n", err->message);
+    return err->code == HUB__ERROR_CODE__UNAVAILABLE ? EXIT_UNREACHABLE : EXIT_REFUSED;
+}
+
+int ctl_refused(const ctl_t *c, const hub_error_t *err)
+{
+    if (c->json) {
+        json_t *j = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", hub_error_code_name(err->code), "field",
+                              err->field, "message", err->message);
+        json_dumpf(j, stdout, JSON_INDENT(2));
+        putchar('\n');
+        json_decref(j);
     }
-    fprintf(stderr, "hubctl: %s\n", err.message);
-    return err.code == HUB__ERROR_CODE__UNAVAILABLE ? EXIT_UNREACHABLE : EXIT_REFUSED;
+    fprintf(stderr, "hubctl: refused: %s%s%s%s: %s\n", hub_error_code_name(err->code), *err->field ? " (" : "",
+            err->field, *err->field ? ")" : "", err->message);
+    return EXIT_REFUSED;
+}
+
+int ctl_call(ctl_t *c, const char *daemon, const char *verb, const ProtobufCMessage *req,
+             const ProtobufCMessageDescriptor *rdesc, ProtobufCMessage **rep)
+{
+    hub_error_t err;
+    int rc = ctl_call_err(c, daemon, verb, req, rdesc, rep, &err);
+    return rc == CTL_REFUSED ? ctl_refused(c, &err) : rc;
+}
+
+void *ctl_alloc(ctl_t *c, size_t size)
+{
+    void *p = hub_arena_alloc(c->arena, size ? size : 1);
+    if (!p) {
+        fprintf(stderr, "hubctl: out of memory\n");
+        abort();
+    }
+    memset(p, 0, size ? size : 1);
+    return p;
+}
+
+void ctl_append(ctl_t *c, void *arr_p, size_t *n, const void *item, size_t elem)
+{
+    char **arr = arr_p;
+    char *a = ctl_alloc(c, (*n + 1) * elem);
+    if (*n) memcpy(a, *arr, *n * elem);
+    memcpy(a + *n * elem, item, elem);
+    *arr = a;
+    (*n)++;
+}
+
+const char *ctl_fmt(ctl_t *c, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char *s = hub_arena_strdup(c->arena, buf);
+    if (!s) abort();
+    return s;
+}
+
+int ctl_bad(const char *opt, const char *arg, const char *want)
+{
+    fprintf(stderr, "hubctl: --%s \"%s\": %s\n", opt, arg, want);
+    return EXIT_USAGE;
 }
 
 void ctl_print_json(const ProtobufCMessage *m)

@@ -55,6 +55,35 @@ int ctl_curve(ctl_t *c, const char *daemon, hub_curve_t *out);
 int ctl_call(ctl_t *c, const char *daemon, const char *verb, const ProtobufCMessage *req,
              const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **rep);
 
+/* What ctl_call_err returns when the daemon refused; not an exit code. */
+enum { CTL_REFUSED = -1 };
+/* ctl_call for a caller that expects some refusals (as NOT_FOUND of a
+ * record about to be created): a refusal is not printed but returned as
+ * CTL_REFUSED with *err holding the daemon's code, field and message (print
+ * it with ctl_refused when it is not the expected one). Every other failure
+ * is printed as by ctl_call and its exit code returned (EXIT_USAGE,
+ * EXIT_UNREACHABLE, EXIT_REFUSED for a malformed reply); EXIT_OK on
+ * success. *err is cleared first. */
+int ctl_call_err(ctl_t *c, const char *daemon, const char *verb, const ProtobufCMessage *req,
+                 const ProtobufCMessageDescriptor *reply_desc, ProtobufCMessage **rep, hub_error_t *err);
+/* Prints a refusal the way ctl_call does (stderr; also stdout as JSON with
+ * --json). Returns EXIT_REFUSED. */
+int ctl_refused(const ctl_t *c, const hub_error_t *err);
+
+/* size zeroed bytes in c->arena (1 for size 0); prints "out of memory" and
+ * aborts when the arena is exhausted, so never NULL. */
+void *ctl_alloc(ctl_t *c, size_t size);
+/* Appends item (elem bytes) to the arena array *arr_p (a T ** passed as
+ * void *, elem = sizeof (T)) of *n items: the array is copied into a new
+ * one of *n + 1 in c->arena (the old one stays there); *n is incremented. */
+void ctl_append(ctl_t *c, void *arr_p, size_t *n, const void *item, size_t elem);
+/* printf into c->arena (at most 1023 bytes, longer output is cut); aborts
+ * when the arena is exhausted, so never NULL. */
+const char *ctl_fmt(ctl_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints why an option's argument is refused ("hubctl: --opt "arg": want")
+ * to stderr; returns EXIT_USAGE. */
+int ctl_bad(const char *opt, const char *arg, const char *want);
+
 /* Prints msg as indented JSON (hub_json) and a newline on stdout. */
 void ctl_print_json(const ProtobufCMessage *m);
 

@@ -5,7 +5,6 @@
  * same words the options take; --json prints the daemon's reply. */
 #include <getopt.h>
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,31 +72,10 @@ const ProtobufCMessageDescriptor *ctl_matching_payload_type(const char *topic)
 
 /* ------------------------------------------------------------------ helpers */
 
-static void *s_alloc(ctl_t *c, size_t size)
-{
-    void *p = hub_arena_alloc(c->arena, size ? size : 1);
-    if (!p) {
-        fprintf(stderr, "hubctl: out of memory\n");
-        abort();
-    }
-    memset(p, 0, size ? size : 1);
-    return p;
-}
-
-/* Appends item (elem bytes at item) to the arena array *arr of *n. */
-static void s_append(ctl_t *c, void *arr_p, size_t *n, const void *item, size_t elem)
-{
-    char **arr = arr_p;
-    char *a = s_alloc(c, (*n + 1) * elem);
-    if (*n) memcpy(a, *arr, *n * elem);
-    memcpy(a + *n * elem, item, elem);
-    *arr = a;
-    (*n)++;
-}
-
+/* Appends the string pointer s (not a copy) to the arena array *arr of *n. */
 static void s_append_str(ctl_t *c, char ***arr, size_t *n, char *s)
 {
-    s_append(c, arr, n, &s, sizeof s);
+    ctl_append(c, arr, n, &s, sizeof s);
 }
 
 /* "a, b, c" in the arena. */
@@ -105,29 +83,12 @@ static const char *s_join(ctl_t *c, char *const *v, size_t n, const char *sep)
 {
     size_t len = 1;
     for (size_t i = 0; i < n; i++) len += strlen(v[i]) + strlen(sep);
-    char *out = s_alloc(c, len);
+    char *out = ctl_alloc(c, len);
     for (size_t i = 0; i < n; i++) {
         if (i) strcat(out, sep);
         strcat(out, v[i]);
     }
     return out;
-}
-
-static const char *s_fmt(ctl_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static const char *s_fmt(ctl_t *c, const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return hub_arena_strdup(c->arena, buf);
-}
-
-static int s_bad(const char *opt, const char *arg, const char *want)
-{
-    fprintf(stderr, "hubctl: --%s \"%s\": %s\n", opt, arg, want);
-    return EXIT_USAGE;
 }
 
 /* Weekly slots "1-5 09:00-17:00" (weekdays 1 = Monday .. 7, lists and
@@ -139,7 +100,7 @@ static int s_parse_slots(ctl_t *c, const char *opt, const char *spec, Matching__
     int used = 0;
     if (sscanf(spec, " %63[0-9,-] %u:%u-%u:%u %n", days, &h1, &m1, &h2, &m2, &used) != 5 || spec[used] ||
         m1 > 59 || m2 > 59 || h1 * 60 + m1 > 1440 || h2 * 60 + m2 > 1440)
-        return s_bad(opt, spec, "wants WEEKDAYS HH:MM-HH:MM, e.g. \"1-5 09:00-17:00\" (1 = Monday)");
+        return ctl_bad(opt, spec, "wants WEEKDAYS HH:MM-HH:MM, e.g. \"1-5 09:00-17:00\" (1 = Monday)");
     char *save, *item;
     for (item = strtok_r(days, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
         unsigned a = 0, b = 0;
@@ -148,17 +109,17 @@ static int s_parse_slots(ctl_t *c, const char *opt, const char *spec, Matching__
         if (!range) {
             k = 0;
             if (sscanf(item, "%u%n", &a, &k) != 1 || item[k])
-                return s_bad(opt, spec, "weekdays are 1..7, as a list or range (\"1,3\", \"1-5\")");
+                return ctl_bad(opt, spec, "weekdays are 1..7, as a list or range (\"1,3\", \"1-5\")");
             b = a;
         }
-        if (a < 1 || b > 7 || a > b) return s_bad(opt, spec, "weekdays are 1..7, as a list or range (\"1,3\", \"1-5\")");
+        if (a < 1 || b > 7 || a > b) return ctl_bad(opt, spec, "weekdays are 1..7, as a list or range (\"1,3\", \"1-5\")");
         for (unsigned d = a; d <= b; d++) {
-            Matching__TimeSlot *t = s_alloc(c, sizeof *t);
+            Matching__TimeSlot *t = ctl_alloc(c, sizeof *t);
             matching__time_slot__init(t);
             t->weekday = d;
             t->opens_min = h1 * 60 + m1;
             t->closes_min = h2 * 60 + m2;
-            s_append(c, slots, n, &t, sizeof t);
+            ctl_append(c, slots, n, &t, sizeof t);
         }
     }
     return 0;
@@ -191,7 +152,7 @@ static const char *s_kind(int k) { return ctl_enum_word(&matching__provider_kind
 static const char *s_stats_text(ctl_t *c, const Matching__ProviderStats *s)
 {
     if (!s) return "";
-    return s_fmt(c, "offers %u, accepted %u, declined %u, expired %u, completed %u, got help %u, open %u",
+    return ctl_fmt(c, "offers %u, accepted %u, declined %u, expired %u, completed %u, got help %u, open %u",
                  s->offers, s->accepted, s->declined, s->expired, s->completed, s->got_help, s->open_cases);
 }
 
@@ -203,7 +164,7 @@ static const char *s_eligibility_text(ctl_t *c, const Matching__Eligibility *e)
         snprintf(ages, sizeof ages, "ages %u-", e->min_age);
         if (e->max_age) snprintf(ages + strlen(ages), sizeof ages - strlen(ages), "%u", e->max_age);
     }
-    return s_fmt(c, "%s%s%s%s", ages, *ages && e->n_groups ? ", " : "", e->n_groups ? "groups " : "",
+    return ctl_fmt(c, "%s%s%s%s", ages, *ages && e->n_groups ? ", " : "", e->n_groups ? "groups " : "",
                  s_join(c, e->groups, e->n_groups, " "));
 }
 
@@ -225,7 +186,7 @@ typedef struct {
 static int s_collect(ctl_t *c, int argc, char **argv, const struct option *opts, op_t **ops, size_t *n_ops,
                      char ***pos, size_t *n_pos)
 {
-    *ops = s_alloc(c, (size_t)argc * sizeof **ops);
+    *ops = ctl_alloc(c, (size_t)argc * sizeof **ops);
     *n_ops = 0;
     int o, li;
     optind = 0; /* 0 re-initializes GNU getopt (main parsed with "+") */
@@ -253,7 +214,7 @@ static const struct option s_org_opts[] = {
 static Matching__Eligibility *s_elig(ctl_t *c, Matching__Eligibility **e)
 {
     if (!*e) {
-        *e = s_alloc(c, sizeof **e);
+        *e = ctl_alloc(c, sizeof **e);
         matching__eligibility__init(*e);
     }
     return *e;
@@ -262,9 +223,9 @@ static Matching__Eligibility *s_elig(ctl_t *c, Matching__Eligibility **e)
 static Matching__Contact *s_contact0(ctl_t *c, Matching__Organization *o)
 {
     if (!o->n_contacts) {
-        Matching__Contact *k = s_alloc(c, sizeof *k);
+        Matching__Contact *k = ctl_alloc(c, sizeof *k);
         matching__contact__init(k);
-        s_append(c, &o->contacts, &o->n_contacts, &k, sizeof k);
+        ctl_append(c, &o->contacts, &o->n_contacts, &k, sizeof k);
     }
     return o->contacts[0];
 }
@@ -285,7 +246,7 @@ static int s_org_apply(ctl_t *c, Matching__Organization *o, const op_t *ops, siz
         case 'C': o->credit_code = a; break;
         case 'F':
             if ((v = ctl_enum_parse(&matching__legal_form__descriptor, a, NULL)) < 0)
-                return s_bad(op->name, a, "wants social-group, private-non-enterprise, foundation or community-group");
+                return ctl_bad(op->name, a, "wants social-group, private-non-enterprise, foundation or community-group");
             o->legal_form = v;
             break;
         case 's': if (first) o->n_services = 0; s_append_str(c, &o->services, &o->n_services, a); break;
@@ -298,22 +259,22 @@ static int s_org_apply(ctl_t *c, Matching__Organization *o, const op_t *ops, siz
             break;
         }
         case 'k':
-            if ((v = ctl_enum_parse(&matching__cost__descriptor, a, NULL)) < 0) return s_bad(op->name, a, "wants free or low-cost");
+            if ((v = ctl_enum_parse(&matching__cost__descriptor, a, NULL)) < 0) return ctl_bad(op->name, a, "wants free or low-cost");
             o->cost = v;
             break;
         case 'f': o->fee = a; break;
         case '1':
-            if (ctl_parse_u32(a, &u)) return s_bad(op->name, a, "wants a whole number");
+            if (ctl_parse_u32(a, &u)) return ctl_bad(op->name, a, "wants a whole number");
             s_elig(c, &o->eligibility)->min_age = u;
             break;
         case '2':
-            if (ctl_parse_u32(a, &u)) return s_bad(op->name, a, "wants a whole number");
+            if (ctl_parse_u32(a, &u)) return ctl_bad(op->name, a, "wants a whole number");
             s_elig(c, &o->eligibility)->max_age = u;
             break;
         case 'p':
-            if (ctl_parse_u32(a, &u)) return s_bad(op->name, a, "wants a whole number");
+            if (ctl_parse_u32(a, &u)) return ctl_bad(op->name, a, "wants a whole number");
             if (!o->capacity) {
-                o->capacity = s_alloc(c, sizeof *o->capacity);
+                o->capacity = ctl_alloc(c, sizeof *o->capacity);
                 matching__capacity__init(o->capacity);
             }
             o->capacity->available = o->capacity->maximum = u;
@@ -348,17 +309,17 @@ static void s_org_print(ctl_t *c, const Matching__Organization *o)
     s_kv("services", s_join(c, o->services, o->n_services, " "));
     s_kv("areas", s_join(c, o->areas, o->n_areas, " "));
     s_kv("languages", o->n_languages ? s_join(c, o->languages, o->n_languages, " ") : "zh");
-    s_kv("cost", s_fmt(c, "%s%s%s", o->cost ? ctl_enum_word(&matching__cost__descriptor, o->cost, NULL) : "free",
+    s_kv("cost", ctl_fmt(c, "%s%s%s", o->cost ? ctl_enum_word(&matching__cost__descriptor, o->cost, NULL) : "free",
                        *o->fee ? ", " : "", o->fee));
     s_kv("eligibility", s_eligibility_text(c, o->eligibility));
     if (o->capacity)
-        s_kv("capacity", s_fmt(c, "%u of %u free (updated %s)", o->capacity->available, o->capacity->maximum,
+        s_kv("capacity", ctl_fmt(c, "%u of %u free (updated %s)", o->capacity->available, o->capacity->maximum,
                                ctl_time_or_empty(o->capacity->updated_ms)));
     s_kv("hours", o->n_hours ? s_slots_text(c, o->hours, o->n_hours) : "by appointment");
     for (size_t i = 0; i < o->n_contacts; i++) {
         const Matching__Contact *k = o->contacts[i];
-        s_kv("contact", s_fmt(c, "%s%s%s%s%s%s%s", k->name, *k->title ? " (" : "", k->title, *k->title ? ")" : "",
-                              *k->phone ? " " : "", k->phone, *k->email ? s_fmt(c, " %s", k->email) : ""));
+        s_kv("contact", ctl_fmt(c, "%s%s%s%s%s%s%s", k->name, *k->title ? " (" : "", k->title, *k->title ? ")" : "",
+                              *k->phone ? " " : "", k->phone, *k->email ? ctl_fmt(c, " %s", k->email) : ""));
     }
     s_kv("email", o->email);
     s_kv("url", o->url);
@@ -446,7 +407,7 @@ static int cmd_org(ctl_t *c, int argc, char **argv)
     if ((rc = s_org_apply(c, &scratch, ops, n_ops))) return rc;
     if (add) {
         if (!*scratch.name) { fprintf(stderr, "hubctl: org add needs --name\n"); return EXIT_USAGE; }
-        Matching__Organization *o = s_alloc(c, sizeof *o);
+        Matching__Organization *o = ctl_alloc(c, sizeof *o);
         matching__organization__init(o);
         o->membership = MATCHING__MEMBERSHIP__APPLIED;
         if ((rc = s_org_apply(c, o, ops, n_ops))) return rc;
@@ -480,10 +441,10 @@ static int s_list_opts(ctl_t *c, int argc, char **argv, Matching__ListProvidersR
         case 'a': req->area = a; break;
         case 'm':
             if ((v = ctl_enum_parse(&matching__membership__descriptor, a, NULL)) < 0)
-                return s_bad(ops[i].name, a, "wants applied, approved, suspended or withdrawn");
+                return ctl_bad(ops[i].name, a, "wants applied, approved, suspended or withdrawn");
             req->membership = v;
             break;
-        case 'l': if (ctl_parse_u32(a, &req->limit)) return s_bad(ops[i].name, a, "wants a whole number"); break;
+        case 'l': if (ctl_parse_u32(a, &req->limit)) return ctl_bad(ops[i].name, a, "wants a whole number"); break;
         case 'A': req->after_id = a; break;
         }
     }
@@ -505,7 +466,7 @@ static int cmd_orgs(ctl_t *c, int argc, char **argv)
         Matching__Organization *o = l->orgs[i];
         table_row(t, o->id, o->name, s_membership(o->membership), s_join(c, o->services, o->n_services, " "),
                   s_join(c, o->areas, o->n_areas, " "),
-                  o->capacity ? s_fmt(c, "%u/%u", o->capacity->available, o->capacity->maximum) : "0/0",
+                  o->capacity ? ctl_fmt(c, "%u/%u", o->capacity->available, o->capacity->maximum) : "0/0",
                   o->last_verified);
     }
     table_print(t, stdout);
@@ -533,20 +494,20 @@ static int s_vol_apply(ctl_t *c, Matching__Volunteer *vo, const op_t *ops, size_
         case 'n': vo->name = a; break;
         case 's': {
             if (first) vo->n_skills = 0;
-            Matching__Skill *s = s_alloc(c, sizeof *s);
+            Matching__Skill *s = ctl_alloc(c, sizeof *s);
             matching__skill__init(s);
             char *copy = hub_arena_strdup(c->arena, a);
-            if (!copy) return s_bad(op->name, a, "out of memory");
+            if (!copy) return ctl_bad(op->name, a, "out of memory");
             char *cert = strchr(copy, ':'), *lic = NULL;
             if (cert) {
                 *cert++ = 0;
                 if ((lic = strchr(cert, ':'))) *lic++ = 0;
             }
-            if (!*copy) return s_bad(op->name, a, "wants SERVICE[:CERTIFICATION[:LICENCE]]");
+            if (!*copy) return ctl_bad(op->name, a, "wants SERVICE[:CERTIFICATION[:LICENCE]]");
             s->service = copy;
             if (cert) s->certification = cert;
             if (lic) s->licence_no = lic;
-            s_append(c, &vo->skills, &vo->n_skills, &s, sizeof s);
+            ctl_append(c, &vo->skills, &vo->n_skills, &s, sizeof s);
             break;
         }
         case 'a': if (first) vo->n_areas = 0; s_append_str(c, &vo->areas, &vo->n_areas, a); break;
@@ -555,7 +516,7 @@ static int s_vol_apply(ctl_t *c, Matching__Volunteer *vo, const op_t *ops, size_
             if (first) vo->n_availability = 0;
             if (s_parse_slots(c, op->name, a, &vo->availability, &vo->n_availability)) return EXIT_USAGE;
             break;
-        case 'm': if (ctl_parse_u32(a, &vo->max_open_cases)) return s_bad(op->name, a, "wants a whole number"); break;
+        case 'm': if (ctl_parse_u32(a, &vo->max_open_cases)) return ctl_bad(op->name, a, "wants a whole number"); break;
         case 'P': vo->phone = a; break;
         case 'e': vo->email = a; break;
         case 'o': vo->organization_id = a; break;
@@ -570,11 +531,11 @@ static int s_vol_apply(ctl_t *c, Matching__Volunteer *vo, const op_t *ops, size_
 
 static const char *s_skills_text(ctl_t *c, const Matching__Volunteer *v, bool full)
 {
-    char **parts = s_alloc(c, (v->n_skills + 1) * sizeof *parts);
+    char **parts = ctl_alloc(c, (v->n_skills + 1) * sizeof *parts);
     for (size_t i = 0; i < v->n_skills; i++) {
         const Matching__Skill *s = v->skills[i];
         parts[i] = (char *)(full && (*s->certification || *s->licence_no)
-                                ? s_fmt(c, "%s:%s%s%s", s->service, s->certification, *s->licence_no ? ":" : "",
+                                ? ctl_fmt(c, "%s:%s%s%s", s->service, s->certification, *s->licence_no ? ":" : "",
                                         s->licence_no)
                                 : s->service);
     }
@@ -594,8 +555,8 @@ static void s_vol_print(ctl_t *c, const Matching__Volunteer *v)
     s_kv("availability", v->n_availability ? s_slots_text(c, v->availability, v->n_availability) : "any time");
     s_kv("languages", v->n_languages ? s_join(c, v->languages, v->n_languages, " ") : "zh");
     s_kv("eligibility", s_eligibility_text(c, v->eligibility));
-    s_kv("cases", s_fmt(c, "%u open of at most %u", v->stats ? v->stats->open_cases : 0, v->max_open_cases));
-    s_kv("hours served", s_fmt(c, "%.1f", v->hours_served));
+    s_kv("cases", ctl_fmt(c, "%u open of at most %u", v->stats ? v->stats->open_cases : 0, v->max_open_cases));
+    s_kv("hours served", ctl_fmt(c, "%.1f", v->hours_served));
     s_kv("last verified", v->last_verified);
     s_kv("stats", s_stats_text(c, v->stats));
     s_kv("created", ctl_time_or_empty(v->created_ms));
@@ -653,7 +614,7 @@ static int cmd_volunteer(ctl_t *c, int argc, char **argv)
             fprintf(stderr, "hubctl: volunteer add needs --name, --skill and --area\n");
             return EXIT_USAGE;
         }
-        Matching__Volunteer *v = s_alloc(c, sizeof *v);
+        Matching__Volunteer *v = ctl_alloc(c, sizeof *v);
         matching__volunteer__init(v);
         v->membership = MATCHING__MEMBERSHIP__APPLIED;
         v->max_open_cases = 3;
@@ -684,8 +645,8 @@ static int cmd_volunteers(ctl_t *c, int argc, char **argv)
         Matching__Volunteer *v = l->volunteers[i];
         table_row(t, v->id, v->name, s_membership(v->membership), s_skills_text(c, v, false),
                   s_join(c, v->areas, v->n_areas, " "),
-                  s_fmt(c, "%u/%u", v->stats ? v->stats->open_cases : 0, v->max_open_cases),
-                  s_fmt(c, "%.1f", v->hours_served));
+                  ctl_fmt(c, "%u/%u", v->stats ? v->stats->open_cases : 0, v->max_open_cases),
+                  ctl_fmt(c, "%.1f", v->hours_served));
     }
     table_print(t, stdout);
     if (*l->next_after_id) printf("more: hubctl volunteers --after %s\n", l->next_after_id);
@@ -738,12 +699,12 @@ static int cmd_import(ctl_t *c, int argc, char **argv)
     const char *path = pos[0], *format = NULL, *kind = NULL;
     for (size_t i = 0; i < n_ops; i++) {
         if (ops[i].code == 'f') {
-            if (strcmp(ops[i].arg, "hsds") && strcmp(ops[i].arg, "csv")) return s_bad("format", ops[i].arg, "wants hsds or csv");
+            if (strcmp(ops[i].arg, "hsds") && strcmp(ops[i].arg, "csv")) return ctl_bad("format", ops[i].arg, "wants hsds or csv");
             format = ops[i].arg;
         } else {
             if (!strcmp(ops[i].arg, "org") || !strcmp(ops[i].arg, "organization")) kind = "org";
             else if (!strcmp(ops[i].arg, "volunteer")) kind = "volunteer";
-            else return s_bad("kind", ops[i].arg, "wants org or volunteer");
+            else return ctl_bad("kind", ops[i].arg, "wants org or volunteer");
         }
     }
     if (!format) format = s_ends_with(path, ".json") ? "hsds" : s_ends_with(path, ".csv") ? "csv" : NULL;
@@ -830,12 +791,12 @@ static void s_referral_print(ctl_t *c, const Matching__Referral *r)
     s_kv("language", r->language);
     s_kv("requester", r->requester_kind);
     s_kv("groups", s_join(c, r->groups, r->n_groups, " "));
-    if (r->age) s_kv("age", s_fmt(c, "%u", r->age));
+    if (r->age) s_kv("age", ctl_fmt(c, "%u", r->age));
     if (*r->provider_id)
-        s_kv("provider", s_fmt(c, "%s %s (%s)", r->provider_id, r->provider_name, s_kind(r->provider_kind)));
+        s_kv("provider", ctl_fmt(c, "%s %s (%s)", r->provider_id, r->provider_name, s_kind(r->provider_kind)));
     if (r->outcome)
-        s_kv("outcome", s_fmt(c, "%s%s", ctl_enum_word(&matching__outcome__descriptor, r->outcome, NULL),
-                              r->hours > 0 ? s_fmt(c, ", %.1f hours", r->hours) : ""));
+        s_kv("outcome", ctl_fmt(c, "%s%s", ctl_enum_word(&matching__outcome__descriptor, r->outcome, NULL),
+                              r->hours > 0 ? ctl_fmt(c, ", %.1f hours", r->hours) : ""));
     s_kv("created", ctl_time_or_empty(r->created_ms));
     s_kv("updated", ctl_time_or_empty(r->updated_ms));
     printf("\noffers:\n");
@@ -843,7 +804,7 @@ static void s_referral_print(ctl_t *c, const Matching__Referral *r)
                            "DECIDED (CST)", "BY", "REASON");
     for (size_t i = 0; i < r->n_offers; i++) {
         const Matching__Offer *o = r->offers[i];
-        table_row(t, s_kind(o->kind), o->provider_id, o->provider_name, s_fmt(c, "%.1f", o->score),
+        table_row(t, s_kind(o->kind), o->provider_id, o->provider_name, ctl_fmt(c, "%.1f", o->score),
                   ctl_enum_word(&matching__offer_state__descriptor, o->state, "OFFER_"), ctl_time_or_empty(o->offered_ms),
                   ctl_time_or_empty(o->deadline_ms), ctl_time_or_empty(o->decided_ms), o->by, o->reason);
     }
@@ -898,12 +859,12 @@ static int s_referral_list(ctl_t *c, int argc, char **argv, bool queue)
         char *a = ops[i].arg;
         int v;
         switch (ops[i].code) {
-        case 'l': if (ctl_parse_u32(a, &req.limit)) return s_bad(ops[i].name, a, "wants a whole number"); break;
+        case 'l': if (ctl_parse_u32(a, &req.limit)) return ctl_bad(ops[i].name, a, "wants a whole number"); break;
         case 'A': req.after_id = a; break;
         case 'p': req.provider_id = a; break;
         case 's':
             if ((v = ctl_enum_parse(&matching__referral_status__descriptor, a, NULL)) < 0)
-                return s_bad(ops[i].name, a, s_fmt(c, "wants one of %s", ctl_enum_words(&matching__referral_status__descriptor, NULL)));
+                return ctl_bad(ops[i].name, a, ctl_fmt(c, "wants one of %s", ctl_enum_words(&matching__referral_status__descriptor, NULL)));
             req.status = v;
             break;
         }
@@ -959,11 +920,11 @@ static int s_respond(ctl_t *c, int argc, char **argv)
         case 'r': req.reason = a; break;
         case 'o':
             if ((v = ctl_enum_parse(&matching__outcome__descriptor, a, NULL)) < 0)
-                return s_bad(ops[i].name, a, s_fmt(c, "wants one of %s", ctl_enum_words(&matching__outcome__descriptor, NULL)));
+                return ctl_bad(ops[i].name, a, ctl_fmt(c, "wants one of %s", ctl_enum_words(&matching__outcome__descriptor, NULL)));
             req.outcome = v;
             break;
         case 'h':
-            if (ctl_parse_double(a, &req.hours) || req.hours < 0) return s_bad(ops[i].name, a, "wants a number of hours");
+            if (ctl_parse_double(a, &req.hours) || req.hours < 0) return ctl_bad(ops[i].name, a, "wants a number of hours");
             break;
         }
     }
@@ -995,7 +956,7 @@ static int s_assign(ctl_t *c, int argc, char **argv)
         case 'k':
             if (!strcmp(a, "org") || !strcmp(a, "organization")) req.kind = MATCHING__PROVIDER_KIND__ORGANIZATION;
             else if (!strcmp(a, "volunteer")) req.kind = MATCHING__PROVIDER_KIND__VOLUNTEER;
-            else return s_bad(ops[i].name, a, "wants org or volunteer");
+            else return ctl_bad(ops[i].name, a, "wants org or volunteer");
             break;
         }
     }
@@ -1061,13 +1022,13 @@ static int cmd_match(ctl_t *c, int argc, char **argv)
         for (size_t i = 0; i < e->n_candidates; i++) {
             const Matching__Candidate *k = e->candidates[i];
             if (!k->n_factors)
-                table_row(t, s_fmt(c, "%zu", i + 1), s_kind(k->kind), k->id, k->name, s_fmt(c, "%.1f", k->score), "", "", "");
+                table_row(t, ctl_fmt(c, "%zu", i + 1), s_kind(k->kind), k->id, k->name, ctl_fmt(c, "%.1f", k->score), "", "", "");
             for (size_t j = 0; j < k->n_factors; j++) {
                 const Matching__Factor *f = k->factors[j];
                 bool head = j == 0;
-                table_row(t, head ? s_fmt(c, "%zu", i + 1) : "", head ? s_kind(k->kind) : "", head ? k->id : "",
-                          head ? k->name : "", head ? s_fmt(c, "%.1f", k->score) : "", f->name,
-                          s_fmt(c, "%.1f", f->points), f->detail);
+                table_row(t, head ? ctl_fmt(c, "%zu", i + 1) : "", head ? s_kind(k->kind) : "", head ? k->id : "",
+                          head ? k->name : "", head ? ctl_fmt(c, "%.1f", k->score) : "", f->name,
+                          ctl_fmt(c, "%.1f", f->points), f->detail);
             }
         }
         table_print(t, stdout);
@@ -1078,7 +1039,7 @@ static int cmd_match(ctl_t *c, int argc, char **argv)
     } else {
         table_t *t = table_new(2, "EXCLUDED", "COUNT");
         for (size_t i = 0; i < e->n_excluded; i++)
-            table_row(t, e->excluded[i]->reason, s_fmt(c, "%u", e->excluded[i]->count));
+            table_row(t, e->excluded[i]->reason, ctl_fmt(c, "%u", e->excluded[i]->count));
         table_print(t, stdout);
     }
     return 0;
@@ -1098,7 +1059,7 @@ static int cmd_unmet(ctl_t *c, int argc, char **argv)
     unsigned long long total = 0;
     for (size_t i = 0; i < u->n_counts; i++) {
         table_row(t, u->counts[i]->service_code, u->counts[i]->street,
-                  s_fmt(c, "%llu", (unsigned long long)u->counts[i]->count));
+                  ctl_fmt(c, "%llu", (unsigned long long)u->counts[i]->count));
         total += u->counts[i]->count;
     }
     table_print(t, stdout);

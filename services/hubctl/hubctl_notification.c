@@ -7,8 +7,6 @@
  * whether there is one). */
 #include <errno.h>
 #include <getopt.h>
-#include <jansson.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,50 +52,6 @@ const ProtobufCMessageDescriptor *ctl_notification_payload_type(const char *topi
 }
 
 /* ------------------------------------------------------------------ helpers */
-
-/* size zeroed bytes from the arena (aborts when it is exhausted). */
-static void *s_alloc(ctl_t *c, size_t size)
-{
-    void *p = hub_arena_alloc(c->arena, size ? size : 1);
-    if (!p) {
-        fprintf(stderr, "hubctl: out of memory\n");
-        abort();
-    }
-    memset(p, 0, size ? size : 1);
-    return p;
-}
-
-/* Appends item (elem bytes) to the arena array *arr_p of *n items. */
-static void s_append(ctl_t *c, void *arr_p, size_t *n, const void *item, size_t elem)
-{
-    char **arr = arr_p;
-    char *a = s_alloc(c, (*n + 1) * elem);
-    if (*n) memcpy(a, *arr, *n * elem);
-    memcpy(a + *n * elem, item, elem);
-    *arr = a;
-    (*n)++;
-}
-
-/* printf into the arena. */
-static const char *s_fmt(ctl_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static const char *s_fmt(ctl_t *c, const char *fmt, ...)
-{
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    char *s = hub_arena_strdup(c->arena, buf);
-    if (!s) abort();
-    return s;
-}
-
-/* Prints why an option's argument is refused; returns EXIT_USAGE. */
-static int s_bad(const char *opt, const char *arg, const char *want)
-{
-    fprintf(stderr, "hubctl: --%s \"%s\": %s\n", opt, arg, want);
-    return EXIT_USAGE;
-}
 
 /* "label         value" when value is not empty (the hubctl "show" layout). */
 static void s_kv(const char *label, const char *value)
@@ -150,55 +104,6 @@ static int s_parse_cst(const char *s, int64_t *ms)
     return 0;
 }
 
-/* Calls verb like ctl_call, but a refusal by the daemon is not printed:
- * *refused is set and err holds its code, field and message (for a
- * refusal the caller expects, as NOT_FOUND of a record about to be
- * created). Returns EXIT_OK, EXIT_REFUSED, or another exit code after
- * printing why (unreachable, not configured, a malformed reply). */
-static int s_call_quiet(ctl_t *c, const char *verb, const ProtobufCMessage *req,
-                        const ProtobufCMessageDescriptor *rdesc, ProtobufCMessage **rep, hub_error_t *err,
-                        bool *refused)
-{
-    *refused = false;
-    const char *ep = ctl_endpoint(c, D, "api");
-    if (!*ep) {
-        fprintf(stderr, "hubctl: no [%s] api endpoint in the configuration\n", D);
-        return EXIT_USAGE;
-    }
-    hub_curve_t curve;
-    if (ctl_curve(c, D, &curve)) return EXIT_USAGE;
-    hub_client_t *cl = hub_client_new(c->zctx, ep, &curve, c->timeout_ms);
-    if (!cl) {
-        fprintf(stderr, "hubctl: cannot connect to %s\n", ep);
-        return EXIT_UNREACHABLE;
-    }
-    int rc = hub_client_call(cl, verb, req, rdesc, c->arena, rep, err);
-    hub_client_destroy(&cl);
-    if (rc == 0) return EXIT_OK;
-    if (rc == 1) {
-        *refused = true;
-        return EXIT_REFUSED;
-    }
-    fprintf(stderr, "hubctl: %s\n", err->message);
-    return err->code == HUB__ERROR_CODE__UNAVAILABLE ? EXIT_UNREACHABLE : EXIT_REFUSED;
-}
-
-/* Prints a refusal s_call_quiet returned the way ctl_call does (stderr,
- * and stdout as JSON with --json); returns EXIT_REFUSED. */
-static int s_refused(ctl_t *c, const hub_error_t *err)
-{
-    if (c->json) {
-        json_t *j = json_pack("{s:{s:s,s:s,s:s}}", "error", "code", hub_error_code_name(err->code), "field",
-                              err->field, "message", err->message);
-        json_dumpf(j, stdout, JSON_INDENT(2));
-        putchar('\n');
-        json_decref(j);
-    }
-    fprintf(stderr, "hubctl: refused: %s%s%s%s: %s\n", hub_error_code_name(err->code), *err->field ? " (" : "",
-            err->field, *err->field ? ")" : "", err->message);
-    return EXIT_REFUSED;
-}
-
 /* ------------------------------------------------------------------ inbox */
 
 /* "inbox RECIPIENT [--after SEQ] [--limit N]": notification.inbox.list as
@@ -211,8 +116,8 @@ static int cmd_inbox(ctl_t *c, int argc, char **argv)
     optind = 0; /* 0 re-initializes GNU getopt (main parsed with "+") */
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
-        case 'a': if (s_parse_u64(optarg, &req.after_seq)) return s_bad("after", optarg, "wants a sequence number"); break;
-        case 'l': if (ctl_parse_u32(optarg, &req.limit)) return s_bad("limit", optarg, "wants a whole number"); break;
+        case 'a': if (s_parse_u64(optarg, &req.after_seq)) return ctl_bad("after", optarg, "wants a sequence number"); break;
+        case 'l': if (ctl_parse_u32(optarg, &req.limit)) return ctl_bad("limit", optarg, "wants a whole number"); break;
         default: return ctl_usage();
         }
     }
@@ -226,7 +131,7 @@ static int cmd_inbox(ctl_t *c, int argc, char **argv)
     table_t *t = table_new(6, "SEQ", "TIME (CST)", "TEMPLATE", "REQUEST", "SUBJECT", "TEXT");
     for (size_t i = 0; i < l->n_messages; i++) {
         const Notification__InboxMessage *m = l->messages[i];
-        table_row(t, s_fmt(c, "%llu", (unsigned long long)m->seq), ctl_time_or_empty(m->time_ms), m->template_,
+        table_row(t, ctl_fmt(c, "%llu", (unsigned long long)m->seq), ctl_time_or_empty(m->time_ms), m->template_,
                   m->request_id, m->subject, m->text); /* table_print turns newlines into spaces */
     }
     table_print(t, stdout);
@@ -263,7 +168,7 @@ static int s_requeue(ctl_t *c, int argc, char **argv)
     }
     /* argv[0] ("requeue") is skipped by getopt; then one id, or none with --all */
     if (argc - optind != (all ? 0 : 1)) return ctl_usage();
-    Notification__RequeueReply *sum = s_alloc(c, sizeof *sum);
+    Notification__RequeueReply *sum = ctl_alloc(c, sizeof *sum);
     notification__requeue_reply__init(sum);
     for (int round = 0; round < (all ? REQUEUE_ROUNDS : 1); round++) {
         Notification__RequeueRequest req = NOTIFICATION__REQUEUE_REQUEST__INIT;
@@ -274,7 +179,7 @@ static int s_requeue(ctl_t *c, int argc, char **argv)
                           &rep);
         if (rc) return rc;
         Notification__RequeueReply *r = (Notification__RequeueReply *)rep;
-        for (size_t i = 0; i < r->n_ids; i++) s_append(c, &sum->ids, &sum->n_ids, &r->ids[i], sizeof r->ids[i]);
+        for (size_t i = 0; i < r->n_ids; i++) ctl_append(c, &sum->ids, &sum->n_ids, &r->ids[i], sizeof r->ids[i]);
         if (r->n_ids < 500) break;
     }
     if (c->json) { ctl_print_json(&sum->base); return 0; }
@@ -298,13 +203,13 @@ static int cmd_deliveries(ctl_t *c, int argc, char **argv)
         switch (o) {
         case 's':
             if ((v = ctl_enum_parse(&notification__delivery_state__descriptor, optarg, NULL)) < 0)
-                return s_bad("state", optarg,
-                             s_fmt(c, "wants one of %s", ctl_enum_words(&notification__delivery_state__descriptor, NULL)));
+                return ctl_bad("state", optarg,
+                             ctl_fmt(c, "wants one of %s", ctl_enum_words(&notification__delivery_state__descriptor, NULL)));
             req.state = v;
             break;
         case 'r': req.recipient = optarg; break;
         case 'q': req.request_id = optarg; break;
-        case 'l': if (ctl_parse_u32(optarg, &req.limit)) return s_bad("limit", optarg, "wants a whole number"); break;
+        case 'l': if (ctl_parse_u32(optarg, &req.limit)) return ctl_bad("limit", optarg, "wants a whole number"); break;
         case 'a': req.after_id = optarg; break;
         default: return ctl_usage();
         }
@@ -330,7 +235,7 @@ static int cmd_deliveries(ctl_t *c, int argc, char **argv)
     for (size_t i = 0; i < l->n_deliveries; i++) {
         const Notification__Delivery *d = l->deliveries[i];
         table_row(t, d->id, s_state(d->state), s_channel(d->channel), d->recipient, d->template_,
-                  s_fmt(c, "%u", d->attempts), s_delivery_when(d), d->last_error);
+                  ctl_fmt(c, "%u", d->attempts), s_delivery_when(d), d->last_error);
     }
     table_print(t, stdout);
     if (*l->next_after_id) /* the same filters, from the next page on */
@@ -354,8 +259,8 @@ static void s_delivery_print(ctl_t *c, const Notification__Delivery *d)
     s_kv("request", d->request_id);
     s_kv("topic", d->topic);
     s_kv("urgent", d->urgent ? "yes" : "no");
-    s_kv("attempts", s_fmt(c, "%u", d->attempts));
-    if (d->last_status) s_kv("last status", s_fmt(c, "%d", d->last_status));
+    s_kv("attempts", ctl_fmt(c, "%u", d->attempts));
+    if (d->last_status) s_kv("last status", ctl_fmt(c, "%d", d->last_status));
     s_kv("last error", d->last_error);
     s_kv("event", ctl_time_or_empty(d->event_ms));
     s_kv("created", ctl_time_or_empty(d->created_ms));
@@ -365,7 +270,7 @@ static void s_delivery_print(ctl_t *c, const Notification__Delivery *d)
     s_kv("dead", ctl_time_or_empty(d->dead_ms));
     s_kv("idempotency key", d->idempotency_key);
     for (size_t i = 0; i < d->n_data; i++)
-        s_kv(i ? "" : "data", s_fmt(c, "%s=%s", d->data[i]->name, d->data[i]->value));
+        s_kv(i ? "" : "data", ctl_fmt(c, "%s=%s", d->data[i]->name, d->data[i]->value));
     s_kv("subject", d->subject);
     s_kv_text("text", d->text);
 }
@@ -411,7 +316,7 @@ static const char *s_channels_effective(ctl_t *c, const Notification__Recipient 
         snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", s_channel(list[i]),
                  *addr ? " " : " (no address) ");
     }
-    return s_fmt(c, "%sinbox%s", buf, r->n_channels ? "" : " (default: every channel with an address)");
+    return ctl_fmt(c, "%sinbox%s", buf, r->n_channels ? "" : " (default: every channel with an address)");
 }
 
 /* The chosen channels as "webhook,inbox", or "default" for none. */
@@ -421,7 +326,7 @@ static const char *s_channels_list(ctl_t *c, const Notification__Recipient *r)
     char buf[256] = "";
     for (size_t i = 0; i < r->n_channels; i++)
         snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? "," : "", s_channel(r->channels[i]));
-    return s_fmt(c, "%s", buf);
+    return ctl_fmt(c, "%s", buf);
 }
 
 /* Prints a recipient as "label  value" lines (the secret only as yes/no). */
@@ -445,7 +350,7 @@ static int s_read_secret(ctl_t *c, const char *path, char **out)
 {
     FILE *f = fopen(path, "r");
     if (!f) { perror(path); return EXIT_REFUSED; }
-    char *buf = s_alloc(c, MAX_SECRET + 2);
+    char *buf = ctl_alloc(c, MAX_SECRET + 2);
     if (!fgets(buf, MAX_SECRET + 2, f)) buf[0] = 0;
     int bad = ferror(f);
     fclose(f);
@@ -472,13 +377,13 @@ static int s_parse_channels(ctl_t *c, const char *arg, Notification__Channel **l
     for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
         int v = ctl_enum_parse(&notification__channel__descriptor, w, NULL);
         if (v < 0)
-            return s_bad("channels", arg,
-                         s_fmt(c, "wants a list of %s (\"\" = every channel that has an address)",
+            return ctl_bad("channels", arg,
+                         ctl_fmt(c, "wants a list of %s (\"\" = every channel that has an address)",
                                ctl_enum_words(&notification__channel__descriptor, NULL)));
         Notification__Channel ch = v;
         bool dup = false;
         for (size_t i = 0; i < *n; i++) dup |= (*list)[i] == ch;
-        if (!dup) s_append(c, list, n, &ch, sizeof ch);
+        if (!dup) ctl_append(c, list, n, &ch, sizeof ch);
     }
     return 0;
 }
@@ -522,17 +427,16 @@ static int s_recipient_set(ctl_t *c, int argc, char **argv)
     Notification__GetRecipientRequest get = NOTIFICATION__GET_RECIPIENT_REQUEST__INIT;
     get.id = (char *)id;
     ProtobufCMessage *rep;
-    hub_error_t err = {0};
-    bool refused;
+    hub_error_t err;
     Notification__Recipient *r = NULL;
-    rc = s_call_quiet(c, "notification.recipient.get", &get.base, &notification__recipient_reply__descriptor, &rep,
-                      &err, &refused);
-    if (refused && err.code != HUB__ERROR_CODE__NOT_FOUND) return s_refused(c, &err);
-    if (rc && !refused) return rc;
-    bool created = refused;
+    rc = ctl_call_err(c, D, "notification.recipient.get", &get.base, &notification__recipient_reply__descriptor, &rep,
+                      &err);
+    if (rc == CTL_REFUSED && err.code != HUB__ERROR_CODE__NOT_FOUND) return ctl_refused(c, &err);
+    if (rc && rc != CTL_REFUSED) return rc;
+    bool created = rc == CTL_REFUSED;
     if (!created) r = ((Notification__RecipientReply *)rep)->recipient;
     if (!r) {
-        r = s_alloc(c, sizeof *r);
+        r = ctl_alloc(c, sizeof *r);
         notification__recipient__init(r);
         r->id = (char *)id;
         r->consent = true;
@@ -588,7 +492,7 @@ static int cmd_recipients(ctl_t *c, int argc, char **argv)
     optind = 0;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
-        case 'l': if (ctl_parse_u32(optarg, &req.limit)) return s_bad("limit", optarg, "wants a whole number"); break;
+        case 'l': if (ctl_parse_u32(optarg, &req.limit)) return ctl_bad("limit", optarg, "wants a whole number"); break;
         case 'a': req.after_id = optarg; break;
         default: return ctl_usage();
         }
@@ -632,7 +536,7 @@ static int cmd_notify(ctl_t *c, int argc, char **argv)
             char *copy = hub_arena_strdup(c->arena, optarg), *save = NULL;
             if (!copy) abort();
             for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save))
-                s_append(c, &req.recipients, &req.n_recipients, &w, sizeof w);
+                ctl_append(c, &req.recipients, &req.n_recipients, &w, sizeof w);
             break;
         }
         case 'T': req.template_ = optarg; break;
@@ -640,19 +544,19 @@ static int cmd_notify(ctl_t *c, int argc, char **argv)
         case 'u': req.urgent = true; break;
         case 's': {
             char *eq = strchr(optarg, '=');
-            if (!eq || eq == optarg) return s_bad("set", optarg, "wants NAME=VALUE");
-            Notification__Placeholder *p = s_alloc(c, sizeof *p);
+            if (!eq || eq == optarg) return ctl_bad("set", optarg, "wants NAME=VALUE");
+            Notification__Placeholder *p = ctl_alloc(c, sizeof *p);
             notification__placeholder__init(p);
             *eq = 0;
             p->name = optarg;
             p->value = eq + 1;
-            s_append(c, &req.data, &req.n_data, &p, sizeof p);
+            ctl_append(c, &req.data, &req.n_data, &p, sizeof p);
             break;
         }
         case 'a':
-            if (s_parse_cst(optarg, &req.at_ms)) return s_bad("at", optarg, "wants \"YYYY-MM-DD HH:MM\" (CST)");
+            if (s_parse_cst(optarg, &req.at_ms)) return ctl_bad("at", optarg, "wants \"YYYY-MM-DD HH:MM\" (CST)");
             if (req.at_ms + 60000 < hub_now_ms())
-                return s_bad("at", optarg, "is in the past (leave --at out to send now)");
+                return ctl_bad("at", optarg, "is in the past (leave --at out to send now)");
             break;
         default: return ctl_usage();
         }
