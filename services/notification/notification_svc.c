@@ -22,6 +22,7 @@
 #define TICK_BATCH 64                     /* schedules fired per tick command */
 #define PUMP_SCAN_MAX 4096                /* due entries looked at per pump */
 #define SEND_MAX_RECIPIENTS 100
+#define HOLD_MAX 256                      /* SMS moved past the quiet hours per pump */
 #define MAX_ERROR_TEXT 300
 #define KEY_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-"
 
@@ -703,6 +704,17 @@ static int s_apply_matching(hub_call_t *call, const char *publisher, const Hub__
 
 /* ------------------------------------------------------------------ the sender */
 
+/* Makes s (NUL-terminated, edited in place) one line of valid UTF-8:
+ * control bytes become spaces, a character cut at the end is dropped. */
+static void s_plain_text(char *s)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < ' ' || s[i] == 0x7f) s[i] = ' ';
+    while (len && !hub_utf8_valid(s, len)) s[--len] = 0;
+}
+
+
 /* One transfer in flight; owned by the curl callback. */
 typedef struct {
     notif_t *n;
@@ -785,12 +797,14 @@ static void s_done_cb(CURL *easy, CURLcode rc, void *arg)
                              (rc == CURLE_OK && code >= 400 && code < 500 && code != 408 && code != 409 &&
                               code != 425 && code != 429));
     char error[MAX_ERROR_TEXT];
+    s_plain_text(x->answer);
     if (ok)
         error[0] = 0;
     else if (rc != CURLE_OK)
         snprintf(error, sizeof error, "%s%s%s", curl_easy_strerror(rc), *x->errbuf ? ": " : "", x->errbuf);
     else
         snprintf(error, sizeof error, "HTTP %ld%s%.*s", code, x->answer_len ? ": " : "", 120, x->answer);
+    s_plain_text(error);
     notif_flight_t *f = s_flight_find(n, x->id);
     if (f && f->active) {
         f->active = false;
@@ -817,6 +831,22 @@ static const char *s_secret(notif_t *n, MDB_txn *txn, const char *id)
 }
 
 #define CHANNEL_NONE (-1)
+
+/* Asks ourselves to move the due SMS ids (in the in-flight table until
+ * it is done) to until_ms ("notification.hold"). */
+static void s_post_hold(notif_t *n, char (*ids)[32], unsigned count, int64_t until_ms)
+{
+    char *ptrs[HOLD_MAX];
+    for (unsigned i = 0; i < count; i++) ptrs[i] = ids[i];
+    Notification__HoldRequest q = NOTIFICATION__HOLD_REQUEST__INIT;
+    q.ids = ptrs;
+    q.n_ids = count;
+    q.until_ms = until_ms;
+    hub_error_t err = {0};
+    if (!hub_rpc_post(n->d->rpc, "notification.hold", &q.base, &err)) return;
+    hub_warn("quiet hours: %u SMS not moved (%s)", count, err.message);
+    for (unsigned i = 0; i < count; i++) s_flight_remove(n, ids[i]);
+}
 
 /* True if s may go into a header or a URL as it is (no space, no
  * control byte). */
@@ -907,6 +937,9 @@ static int s_start(notif_t *n, MDB_txn *txn, const Notification__Delivery *d)
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, s_write_cb);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "hub-notification/" HUB_VERSION);
+    /* one connection per transfer at a time (no HTTP/2 multiplexing): a
+     * stop cuts exactly the connections of the transfers it aborts */
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", d->idempotency_key);
     x->headers = curl_slist_append(x->headers, hdr);
     if (!s_header_safe(d->idempotency_key) || !s_header_safe(d->id)) why = "idempotency key not fit for a header";
@@ -980,8 +1013,13 @@ static int s_start(notif_t *n, MDB_txn *txn, const Notification__Delivery *d)
         curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body);
     }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
-    if (!why && hub_curl_add(n->curl, e, s_done_cb, x)) why = "transfer could not start", retry = true;
-    s_flight_add(n, d->id, !why);
+    /* in the table before the transfer exists: its end finds it there */
+    notif_flight_t *f = s_flight_add(n, d->id, !why);
+    if (!why && hub_curl_add(n->curl, e, s_done_cb, x)) {
+        why = "transfer could not start", retry = true;
+        f->active = false;
+        n->n_active--;
+    }
     if (why) {
         (void)s_post_result(n, d->id, d->attempts + 1, false, !retry, 0, why);
         curl_easy_cleanup(e);
@@ -1006,7 +1044,9 @@ static void s_pump(uv_timer_t *t)
         return;
     }
     bool blocked[5] = {0};
-    unsigned started = 0;
+    unsigned started = 0, n_held = 0;
+    char held[HOLD_MAX][32];
+    int64_t held_until = 0;
     MDB_val k, v;
     int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     for (unsigned scanned = 0; !rc && scanned < PUMP_SCAN_MAX; scanned++, rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -1033,10 +1073,15 @@ static void s_pump(uv_timer_t *t)
                    d->state != NOTIFICATION__DELIVERY_STATE__RETRYING))
             continue;
         if (ch == NOTIFICATION__CHANNEL__SMS && !d->urgent) {
-            /* quiet hours again: a backlog must not run on into the night */
+            /* quiet hours again: a backlog must not run on into the night;
+             * such SMS move to the hours' end (and out of the way) */
             int64_t open = notify_quiet_until(now, n->quiet_start, n->quiet_end);
             if (open > now) {
-                if (!wake || open < wake) wake = open;
+                if (n_held < HOLD_MAX) {
+                    snprintf(held[n_held++], sizeof held[0], "%s", id);
+                    s_flight_add(n, id, false);
+                    held_until = open;
+                }
                 continue;
             }
         }
@@ -1051,11 +1096,14 @@ static void s_pump(uv_timer_t *t)
     mdb_cursor_close(cur);
     mdb_txn_abort(txn);
     hub_arena_reset(n->scratch);
-    if (started) hub_curl_kick(n->curl); /* send now, not after the next batch */
     if (wake) { /* the next due delivery, or a rate limit's next token */
         int64_t delay = wake - hub_now_ms();
         uv_timer_start(&n->pump_timer, s_pump, delay > 1 ? (uint64_t)delay : 1, 0);
     }
+    if (n_held) s_post_hold(n, held, n_held, held_until);
+    /* send now, not after the next batch; last, so that a transfer ending
+     * in there may still ask for the pump at once */
+    if (started) hub_curl_kick(n->curl);
 }
 
 /* ------------------------------------------------------------------ handlers: internal */
@@ -1070,12 +1118,12 @@ static int s_result(hub_call_t *call, void *ctx)
 {
     notif_t *n = ctx;
     const Notification__AttemptResult *q = (const void *)call->req;
+    s_flight_remove(n, q->id); /* first: whatever happens next, the id may go again */
+    s_pump_soon(n);
     Notification__AttemptResultReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     if (!rep) return s_oom(call);
     notification__attempt_result_reply__init(rep);
     call->reply = &rep->base;
-    s_flight_remove(n, q->id);
-    s_pump_soon(n);
     hub_error_t keep = call->err;
     Notification__Delivery *d = s_delivery_load(call, n, q->id);
     if (!d) {
@@ -1119,6 +1167,38 @@ static int s_result(hub_call_t *call, void *ctx)
     }
     if (hub_record_put(call, n->deliveries, d->id, &d->base)) return -1;
     return s_delivery_event(call, action, d);
+}
+
+/* "notification.hold" (the sender): due SMS met in the quiet hours move
+ * to their end. */
+static int s_hold(hub_call_t *call, void *ctx)
+{
+    notif_t *n = ctx;
+    const Notification__HoldRequest *q = (const void *)call->req;
+    for (size_t i = 0; i < q->n_ids; i++) s_flight_remove(n, q->ids[i]);
+    s_pump_soon(n);
+    Hub__TickReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
+    if (!rep) return s_oom(call);
+    hub__tick_reply__init(rep);
+    call->reply = &rep->base;
+    for (size_t i = 0; i < q->n_ids; i++) {
+        hub_error_t keep = call->err;
+        Notification__Delivery *d = s_delivery_load(call, n, q->ids[i]);
+        if (!d) {
+            if (call->err.code != HUB__ERROR_CODE__NOT_FOUND) return -1;
+            call->err = keep;
+            continue;
+        }
+        if ((d->state != NOTIFICATION__DELIVERY_STATE__QUEUED && d->state != NOTIFICATION__DELIVERY_STATE__RETRYING) ||
+            d->channel != NOTIFICATION__CHANNEL__SMS || d->urgent || d->next_ms >= q->until_ms)
+            continue;
+        if (s_due_del(call, n, d)) return -1;
+        d->next_ms = q->until_ms;
+        if (s_due_put(call, n, d) || hub_record_put(call, n->deliveries, d->id, &d->base)) return -1;
+        rep->done++;
+    }
+    hub_rpc_count(call->rpc, "sms_held_total", rep->done);
+    return 0;
 }
 
 typedef struct {
@@ -1290,9 +1370,10 @@ static int s_recipient_put(hub_call_t *call, void *ctx)
                              "\"%s\" is reserved (operators come from the configuration, requesters from "
                              "their request)",
                              r->id);
-    if (*r->webhook_url && strncmp(r->webhook_url, "http://", 7) && strncmp(r->webhook_url, "https://", 8))
+    if (*r->webhook_url && ((strncmp(r->webhook_url, "http://", 7) && strncmp(r->webhook_url, "https://", 8)) ||
+                            !s_header_safe(r->webhook_url)))
         return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "recipient.webhook_url",
-                             "must be an http:// or https:// URL");
+                             "must be an http:// or https:// URL without spaces");
     if (*r->email && !hub_email_ok(r->email))
         return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "recipient.email",
                              "not an e-mail address");
@@ -1631,10 +1712,26 @@ const hub_handler_t notification_handlers[] = {
     {"notification.send", &notification__send_request__descriptor, s_send, ROLES_OPERATOR},
     {"notification.result", &notification__attempt_result__descriptor, s_result, ROLES_INTERNAL},
     {"notification.tick", &hub__tick__descriptor, s_tick, ROLES_INTERNAL},
+    {"notification.hold", &notification__hold_request__descriptor, s_hold, ROLES_INTERNAL},
     {NULL, NULL, NULL, NULL},
 };
 
 /* ------------------------------------------------------------------ life */
+
+/* True if url's host is this machine (localhost, 127.x.y.z, ::1). */
+static bool s_url_is_loopback(const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL;
+    bool local = false;
+    if (u && !curl_url_set(u, CURLUPART_URL, url, 0) && !curl_url_get(u, CURLUPART_HOST, &host, 0) && host) {
+        local = !strcmp(host, "localhost") || !strcmp(host, "[::1]") || !strcmp(host, "::1") ||
+                (!strncmp(host, "127.", 4) && strspn(host, "0123456789.") == strlen(host));
+    }
+    curl_free(host);
+    curl_url_cleanup(u);
+    return local;
+}
 
 /* Parses "HH:MM" into minutes of the day; -1 if malformed. */
 static int s_hhmm(const char *s)
@@ -1703,8 +1800,7 @@ static int s_config(hub_daemon_t *d, notif_t *n, hub_error_t *err)
     if (!hub_email_ok(n->smtp_envelope_from))
         return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
                              "[notification] smtp_from: an address, or \"Name <address>\"");
-    n->smtp_loopback = !strncmp(n->smtp_url, "smtp://127.", 11) || !strncmp(n->smtp_url, "smtp://localhost", 16) ||
-                       !strncmp(n->smtp_url, "smtp://[::1]", 12);
+    n->smtp_loopback = s_url_is_loopback(n->smtp_url);
     s_copy(n->smtp_user, sizeof n->smtp_user, CFG("smtp_user", ""));
     if (s_read_secret(CFG("smtp_password_file", ""), n->smtp_password, sizeof n->smtp_password, err)) return -1;
     s_copy(n->sms_url, sizeof n->sms_url, CFG("sms_url", ""));

@@ -2096,6 +2096,88 @@ static void test_quiet_hours_hold_sms_unless_urgent(void **state)
     hub_arena_destroy(&a);
 }
 
+/* ---- 18. an SMS backlog met by the quiet hours moves to their end ---- */
+
+typedef struct {
+    env_t *e;
+    const char *id;
+    int64_t at_least;
+} moved_wait_t;
+
+static bool s_moved(void *p)
+{
+    moved_wait_t *w = p;
+    hub_arena_t *a = hub_arena_new(1 << 20);
+    Notification__Delivery *d = s_get_delivery(w->e, a, w->id);
+    bool ok = d && d->next_ms >= w->at_least;
+    hub_arena_destroy(&a);
+    return ok;
+}
+
+/* A retry falls due while the daemon is down; it restarts inside the quiet
+ * hours: the sender moves the SMS to their end (notification.hold) instead
+ * of sending it or looking at it again, and an urgent SMS still goes. */
+static void test_quiet_hours_hold_moves_backlog(void **state)
+{
+    env_t *e = *state;
+    opts_t o = {.notif_extra = "retry_base_ms = 300\nretry_max_ms = 300\nmax_attempts = 5\n"};
+    s_up(e, &o);
+    s_control(e->sms, "fail");
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    char calm[32], urgent[32], who[64];
+    Intake__SubmitRequest *s = s_req(a, "hold-1");
+    s->request->requester->phone = "13922220001";
+    s->request->preferred_contact = INTAKE__CONTACT_METHOD__SMS;
+    s->request->urgency = INTAKE__URGENCY__NORMAL;
+    s_submit_req(e, s, calm);
+    s_requester_of(calm, who);
+    Notification__Delivery *d = s_wait_dlv(e, a, who, calm, NOTIFICATION__CHANNEL__SMS,
+                                           NOTIFICATION__DELIVERY_STATE__RETRYING);
+    assert_int_equal(harness_stop(&e->nt, SIGTERM), 0);
+    char id[32], key[512];
+    snprintf(id, sizeof id, "%s", d->id);
+    snprintf(key, sizeof key, "%s", d->idempotency_key);
+    uint32_t attempts = d->attempts;
+    /* the retry is due now; the quiet window is around the present minute */
+    int64_t now = hub_now_ms();
+    if (d->next_ms > now) {
+        struct timespec ts = {0, (long)(d->next_ms - now + 20) * 1000000L};
+        nanosleep(&ts, NULL); /* the time the retry falls due, not a wait for luck */
+    }
+    now = hub_now_ms();
+    int m = (int)(((now / 1000 + 8 * 3600) / 60) % 1440);
+    int from = (m + 1440 - 60) % 1440, to = (m + 60) % 1440;
+    size_t len = strlen(e->nt.extra);
+    snprintf(e->nt.extra + len, sizeof e->nt.extra - len, "quiet_start = %02d:%02d\nquiet_end = %02d:%02d\n",
+             from / 60, from % 60, to / 60, to % 60);
+    assert_int_equal(harness_write_config(&e->nt), 0);
+    assert_int_equal(harness_start(&e->nt), 0);
+    s_control(e->sms, "ok");
+    moved_wait_t w = {e, id, now + 55 * 60000};
+    if (!harness_wait(s_moved, &w, WAIT_MS)) {
+        d = s_get_delivery(e, a, id);
+        fail_msg("the due SMS %s was not moved past the quiet hours: state %d, attempts %u, next in %lld ms, "
+                 "held %llu, config [notification] extra: %s",
+                 id, d ? (int)d->state : -1, d ? d->attempts : 0, d ? (long long)(d->next_ms - hub_now_ms()) : 0,
+                 (unsigned long long)s_counter(e->ntc, "sms_held_total"), e->nt.extra);
+    }
+    d = s_get_delivery(e, a, id);
+    assert_int_equal(d->attempts, attempts); /* not tried again */
+    assert_int_equal(s_counter(e->ntc, "sms_held_total"), 1);
+    /* an urgent SMS is not held up behind it */
+    s = s_req(a, "hold-2");
+    s->request->requester->phone = "13922220002";
+    s->request->preferred_contact = INTAKE__CONTACT_METHOD__SMS;
+    s->request->urgency = INTAKE__URGENCY__EMERGENCY;
+    s_submit_req(e, s, urgent);
+    s_requester_of(urgent, who);
+    s_wait_dlv(e, a, who, urgent, NOTIFICATION__CHANNEL__SMS, NOTIFICATION__DELIVERY_STATE__SENT);
+    json_t *lines = s_key_lines(e->sms, key);
+    assert_int_equal(json_array_size(lines), attempts); /* only the failed attempts before the stop */
+    json_decref(lines);
+    hub_arena_destroy(&a);
+}
+
 int main(void)
 {
     s_zctx = zmq_ctx_new();
@@ -2118,6 +2200,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stale_events_inbox_only, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_sms_form_encoded, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_quiet_hours_hold_sms_unless_urgent, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_quiet_hours_hold_moves_backlog, s_setup, s_teardown),
     };
     /* the context is not terminated: a failed test may leave a socket open */
     return cmocka_run_group_tests_name("it_notification", tests, s_group_setup_all, s_group_teardown);
