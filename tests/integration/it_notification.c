@@ -2178,6 +2178,47 @@ static void test_quiet_hours_hold_moves_backlog(void **state)
     hub_arena_destroy(&a);
 }
 
+/* ---- 19. a slow receiver does not stall the daemon ---- */
+
+/* The provider's webhook receiver takes the request and never answers;
+ * meanwhile another request's SMS goes out and the daemon answers
+ * commands: the webhook delivery is still in its first attempt when the
+ * SMS is sent, so nothing waited for it (no timing luck: the transfer's
+ * timeout is 30 s). */
+static void test_slow_receiver_does_not_stall(void **state)
+{
+    env_t *e = *state;
+    opts_t o = {.hook_mode = "hang", .notif_extra = "timeout_ms = 30000\n"};
+    s_up(e, &o);
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    s_provider(e, ORG, 10);
+    char slow[32], quick[32], who[64];
+    s_submit(e, "slow-1", slow);
+    /* the webhook request has reached the receiver, which holds it */
+    json_t *lines = WAIT_LINES(e->hook, 1, "body.template", "offer", "body.recipient", ORG);
+    json_decref(lines);
+    Intake__SubmitRequest *s = s_req(a, "slow-2");
+    s->request->requester->phone = "13933330001";
+    s->request->preferred_contact = INTAKE__CONTACT_METHOD__SMS;
+    s_submit_req(e, s, quick);
+    s_requester_of(quick, who);
+    s_wait_dlv(e, a, who, quick, NOTIFICATION__CHANNEL__SMS, NOTIFICATION__DELIVERY_STATE__SENT);
+    /* the offer is still in its first attempt */
+    Notification__Delivery **d;
+    size_t n = s_deliveries(e, a, 0, ORG, slow, &d), webhooks = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (d[i]->channel != NOTIFICATION__CHANNEL__WEBHOOK) continue;
+        webhooks++;
+        assert_int_equal(d[i]->state, NOTIFICATION__DELIVERY_STATE__QUEUED);
+        assert_int_equal(d[i]->attempts, 0);
+    }
+    assert_int_equal(webhooks, 1);
+    /* and the daemon answers commands */
+    assert_true(s_counter(e->ntc, "deliveries_sent_total") >= 2);
+    s_control(e->hook, "ok");
+    hub_arena_destroy(&a);
+}
+
 int main(void)
 {
     s_zctx = zmq_ctx_new();
@@ -2201,6 +2242,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sms_form_encoded, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_quiet_hours_hold_sms_unless_urgent, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_quiet_hours_hold_moves_backlog, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_slow_receiver_does_not_stall, s_setup, s_teardown),
     };
     /* the context is not terminated: a failed test may leave a socket open */
     return cmocka_run_group_tests_name("it_notification", tests, s_group_setup_all, s_group_teardown);

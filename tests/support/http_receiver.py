@@ -11,13 +11,14 @@ Usage:
                     5 s while the port is still in use (a receiver restarting)
   --secret S        verify X-Hub-Signature-256 = "sha256=" + lowercase hex
                     HMAC-SHA256(S, raw body); without it signature_ok is null
-  --mode MODE       ok | fail | down-until-N | hang-once | slow:MS  (default ok)
+  --mode MODE       ok | fail | down-until-N | hang | hang-once | slow:MS  (default ok)
   --control FILE    if FILE exists and is not empty, its content (a MODE)
                     overrides --mode for each new request
   --reject-bad-signature  answer 401 (key not stored) when the signature is wrong
 
 Modes: ok = 200; fail = 500; down-until-N = 503 to the first N requests,
-then 200; hang-once = the first request is logged (status 0) and never
+then 200; hang = every request is logged (status 0) and never answered;
+hang-once = the first request is logged (status 0) and never
 answered (its connection closes when the process stops), then 200;
 slow:MS = wait MS ms, then 200. "First" counts the requests seen under that
 exact mode text since this process started (also when set by --control).
@@ -46,7 +47,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-MODE_RE = re.compile(r"^(ok|fail|hang-once|down-until-(\d+)|slow:(\d+))$")
+MODE_RE = re.compile(r"^(ok|fail|hang|hang-once|down-until-(\d+)|slow:(\d+))$")
 
 
 def write_port_file(path, port):
@@ -213,7 +214,7 @@ class Handler(BaseHTTPRequestHandler):
                 status = 500
             elif m.group(2) is not None and hits <= int(m.group(2)):  # down-until-N
                 status = 503
-            elif mode == "hang-once" and hits == 1:
+            elif mode == "hang" or (mode == "hang-once" and hits == 1):
                 status = 0
             elif sig_ok is False and st.args.reject_bad_signature:
                 status = 401
@@ -228,7 +229,7 @@ class Handler(BaseHTTPRequestHandler):
             st.log.write(rec)  # before answering: a client that got the answer sees the line
 
         if status == 0:
-            st.stopping.wait()  # hang-once: never answer; ends when the process stops
+            st.stopping.wait()  # hang(-once): never answer; ends when the process stops
             self.close_connection = True
             return
         self.reply(status, {"ok": status == 200, "duplicate": duplicate})
@@ -262,7 +263,7 @@ def main():
     p.add_argument("--reject-bad-signature", action="store_true")
     args = p.parse_args()
     if not MODE_RE.match(args.mode):
-        p.error("invalid --mode %r (ok|fail|down-until-N|hang-once|slow:MS)" % args.mode)
+        p.error("invalid --mode %r (ok|fail|down-until-N|hang|hang-once|slow:MS)" % args.mode)
 
     # Block SIGTERM/SIGINT before any thread starts (threads inherit the
     # mask), so that only the main thread takes them, in sigwait.
