@@ -531,6 +531,13 @@ static int s_apply_intake(hub_call_t *call, const char *publisher, const Hub__Ev
     }
     /* rs->status is the referral's (matching's) state: intake's own
      * actions (note, cancel, close) must not hide it from the rules */
+    Notification__DeferredMessage **deferred = rs->deferred;
+    size_t n_deferred = rs->n_deferred;
+    if (accepted) {
+        rs->intake_seen = true;
+        rs->deferred = NULL;
+        rs->n_deferred = 0;
+    }
     if (hub_record_put(call, n->requests, rs->request_id, &rs->base)) return -1;
     if (!accepted) return 0;
     target_t who;
@@ -539,7 +546,43 @@ static int s_apply_intake(hub_call_t *call, const char *publisher, const Hub__Ev
     message_t msg = {.key = s_key_base(call, publisher, ev), .template = "request_received", .topic = t,
                      .request_id = rs->request_id, .urgent = rs->urgent, .event_ms = ev->time_ms,
                      .service_code = rs->service_code, .street = rs->street, .urgency = (uint32_t)q->urgency};
-    return msg.key ? s_deliver(call, n, &msg, &who, NULL) : s_oom(call);
+    if (!msg.key) return s_oom(call);
+    if (s_deliver(call, n, &msg, &who, NULL)) return -1;
+    /* what matching's events had for the requester before we knew them */
+    for (size_t i = 0; i < n_deferred; i++) {
+        const Notification__DeferredMessage *m = deferred[i];
+        message_t dm = {.key = m->key, .template = m->template_, .topic = m->topic, .request_id = rs->request_id,
+                        .urgent = rs->urgent, .event_ms = m->event_ms, .service_code = rs->service_code,
+                        .street = rs->street, .urgency = (uint32_t)q->urgency, .provider = m->provider};
+        if (s_deliver(call, n, &dm, &who, NULL)) return -1;
+    }
+    return 0;
+}
+
+/* Delivers msg to rs's requester, or, while intake's event about the
+ * request has not been applied yet (no contact known), keeps it in rs to
+ * send when it is. The caller stores rs. 0 or -1. */
+static int s_tell_requester(hub_call_t *call, notif_t *n, Notification__RequestState *rs, const message_t *msg)
+{
+    if (rs->intake_seen) {
+        target_t who;
+        s_target_requester(call, rs, &who);
+        return s_deliver(call, n, msg, &who, NULL);
+    }
+    Notification__DeferredMessage *m = hub_arena_alloc(call->arena, sizeof *m);
+    Notification__DeferredMessage **arr = hub_arena_alloc(call->arena, (rs->n_deferred + 1) * sizeof *arr);
+    if (!m || !arr) return s_oom(call);
+    notification__deferred_message__init(m);
+    m->key = (char *)msg->key;
+    m->template_ = (char *)msg->template;
+    m->topic = (char *)(msg->topic ? msg->topic : "");
+    m->provider = (char *)(msg->provider ? msg->provider : "");
+    m->event_ms = msg->event_ms;
+    if (rs->n_deferred) memcpy(arr, rs->deferred, rs->n_deferred * sizeof *arr);
+    arr[rs->n_deferred++] = m;
+    rs->deferred = arr;
+    hub_rpc_count(call->rpc, "requester_messages_deferred_total", 1);
+    return 0;
 }
 
 /* Keeps a provider's name and contact of the library in the directory. */
@@ -638,8 +681,7 @@ static int s_apply_referral(hub_call_t *call, notif_t *n, const char *publisher,
         }
     } else if (!strcmp(what, "accepted")) {
         msg.template = "referral_accepted";
-        s_target_requester(call, rs, &who);
-        rc = s_deliver(call, n, &msg, &who, NULL);
+        rc = s_tell_requester(call, n, rs, &msg);
         rs->deadline_ms = 0;
     } else if (!strcmp(what, "expired")) {
         msg.template = "offer_expired";

@@ -2219,6 +2219,64 @@ static void test_slow_receiver_does_not_stall(void **state)
     hub_arena_destroy(&a);
 }
 
+/* ---- 20. matching's news for a requester before intake's event ---- */
+
+typedef struct {
+    env_t *e;
+    uint64_t at_least;
+} deferred_wait_t;
+
+static bool s_deferred(void *p)
+{
+    deferred_wait_t *w = p;
+    return s_counter(w->e->ntc, "requester_messages_deferred_total") >= w->at_least;
+}
+
+/* The two feeds run side by side: with intake down when notification
+ * starts, matching's "accepted" is applied before intake's "accepted"
+ * brings the requester's contact. The requester's message waits in the
+ * request's state and goes out once intake's event is applied. */
+static void test_requester_message_waits_for_intake(void **state)
+{
+    env_t *e = *state;
+    s_up(e, NULL);
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    s_provider(e, ORG, 10);
+    hub_client_destroy(&e->ntc);
+    assert_int_equal(harness_stop(&e->nt, SIGTERM), 0);
+    char id[32], who[64];
+    s_submit_email(e, "defer-1", "zhao@example.cn", "zh", id);
+    s_wait_offered(e, a, id);
+    s_respond(e, id, ORG, "accept", 0, 0);
+    /* intake away: notification learns of the acceptance first */
+    hub_client_destroy(&e->inc);
+    assert_int_equal(harness_stop(&e->in, SIGTERM), 0);
+    assert_int_equal(harness_start(&e->nt), 0);
+    e->ntc = hub_client_new(s_zctx, e->nt.api, NULL, 5000);
+    deferred_wait_t w = {e, 1};
+    if (!harness_wait(s_deferred, &w, WAIT_MS)) fail_msg("matching's acceptance of %s was not applied first", id);
+    s_requester_of(id, who);
+    Notification__Delivery **d;
+    assert_int_equal(s_deliveries(e, a, 0, who, id, &d), 0);
+    /* intake back: its event brings the contact, and both messages go */
+    assert_int_equal(harness_start(&e->in), 0);
+    e->inc = hub_client_new(s_zctx, e->in.api, NULL, 5000);
+    Notification__Delivery *got = s_wait_dlv(e, a, who, id, NOTIFICATION__CHANNEL__EMAIL,
+                                             NOTIFICATION__DELIVERY_STATE__SENT);
+    (void)got;
+    json_t *lines = WAIT_LINES(e->smtp, 2, "mail_from", e->from);
+    bool received = false, accepted = false;
+    for (size_t i = 0; i < json_array_size(lines); i++) {
+        const char *k = s_js(json_array_get(lines, i), "idempotency_key");
+        received |= strstr(k, ".request_received.") != NULL;
+        accepted |= strstr(k, ".referral_accepted.") != NULL;
+    }
+    if (!received || !accepted) fail_msg("the requester got %zu e-mails (received %d, accepted %d)",
+                                         json_array_size(lines), received, accepted);
+    json_decref(lines);
+    hub_arena_destroy(&a);
+}
+
 int main(void)
 {
     s_zctx = zmq_ctx_new();
@@ -2243,6 +2301,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_quiet_hours_hold_sms_unless_urgent, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_quiet_hours_hold_moves_backlog, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_slow_receiver_does_not_stall, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_requester_message_waits_for_intake, s_setup, s_teardown),
     };
     /* the context is not terminated: a failed test may leave a socket open */
     return cmocka_run_group_tests_name("it_notification", tests, s_group_setup_all, s_group_teardown);
