@@ -1,5 +1,7 @@
 #include "hub_due.h"
 
+#include <string.h>
+
 #include "hub_log.h"
 #include "hub_util.h"
 
@@ -41,4 +43,66 @@ void hub_due_stop(hub_due_t *self)
 {
     if (self->on) uv_close((uv_handle_t *)&self->timer, NULL);
     self->on = false;
+}
+
+typedef struct {
+    hub_due_fn fn;
+    void *arg;
+    hub_due_item_t item;
+} s_take_t;
+
+/* hub_call_fn: runs the caller's fn on one item. */
+static int s_take_one(hub_call_t *call, void *p)
+{
+    s_take_t *t = p;
+    return t->fn(call, &t->item, t->arg);
+}
+
+int hub_due_take(hub_call_t *call, MDB_dbi db, int64_t now, unsigned max, hub_due_fn fn, void *arg,
+                 const char *what, const char *failed_counter)
+{
+    int done = 0;
+    /* each entry is packed into the store and the outbox before the next:
+     * its memory is reused, so a long run of due entries fits the budget */
+    hub_arena_mark_t mark = hub_arena_mark(call->arena);
+    for (unsigned i = 0; i < max; i++) {
+        hub_arena_rewind(call->arena, mark);
+        MDB_cursor *cur;
+        int rc = mdb_cursor_open(call->txn, db, &cur);
+        if (rc) return hub_call_mdb_error(call, rc);
+        MDB_val k, v;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+        char *key = NULL;
+        void *val = NULL;
+        bool due = !rc && k.mv_size > 8 && (int64_t)hub_be64_get(k.mv_data) <= now;
+        if (due) {
+            key = hub_arena_alloc(call->arena, k.mv_size + 1);
+            val = hub_arena_alloc(call->arena, v.mv_size ? v.mv_size : 1);
+            if (key && val) {
+                memcpy(key, k.mv_data, k.mv_size);
+                key[k.mv_size] = 0;
+                memcpy(val, v.mv_data, v.mv_size);
+            }
+        }
+        mdb_cursor_close(cur);
+        if (rc && rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
+        if (!due) break;
+        if (!key || !val)
+            return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "out of memory");
+        MDB_val dk = {k.mv_size, key};
+        if ((rc = mdb_del(call->txn, db, &dk, NULL))) return hub_call_mdb_error(call, rc);
+        s_take_t t = {fn, arg, {(int64_t)hub_be64_get((uint8_t *)key), key + 8, k.mv_size - 8, val, v.mv_size, false}};
+        hub_error_t keep = call->err;
+        int tr = hub_call_try(call, s_take_one, &t);
+        if (tr < 0) return -1;
+        if (tr > 0) {
+            hub_err("%s %s not handled: %s %s; dropped", what, t.item.id, hub_error_code_name(call->err.code),
+                    call->err.message);
+            hub_rpc_count(call->rpc, failed_counter, 1);
+            call->err = keep;
+            continue;
+        }
+        if (!t.item.skipped) done++;
+    }
+    return done;
 }

@@ -30,4 +30,27 @@ void hub_due_start(hub_due_t *self, uv_loop_t *loop, hub_rpc_t *rpc, hub_store_t
 /* Closes the timer (the loop finishes closing it); no-op if not started. */
 void hub_due_stop(hub_due_t *self);
 
+/* One due entry given to a hub_due_fn (already deleted from its db). Its
+ * bytes are copies, valid during the call. */
+typedef struct {
+    int64_t due_ms;
+    const char *id;           /* the key after the time, NUL-terminated */
+    size_t id_len;
+    const void *val;
+    size_t val_len;
+    bool skipped;             /* set by fn: nothing to do (a stale entry) */
+} hub_due_item_t;
+/* Handles one due entry, in a transaction nested in the command's. 0 when
+ * done (or skipped); -1 with call->err to refuse (rolled back, logged,
+ * counted, the others go on) or a store error (the command fails). */
+typedef int (*hub_due_fn)(hub_call_t *call, hub_due_item_t *item, void *arg);
+/* The loop of the tick command the timer posts: takes up to max entries of
+ * db due at now, in time order; each is deleted, then fn runs on it through
+ * hub_call_try, so one that cannot be handled neither holds up the others
+ * nor leaves a trace (it is logged with what and counted under
+ * failed_counter). The arena is reused per entry. Returns how many fn did
+ * (not skipped), or -1 on a store error (call->mdb_rc set). */
+int hub_due_take(hub_call_t *call, MDB_dbi db, int64_t now, unsigned max, hub_due_fn fn, void *arg,
+                 const char *what, const char *failed_counter);
+
 #endif

@@ -1380,22 +1380,31 @@ static int s_unmet(hub_call_t *call, void *ctx)
     return 0;
 }
 
-typedef struct {
-    matching_t *m;
-    Matching__Referral *r;
-    Matching__Offer *o;
-    int64_t now;
-} expiry_t;
-
-/* Expires the pending offer of one referral and offers it to the next
- * candidate (hub_call_fn, run by hub_call_try). */
-static int s_expire_one(hub_call_t *call, void *arg)
+/* Expires the pending offer of one due deadline and offers the referral
+ * to the next candidate (hub_due_fn); a stale entry (answered, withdrawn,
+ * re-offered since) is skipped. */
+static int s_expire_one(hub_call_t *call, hub_due_item_t *item, void *arg)
 {
-    expiry_t *e = arg;
+    matching_t *m = arg;
+    hub_error_t keep = call->err;
+    Matching__Referral *r = s_ref_load(call, m, item->id);
+    if (!r) {
+        if (call->err.code != HUB__ERROR_CODE__NOT_FOUND) return -1;
+        call->err = keep;
+        item->skipped = true;
+        return 0;
+    }
+    Matching__Offer *o = s_current_offer(r);
+    if (r->status != MATCHING__REFERRAL_STATUS__REQUESTED || !o || o->state != MATCHING__OFFER_STATE__OFFER_PENDING ||
+        item->due_ms != o->deadline_ms) {
+        item->skipped = true;
+        return 0;
+    }
+    int64_t now = hub_now_ms();
     char text[160];
-    snprintf(text, sizeof text, "%s did not answer in time", e->o->provider_id);
-    if (s_release(call, e->m, e->r, MATCHING__OFFER_STATE__OFFER_EXPIRED, "deadline passed", "matching", e->now) ||
-        s_ref_commit(call, e->m, e->r, "expire", "matching", text, e->now) || s_offer_next(call, e->m, e->r, e->now))
+    snprintf(text, sizeof text, "%s did not answer in time", o->provider_id);
+    if (s_release(call, m, r, MATCHING__OFFER_STATE__OFFER_EXPIRED, "deadline passed", "matching", now) ||
+        s_ref_commit(call, m, r, "expire", "matching", text, now) || s_offer_next(call, m, r, now))
         return -1;
     hub_rpc_count(call->rpc, "offers_expired_total", 1);
     return 0;
@@ -1404,56 +1413,14 @@ static int s_expire_one(hub_call_t *call, void *arg)
 /* "matching.expire" (our own timer): offers past their deadline move on. */
 static int s_expire(hub_call_t *call, void *ctx)
 {
-    matching_t *m = ctx;
     const Hub__Tick *q = (const void *)call->req;
-    int64_t now = q->now_ms ? q->now_ms : hub_now_ms();
     Hub__TickReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     if (!rep) return s_oom(call);
     hub__tick_reply__init(rep);
-    /* each expiry is packed into the store and the outbox before the next:
-     * its memory is reused, so a long run of due offers fits the budget */
-    hub_arena_mark_t mark = hub_arena_mark(call->arena);
-    for (unsigned n = 0; n < EXPIRE_BATCH; n++) {
-        hub_arena_rewind(call->arena, mark);
-        MDB_cursor *cur;
-        int rc = mdb_cursor_open(call->txn, m->deadlines, &cur);
-        if (rc) return hub_call_mdb_error(call, rc);
-        MDB_val k, v;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-        char key[512], id[512];
-        size_t klen = k.mv_size < sizeof key ? k.mv_size : sizeof key - 1;
-        if (!rc) memcpy(key, k.mv_data, klen);
-        mdb_cursor_close(cur);
-        if (rc == MDB_NOTFOUND) break;
-        if (rc) return hub_call_mdb_error(call, rc);
-        if (klen <= 8 || (int64_t)hub_be64_get((uint8_t *)key) > now) break;
-        memcpy(id, key + 8, klen - 8);
-        id[klen - 8] = 0;
-        if (s_del(call, m->deadlines, key, klen)) return -1;
-        hub_error_t keep = call->err;
-        Matching__Referral *r = s_ref_load(call, m, id);
-        if (!r) {
-            if (call->err.code != HUB__ERROR_CODE__NOT_FOUND) return -1;
-            call->err = keep;
-            continue;
-        }
-        Matching__Offer *o = s_current_offer(r);
-        if (r->status != MATCHING__REFERRAL_STATUS__REQUESTED || !o || o->state != MATCHING__OFFER_STATE__OFFER_PENDING ||
-            (int64_t)hub_be64_get((uint8_t *)key) != o->deadline_ms)
-            continue; /* a stale entry */
-        /* one referral that cannot be moved on must not hold up the others */
-        expiry_t ex = {m, r, o, now};
-        int tr = hub_call_try(call, s_expire_one, &ex);
-        if (tr < 0) return -1;
-        if (tr > 0) {
-            hub_err("offer deadline of %s not applied: %s %s; left as it is", id,
-                    hub_error_code_name(call->err.code), call->err.message);
-            hub_rpc_count(call->rpc, "expire_failures_total", 1);
-            call->err = keep;
-            continue;
-        }
-        rep->done++;
-    }
+    int done = hub_due_take(call, ((matching_t *)ctx)->deadlines, q->now_ms ? q->now_ms : hub_now_ms(),
+                            EXPIRE_BATCH, s_expire_one, ctx, "offer deadline of", "expire_failures_total");
+    if (done < 0) return -1;
+    rep->done = (uint32_t)done;
     call->reply = &rep->base;
     return 0;
 }

@@ -1243,16 +1243,19 @@ static int s_hold(hub_call_t *call, void *ctx)
     return 0;
 }
 
-typedef struct {
-    notif_t *n;
-    const Notification__Schedule *s;
-} firing_t;
-
-/* Fires one schedule (hub_call_fn run by hub_call_try). */
-static int s_fire(hub_call_t *call, void *arg)
+/* Fires one due schedule (hub_due_fn): the follow-up and the offer
+ * reminder only if the request is still where they were meant for. */
+static int s_fire(hub_call_t *call, hub_due_item_t *item, void *arg)
 {
-    notif_t *n = ((firing_t *)arg)->n;
-    const Notification__Schedule *s = ((firing_t *)arg)->s;
+    notif_t *n = arg;
+    hub_error_t err = {0};
+    const Notification__Schedule *s = (void *)hub_wire_unpack_max(&notification__schedule__descriptor, item->val,
+                                                                 item->val_len, HUB_WIRE_MAX_REPLY, call->arena, &err);
+    if (!s) {
+        hub_warn("schedule %s unreadable (%s); dropped", item->id, err.message);
+        item->skipped = true;
+        return 0;
+    }
     message_t msg = {.template = s->template_, .topic = NULL, .request_id = s->request_id, .urgent = s->urgent};
     char key[64], topic[64];
     snprintf(key, sizeof key, "%s", s->id);
@@ -1296,49 +1299,14 @@ static int s_fire(hub_call_t *call, void *arg)
 /* "notification.tick" (our own timer): fires the schedules that are due. */
 static int s_tick(hub_call_t *call, void *ctx)
 {
-    notif_t *n = ctx;
     const Hub__Tick *q = (const void *)call->req;
-    int64_t now = q->now_ms ? q->now_ms : hub_now_ms();
     Hub__TickReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     if (!rep) return s_oom(call);
     hub__tick_reply__init(rep);
-    hub_arena_mark_t mark = hub_arena_mark(call->arena);
-    for (unsigned i = 0; i < TICK_BATCH; i++) {
-        hub_arena_rewind(call->arena, mark);
-        MDB_cursor *cur;
-        int rc = mdb_cursor_open(call->txn, n->schedules, &cur);
-        if (rc) return hub_call_mdb_error(call, rc);
-        MDB_val k, v;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-        uint8_t key[96];
-        size_t kl = 0;
-        Notification__Schedule *s = NULL;
-        if (!rc && k.mv_size >= 8 && k.mv_size <= sizeof key && (int64_t)hub_be64_get(k.mv_data) <= now) {
-            kl = k.mv_size;
-            memcpy(key, k.mv_data, kl);
-            hub_error_t err = {0};
-            s = (void *)hub_wire_unpack_max(&notification__schedule__descriptor, v.mv_data, v.mv_size,
-                                            HUB_WIRE_MAX_REPLY, call->arena, &err);
-            if (!s) hub_warn("schedule unreadable (%s); dropped", err.message);
-        }
-        mdb_cursor_close(cur);
-        if (rc && rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
-        if (!kl) break;
-        if (s_del(call, n->schedules, key, kl)) return -1;
-        if (!s) continue;
-        firing_t arg = {n, s};
-        hub_error_t keep = call->err;
-        int tr = hub_call_try(call, s_fire, &arg);
-        if (tr < 0) return -1;
-        if (tr > 0) {
-            hub_err("schedule %s (%s) not fired: %s %s", s->id, s->kind, hub_error_code_name(call->err.code),
-                    call->err.message);
-            hub_rpc_count(call->rpc, "schedule_failures_total", 1);
-            call->err = keep;
-            continue;
-        }
-        rep->done++;
-    }
+    int done = hub_due_take(call, ((notif_t *)ctx)->schedules, q->now_ms ? q->now_ms : hub_now_ms(), TICK_BATCH,
+                            s_fire, ctx, "schedule", "schedule_failures_total");
+    if (done < 0) return -1;
+    rep->done = (uint32_t)done;
     hub_rpc_count(call->rpc, "schedules_fired_total", rep->done);
     call->reply = &rep->base;
     return 0;

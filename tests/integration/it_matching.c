@@ -176,6 +176,15 @@ static Matching__Organization *s_add_org(hub_client_t *mt, hub_arena_t *a, const
     return o;
 }
 
+/* Two approved elderly-care providers with cap units each: ORG-A in
+ * 鼓楼街道 (the request's street: the better score, offered first) and
+ * ORG-B in every area (the next candidate). */
+static void s_add_a_and_b(hub_client_t *mt, hub_arena_t *a, uint32_t cap)
+{
+    s_add_org(mt, a, "ORG-A", "elderly-care", "鼓楼街道", cap, true);
+    s_add_org(mt, a, "ORG-B", "elderly-care", "*", cap, true);
+}
+
 static Matching__Organization *s_org(hub_client_t *mt, hub_arena_t *a, const char *id)
 {
     Matching__GetProviderRequest q = MATCHING__GET_PROVIDER_REQUEST__INIT;
@@ -420,13 +429,28 @@ static bool s_alive(harness_t *h)
     return h->pid > 0 && waitpid(h->pid, &st, WNOHANG) == 0;
 }
 
+/* A test's clients, intake's (in) and matching's (mt), and its arena
+ * (8 MiB, returned); s_close frees all three. */
+static hub_arena_t *s_open(const pair_t *p, hub_client_t **in, hub_client_t **mt)
+{
+    *in = hub_client_new(s_zctx, p->in.api, NULL, 5000);
+    *mt = hub_client_new(s_zctx, p->mt.api, NULL, 5000);
+    return hub_arena_new(8 << 20);
+}
+
+static void s_close(hub_arena_t **a, hub_client_t **in, hub_client_t **mt)
+{
+    hub_arena_destroy(a);
+    hub_client_destroy(in);
+    hub_client_destroy(mt);
+}
+
 /* ---- a request flows to an offer, an accept and a completion ---- */
 static void test_request_to_completion(void **state)
 {
     pair_t *p = *state;
-    hub_client_t *in = hub_client_new(s_zctx, p->in.api, NULL, 5000);
-    hub_client_t *mt = hub_client_new(s_zctx, p->mt.api, NULL, 5000);
-    hub_arena_t *a = hub_arena_new(8 << 20);
+    hub_client_t *in, *mt;
+    hub_arena_t *a = s_open(p, &in, &mt);
     /* the right one: approved, same service, the request's street */
     s_add_org(mt, a, "ORG-GULOU", "elderly-care", "鼓楼街道", 3, true);
     /* lower scores or not eligible at all */
@@ -549,20 +573,15 @@ static void test_request_to_completion(void **state)
     char evs[512];
     s_ref_events(mt, id, evs, sizeof evs); /* and the same from the outbox */
     assert_string_equal(evs, "offered accepted started completed");
-    hub_arena_destroy(&a);
-    hub_client_destroy(&in);
-    hub_client_destroy(&mt);
+    s_close(&a, &in, &mt);
 }
 
 /* ---- a decline moves the offer to the next candidate ---- */
 static void test_decline_moves_to_next(void **state)
 {
-    pair_t *p = *state;
-    hub_client_t *in = hub_client_new(s_zctx, p->in.api, NULL, 5000);
-    hub_client_t *mt = hub_client_new(s_zctx, p->mt.api, NULL, 5000);
-    hub_arena_t *a = hub_arena_new(8 << 20);
-    s_add_org(mt, a, "ORG-A", "elderly-care", "鼓楼街道", 2, true); /* same street: first */
-    s_add_org(mt, a, "ORG-B", "elderly-care", "*", 2, true);
+    hub_client_t *in, *mt;
+    hub_arena_t *a = s_open(*state, &in, &mt);
+    s_add_a_and_b(mt, a, 2); /* same street: first */
     char id[32];
     s_submit(in, "decline-1", NULL, NULL, id);
     Matching__Referral *r = s_wait_ref(mt, a, id, MATCHING__REFERRAL_STATUS__REQUESTED, 1);
@@ -628,20 +647,15 @@ static void test_decline_moves_to_next(void **state)
     s_refused(mt, "matching.referral.assign", &as.base, &matching__referral_reply__descriptor,
               HUB__ERROR_CODE__FAILED_PRECONDITION, "provider_id", "already");
     s_expect_org(mt, "ORG-B", 1, 2, 1, 1, 0, 0, 0);
-    hub_arena_destroy(&a);
-    hub_client_destroy(&in);
-    hub_client_destroy(&mt);
+    s_close(&a, &in, &mt);
 }
 
 /* ---- an unanswered offer expires and moves to the next candidate ---- */
 static void test_deadline_moves_to_next(void **state)
 {
-    pair_t *p = *state;
-    hub_client_t *in = hub_client_new(s_zctx, p->in.api, NULL, 5000);
-    hub_client_t *mt = hub_client_new(s_zctx, p->mt.api, NULL, 5000);
-    hub_arena_t *a = hub_arena_new(8 << 20);
-    s_add_org(mt, a, "ORG-A", "elderly-care", "鼓楼街道", 2, true);
-    s_add_org(mt, a, "ORG-B", "elderly-care", "*", 2, true);
+    hub_client_t *in, *mt;
+    hub_arena_t *a = s_open(*state, &in, &mt);
+    s_add_a_and_b(mt, a, 2);
     char id[32];
     s_submit(in, "deadline-1", NULL, NULL, id);
     /* offer_timeout_s = 1: A's offer expires, B's then too; nobody is left */
@@ -681,18 +695,14 @@ static void test_deadline_moves_to_next(void **state)
     assert_string_equal(r->provider_id, "ORG-A");
     s_expect_org(mt, "ORG-A", 1, 3, 1, 0, 2, 0, 0);
     s_expect_org(mt, "ORG-B", 2, 2, 0, 0, 2, 0, 0);
-    hub_arena_destroy(&a);
-    hub_client_destroy(&in);
-    hub_client_destroy(&mt);
+    s_close(&a, &in, &mt);
 }
 
 /* ---- no candidate: the operator queue and unmet demand ---- */
 static void test_no_candidate_reaches_queue(void **state)
 {
-    pair_t *p = *state;
-    hub_client_t *in = hub_client_new(s_zctx, p->in.api, NULL, 5000);
-    hub_client_t *mt = hub_client_new(s_zctx, p->mt.api, NULL, 5000);
-    hub_arena_t *a = hub_arena_new(8 << 20);
+    hub_client_t *in, *mt;
+    hub_arena_t *a = s_open(*state, &in, &mt);
     s_add_org(mt, a, "ORG-CARE", "elderly-care", "*", 5, true); /* serves another service */
     char id1[32], id2[32], id3[32], ok[32];
     s_submit(in, "unmet-1", "family", "月湖街道", id1);
@@ -752,9 +762,7 @@ static void test_no_candidate_reaches_queue(void **state)
     assert_int_equal(nq, 1);
     assert_string_equal(q[0]->request_id, id2);
     free(q);
-    hub_arena_destroy(&a);
-    hub_client_destroy(&in);
-    hub_client_destroy(&mt);
+    s_close(&a, &in, &mt);
 }
 
 /* ---- matching killed -9 mid-stream: every request exactly once ---- */
@@ -992,9 +1000,8 @@ static int s_race2(const char *ep, const char *verb, const ProtobufCMessage *r0,
 static void test_race_for_last_unit(void **state)
 {
     pair_t *p = *state;
-    hub_client_t *in = hub_client_new(s_zctx, p->in.api, NULL, 5000);
-    hub_client_t *mt = hub_client_new(s_zctx, p->mt.api, NULL, 5000);
-    hub_arena_t *a = hub_arena_new(8 << 20);
+    hub_client_t *in, *mt;
+    hub_arena_t *a = s_open(p, &in, &mt);
     s_add_org(mt, a, "ORG-X", "elderly-care", "鼓楼街道", 1, true);
     char r1[32], r2[32], r3[32];
     s_submit(in, "race-1", NULL, NULL, r1);
@@ -1066,18 +1073,14 @@ static void test_race_for_last_unit(void **state)
     r = s_wait_ref(mt, a, r4, MATCHING__REFERRAL_STATUS__REQUESTED, 1);
     assert_string_equal(r->provider_id, "ORG-X");
     s_expect_org(mt, "ORG-X", 1, 3, 2, 0, 0, 1, 1);
-    hub_arena_destroy(&a);
-    hub_client_destroy(&in);
-    hub_client_destroy(&mt);
+    s_close(&a, &in, &mt);
 }
 
 /* ---- intake cancel withdraws the referral ---- */
 static void test_intake_cancel_withdraws(void **state)
 {
-    pair_t *p = *state;
-    hub_client_t *in = hub_client_new(s_zctx, p->in.api, NULL, 5000);
-    hub_client_t *mt = hub_client_new(s_zctx, p->mt.api, NULL, 5000);
-    hub_arena_t *a = hub_arena_new(8 << 20);
+    hub_client_t *in, *mt;
+    hub_arena_t *a = s_open(*state, &in, &mt);
     s_add_org(mt, a, "ORG-A", "elderly-care", "*", 4, true);
     char pending[32], accepted[32], dup[32], done[32], marker[32];
     s_submit(in, "cancel-1", NULL, NULL, pending);
@@ -1131,18 +1134,15 @@ static void test_intake_cancel_withdraws(void **state)
     assert_int_equal(s_respond(mt, a, pending, "ORG-A", "accept", NULL, 0, 0, NULL, &err), 1);
     assert_int_equal(err.code, HUB__ERROR_CODE__FAILED_PRECONDITION);
     assert_non_null(strstr(err.message, "CANCELLED"));
-    hub_arena_destroy(&a);
-    hub_client_destroy(&in);
-    hub_client_destroy(&mt);
+    s_close(&a, &in, &mt);
 }
 
 /* ---- either daemon restarts: the feed resumes, nothing doubles ---- */
 static void test_restarts_resume_feed(void **state)
 {
     pair_t *p = *state;
-    hub_client_t *in = hub_client_new(s_zctx, p->in.api, NULL, 5000);
-    hub_client_t *mt = hub_client_new(s_zctx, p->mt.api, NULL, 5000);
-    hub_arena_t *a = hub_arena_new(8 << 20);
+    hub_client_t *in, *mt;
+    hub_arena_t *a = s_open(p, &in, &mt);
     s_add_org(mt, a, "ORG-A", "elderly-care", "*", 100, true);
     char ids[60][32];
     for (int i = 0; i < 20; i++) {
@@ -1190,9 +1190,7 @@ static void test_restarts_resume_feed(void **state)
     for (size_t i = 0; i < n; i++) assert_int_equal(all[i]->n_offers, 1);
     free(all);
     s_expect_org(mt, "ORG-A", 40, 60, 0, 0, 0, 0, 0);
-    hub_arena_destroy(&a);
-    hub_client_destroy(&in);
-    hub_client_destroy(&mt);
+    s_close(&a, &in, &mt);
 }
 
 /* ---- bad input gets clear errors, and the daemon keeps serving ---- */
@@ -1222,12 +1220,10 @@ static void s_credit_code(unsigned n, char out[19])
 static void test_bad_input_gets_clear_errors(void **state)
 {
     pair_t *p = *state;
-    hub_client_t *in = hub_client_new(s_zctx, p->in.api, NULL, 5000);
-    hub_client_t *mt = hub_client_new(s_zctx, p->mt.api, NULL, 5000);
-    hub_arena_t *a = hub_arena_new(8 << 20);
+    hub_client_t *in, *mt;
+    hub_arena_t *a = s_open(p, &in, &mt);
     uint64_t errors_before = s_counter(s_status(mt, a), "errors_total");
-    s_add_org(mt, a, "ORG-A", "elderly-care", "鼓楼街道", 3, true);
-    s_add_org(mt, a, "ORG-B", "elderly-care", "*", 3, true);
+    s_add_a_and_b(mt, a, 3);
     char id[32];
     s_submit(in, "bad-1", NULL, NULL, id);
     Matching__Referral *r = s_wait_ref(mt, a, id, MATCHING__REFERRAL_STATUS__REQUESTED, 1);
@@ -1395,9 +1391,7 @@ static void test_bad_input_gets_clear_errors(void **state)
     s_submit(in, "bad-2", NULL, NULL, id2);
     hub_arena_reset(a);
     r = s_wait_ref(mt, a, id2, MATCHING__REFERRAL_STATUS__REQUESTED, 1);
-    hub_arena_destroy(&a);
-    hub_client_destroy(&in);
-    hub_client_destroy(&mt);
+    s_close(&a, &in, &mt);
 }
 
 /* ---- intake close and reopen: withdrawn, then matched again ---- */
@@ -1437,11 +1431,9 @@ static bool s_history_has(const Matching__Referral *r, const char *action, const
 static void test_intake_close_and_reopen(void **state)
 {
     pair_t *p = *state;
-    hub_client_t *in = hub_client_new(s_zctx, p->in.api, NULL, 5000);
-    hub_client_t *mt = hub_client_new(s_zctx, p->mt.api, NULL, 5000);
-    hub_arena_t *a = hub_arena_new(8 << 20);
-    s_add_org(mt, a, "ORG-A", "elderly-care", "鼓楼街道", 2, true); /* same street: the best */
-    s_add_org(mt, a, "ORG-B", "elderly-care", "*", 2, true);
+    hub_client_t *in, *mt;
+    hub_arena_t *a = s_open(p, &in, &mt);
+    s_add_a_and_b(mt, a, 2); /* same street: the best */
     hub_sub_t *sub = hub_sub_new(s_zctx, p->mt.pub, p->mt.api, NULL, 0, 0);
     char id[32];
     s_submit(in, "close-1", NULL, NULL, id);
@@ -1512,9 +1504,7 @@ static void test_intake_close_and_reopen(void **state)
     s_expect_org(mt, "ORG-B", 2, 0, 0, 0, 0, 0, 0);
     s_ref_events(mt, id, evs, sizeof evs);
     assert_string_equal(evs, "offered withdrawn reopened offered accepted withdrawn reopened offered");
-    hub_arena_destroy(&a);
-    hub_client_destroy(&in);
-    hub_client_destroy(&mt);
+    s_close(&a, &in, &mt);
 }
 
 /* ---- respond is the provider's: operator and internal actions are refused ---- */
@@ -1533,12 +1523,9 @@ static void s_expect_ref(hub_client_t *mt, const char *id, int status, const cha
 
 static void test_respond_rejects_operator_actions(void **state)
 {
-    pair_t *p = *state;
-    hub_client_t *in = hub_client_new(s_zctx, p->in.api, NULL, 5000);
-    hub_client_t *mt = hub_client_new(s_zctx, p->mt.api, NULL, 5000);
-    hub_arena_t *a = hub_arena_new(8 << 20);
-    s_add_org(mt, a, "ORG-A", "elderly-care", "鼓楼街道", 2, true);
-    s_add_org(mt, a, "ORG-B", "elderly-care", "*", 2, true);
+    hub_client_t *in, *mt;
+    hub_arena_t *a = s_open(*state, &in, &mt);
+    s_add_a_and_b(mt, a, 2);
     char id[32];
     s_submit(in, "ops-1", NULL, NULL, id);
     Matching__Referral *r = s_wait_ref(mt, a, id, MATCHING__REFERRAL_STATUS__REQUESTED, 1);
@@ -1594,9 +1581,7 @@ static void test_respond_rejects_operator_actions(void **state)
     char evs[512];
     s_ref_events(mt, id, evs, sizeof evs);
     assert_string_equal(evs, "offered accepted withdrawn");
-    hub_arena_destroy(&a);
-    hub_client_destroy(&in);
-    hub_client_destroy(&mt);
+    s_close(&a, &in, &mt);
 }
 
 /* ---- import: foreign (HSDS UUID) ids become ours, matched by credit code ---- */

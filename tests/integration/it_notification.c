@@ -479,6 +479,11 @@ static void s_refused_at(hub_client_t *c, const char *verb, const ProtobufCMessa
 }
 #define s_refused(c, verb, req, d, code, field, text) \
     s_refused_at((c), (verb), (req), (d), (code), (field), (text), __LINE__)
+/* Asserts notification.recipient.put of pq (by e's client) is refused as
+ * INVALID_ARGUMENT on field (a macro: the failure names the caller's line). */
+#define s_put_refused(e, pq, field)                                                                              \
+    s_refused((e)->ntc, "notification.recipient.put", &(pq)->base, &notification__recipient_reply__descriptor, \
+              HUB__ERROR_CODE__INVALID_ARGUMENT, (field), NULL)
 
 /* Sends raw frames and asserts an ERR reply with code (and field). */
 static void s_refused_raw(hub_client_t *c, const char *verb, const void *body, size_t len, Hub__ErrorCode code,
@@ -515,6 +520,22 @@ static uint64_t s_counter(hub_client_t *c, const char *name)
     hub_arena_destroy(&a);
     return v;
 }
+
+/* harness_wait predicate: counter name of c has reached at_least. */
+typedef struct {
+    hub_client_t *c;
+    const char *name;
+    uint64_t at_least;
+} counter_wait_t;
+
+static bool s_counter_reached(void *p)
+{
+    const counter_wait_t *w = p;
+    return s_counter(w->c, w->name) >= w->at_least;
+}
+
+/* harness_wait predicate: the wall clock is past *(int64_t *)p. */
+static bool s_time_passed(void *p) { return hub_now_ms() > *(int64_t *)p; }
 
 /* ------------------------------------------------------------------ intake, matching */
 
@@ -1377,12 +1398,8 @@ static void test_offer_reminder_and_followup_schedules(void **state)
     int64_t completed_ms = hub_now_ms();
     /* notification has stored the follow-up once it has two more schedules
      * (B's offer reminder and B's follow-up) */
-    int64_t deadline = hub_mono_ms() + WAIT_MS;
-    while (s_counter(e->ntc, "schedules_total") < sched0 + 2) {
-        if (hub_mono_ms() > deadline) fail_msg("the follow-up of %s was never scheduled", b);
-        struct timespec ts = {0, 10 * 1000000};
-        nanosleep(&ts, NULL);
-    }
+    counter_wait_t cw = {e->ntc, "schedules_total", sched0 + 2};
+    if (!harness_wait(s_counter_reached, &cw, WAIT_MS)) fail_msg("the follow-up of %s was never scheduled", b);
     /* it survives a restart before it is due */
     hub_client_destroy(&e->ntc);
     assert_int_equal(harness_stop(&e->nt, SIGTERM), 0);
@@ -1470,26 +1487,20 @@ static void test_bad_input(void **state)
     r.name = "坏地址";
     r.consent = 1;
     r.webhook_url = "ftp://127.0.0.1/hook";
-    s_refused(e->ntc, "notification.recipient.put", &pq.base, recd, HUB__ERROR_CODE__INVALID_ARGUMENT,
-              "recipient.webhook_url", NULL);
+    s_put_refused(e, &pq, "recipient.webhook_url");
     r.webhook_url = "127.0.0.1:8080/hook";
-    s_refused(e->ntc, "notification.recipient.put", &pq.base, recd, HUB__ERROR_CODE__INVALID_ARGUMENT,
-              "recipient.webhook_url", NULL);
+    s_put_refused(e, &pq, "recipient.webhook_url");
     r.webhook_url = "";
     r.email = "not-an-address";
-    s_refused(e->ntc, "notification.recipient.put", &pq.base, recd, HUB__ERROR_CODE__INVALID_ARGUMENT,
-              "recipient.email", NULL);
+    s_put_refused(e, &pq, "recipient.email");
     r.email = "";
     r.id = "operators";
-    s_refused(e->ntc, "notification.recipient.put", &pq.base, recd, HUB__ERROR_CODE__INVALID_ARGUMENT,
-              "recipient.id", NULL);
+    s_put_refused(e, &pq, "recipient.id");
     r.id = "requester:R1";
-    s_refused(e->ntc, "notification.recipient.put", &pq.base, recd, HUB__ERROR_CODE__INVALID_ARGUMENT,
-              "recipient.id", NULL);
+    s_put_refused(e, &pq, "recipient.id");
     r.id = "GOV-BAD";
     r.language = "fr";
-    s_refused(e->ntc, "notification.recipient.put", &pq.base, recd, HUB__ERROR_CODE__INVALID_ARGUMENT,
-              "recipient.language", NULL);
+    s_put_refused(e, &pq, "recipient.language");
     Notification__GetRecipientRequest gq = NOTIFICATION__GET_RECIPIENT_REQUEST__INIT;
     gq.id = "GOV-BAD"; /* nothing of the refused puts was stored */
     s_refused(e->ntc, "notification.recipient.get", &gq.base, recd, HUB__ERROR_CODE__NOT_FOUND, NULL, NULL);
@@ -1734,12 +1745,9 @@ static void test_note_and_close_keep_schedules(void **state)
     /* notification has applied A's offer, and B's completion: three
      * schedules (A's and B's reminders, B's follow-up) */
     json_decref(WAIT_LINES(e->hook, 1, "body.template", "offer", "body.request_id", ida));
-    int64_t deadline = hub_mono_ms() + WAIT_MS;
-    while (s_counter(e->ntc, "schedules_total") < sched0 + 3) {
-        if (hub_mono_ms() > deadline) fail_msg("the schedules of %s and %s were never stored", ida, idb);
-        struct timespec ts = {0, 10 * 1000000};
-        nanosleep(&ts, NULL);
-    }
+    counter_wait_t cw = {e->ntc, "schedules_total", sched0 + 3};
+    if (!harness_wait(s_counter_reached, &cw, WAIT_MS))
+        fail_msg("the schedules of %s and %s were never stored", ida, idb);
     /* intake: a note on A (pending offer), a close of B (completed) */
     s_intake_update(e, ida, "note", "已电话联系家属，等待服务方回复", NULL);
     s_intake_update(e, idb, "close", "服务完成，结案", NULL);
@@ -1845,8 +1853,7 @@ static void test_injection_refused(void **state)
                                            "a@b@haishu.example"};
     for (size_t i = 0; i < 3; i++) {
         r.email = (char *)bad_rcpt[i];
-        s_refused(e->ntc, "notification.recipient.put", &pq.base, recd, HUB__ERROR_CODE__INVALID_ARGUMENT,
-                  "recipient.email", NULL);
+        s_put_refused(e, &pq, "recipient.email");
     }
     Notification__GetRecipientRequest gq = NOTIFICATION__GET_RECIPIENT_REQUEST__INIT;
     gq.id = "GOV-INJ";
@@ -1887,8 +1894,6 @@ static void test_smtp_from_display_name(void **state)
 }
 
 /* ---- 15. events older than max_event_age_s reach the inbox only ---- */
-
-static bool s_time_passed(void *p) { return hub_now_ms() > *(int64_t *)p; }
 
 typedef struct {
     env_t *e;
@@ -2139,12 +2144,10 @@ static void test_quiet_hours_hold_moves_backlog(void **state)
     snprintf(key, sizeof key, "%s", d->idempotency_key);
     uint32_t attempts = d->attempts;
     /* the retry is due now; the quiet window is around the present minute */
+    int64_t retry_due = d->next_ms + 19; /* the time the retry falls due (and 20 ms), not a wait for luck */
+    if (!harness_wait(s_time_passed, &retry_due, 5000))
+        fail_msg("the clock never passed the retry's due time %lld", (long long)retry_due);
     int64_t now = hub_now_ms();
-    if (d->next_ms > now) {
-        struct timespec ts = {0, (long)(d->next_ms - now + 20) * 1000000L};
-        nanosleep(&ts, NULL); /* the time the retry falls due, not a wait for luck */
-    }
-    now = hub_now_ms();
     int m = (int)(((now / 1000 + 8 * 3600) / 60) % 1440);
     int from = (m + 1440 - 60) % 1440, to = (m + 60) % 1440;
     size_t len = strlen(e->nt.extra);
@@ -2280,6 +2283,87 @@ static void test_requester_message_waits_for_intake(void **state)
     hub_arena_destroy(&a);
 }
 
+/* ---- 21. a schedule that cannot fire does not hold up the others ---- */
+
+/* Writes dir/<lang>.txt: the default file with the notice template asking
+ * for one more value ({{place}}), which the scheduled send did not give. */
+static void s_templates_wanting_place(const char *dir, const char *lang, const char *line)
+{
+    char src[64], dst[320];
+    snprintf(src, sizeof src, "deploy/templates/%s.txt", lang);
+    snprintf(dst, sizeof dst, "%s/%s.txt", dir, lang);
+    FILE *in = fopen(src, "r"), *out = fopen(dst, "w");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[1024];
+    bool notice = false, added = false;
+    while (fgets(buf, sizeof buf, in)) {
+        fputs(buf, out);
+        if (!strncmp(buf, "== ", 3)) notice = !strcmp(buf, "== notice\n");
+        if (notice && !added && !strcmp(buf, "{{text}}\n")) fputs(line, out), added = true;
+    }
+    fclose(in);
+    fclose(out);
+    assert_true(added);
+}
+
+/* Two messages are scheduled for the same moment; before it comes the
+ * operator's notice template changes to need a value the first one lacks.
+ * The first is refused when due (rolled back, logged, counted), the
+ * second is delivered all the same. */
+static void test_schedule_refused_others_fire(void **state)
+{
+    env_t *e = *state;
+    s_up(e, NULL);
+    hub_arena_t *a = hub_arena_new(8 << 20);
+    const ProtobufCMessageDescriptor *sendd = &notification__send_reply__descriptor;
+    s_put_hook_recipient(e, "GOV-CIVIL", "海曙区民政局");
+    char *to[1] = {"GOV-CIVIL"};
+    Notification__Placeholder p[4];
+    Notification__Placeholder *pp[4] = {&p[0], &p[1], &p[2], &p[3]};
+    for (int i = 0; i < 4; i++) notification__placeholder__init(&p[i]);
+    p[0].name = "title", p[0].value = "冬季慰问活动";
+    p[1].name = "text", p[1].value = "请各社会组织报名。";
+    Notification__SendRequest sq = NOTIFICATION__SEND_REQUEST__INIT;
+    sq.recipients = to;
+    sq.n_recipients = 1;
+    sq.template_ = "notice";
+    sq.data = pp;
+    sq.n_data = 2;
+    sq.key = "due-a";
+    int64_t at = hub_now_ms() + 3000;
+    sq.at_ms = at;
+    assert_true(*((Notification__SendReply *)s_ok(e->ntc, "notification.send", &sq.base, sendd, a))->schedule_id);
+    p[0].name = "request_id", p[0].value = "R20261126-000099";
+    p[1].name = "service", p[1].value = "养老服务";
+    p[2].name = "provider", p[2].value = "海曙区民政局";
+    p[3].name = "reason", p[3].value = "重复登记";
+    sq.template_ = "offer_withdrawn";
+    sq.n_data = 4;
+    sq.key = "due-b";
+    assert_true(*((Notification__SendReply *)s_ok(e->ntc, "notification.send", &sq.base, sendd, a))->schedule_id);
+    hub_client_destroy(&e->ntc);
+    assert_int_equal(harness_stop(&e->nt, SIGTERM), 0);
+    if (hub_now_ms() >= at) fail_msg("too slow: the schedules were due before notification stopped");
+    s_templates_wanting_place(e->in.dir, "zh", "地点：{{place}}\n");
+    s_templates_wanting_place(e->in.dir, "en", "Place: {{place}}\n");
+    size_t len = strlen(e->nt.extra);
+    snprintf(e->nt.extra + len, sizeof e->nt.extra - len, "templates = %s\n", e->in.dir);
+    assert_int_equal(harness_write_config(&e->nt), 0);
+    assert_int_equal(harness_start(&e->nt), 0);
+    e->ntc = hub_client_new(s_zctx, e->nt.api, NULL, 5000);
+    json_t *lines = WAIT_LINES(e->hook, 1, "body.template", "offer_withdrawn", "body.recipient", "GOV-CIVIL");
+    json_decref(lines);
+    counter_wait_t cw = {e->ntc, "schedule_failures_total", 1};
+    if (!harness_wait(s_counter_reached, &cw, WAIT_MS)) fail_msg("the notice's schedule was not refused");
+    assert_int_equal(s_counter(e->ntc, "schedule_failures_total"), 1);
+    assert_int_equal(s_counter(e->ntc, "schedules_fired_total"), 1);
+    lines = LINES(e->hook, "body.template", "notice");
+    assert_int_equal(json_array_size(lines), 0); /* nothing of the refused one */
+    json_decref(lines);
+    hub_arena_destroy(&a);
+}
+
 int main(void)
 {
     s_zctx = zmq_ctx_new();
@@ -2305,6 +2389,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_quiet_hours_hold_moves_backlog, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_slow_receiver_does_not_stall, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_requester_message_waits_for_intake, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_schedule_refused_others_fire, s_setup, s_teardown),
     };
     /* the context is not terminated: a failed test may leave a socket open */
     return cmocka_run_group_tests_name("it_notification", tests, s_group_setup_all, s_group_teardown);
