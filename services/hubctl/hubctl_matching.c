@@ -26,6 +26,7 @@ const char ctl_matching_usage[] =
     "          [--hours \"1-5 09:00-17:00\"]... [--contact-name N] [--contact-phone P]\n"
     "          [--email E] [--url U] [--street S] [--address A] [--description D]\n"
     "          [--approve] [--id ID] [--last-verified YYYY-MM-DD]\n"
+    "          [--year-incorporated YYYY]   (1900-2100; 0 = unknown)\n"
     "          F: social-group, private-non-enterprise, foundation, community-group;\n"
     "          --capacity sets available = maximum; without --approve: applied\n"
     "  org update ID [the options of org add but --id]\n"
@@ -209,7 +210,8 @@ static const struct option s_org_opts[] = {
     {"hours", 1, 0, 'H'},         {"contact-name", 1, 0, 'N'}, {"contact-phone", 1, 0, 'P'},
     {"email", 1, 0, 'e'},         {"url", 1, 0, 'u'},          {"street", 1, 0, 't'},
     {"address", 1, 0, 'A'},       {"description", 1, 0, 'd'},  {"approve", 0, 0, 'y'},
-    {"id", 1, 0, 'i'},            {"last-verified", 1, 0, 'v'}, {0, 0, 0, 0}};
+    {"id", 1, 0, 'i'},            {"last-verified", 1, 0, 'v'}, {"year-incorporated", 1, 0, 'Y'},
+    {0, 0, 0, 0}};
 
 static Matching__Eligibility *s_elig(ctl_t *c, Matching__Eligibility **e)
 {
@@ -293,6 +295,10 @@ static int s_org_apply(ctl_t *c, Matching__Organization *o, const op_t *ops, siz
         case 'y': o->membership = MATCHING__MEMBERSHIP__APPROVED; break;
         case 'i': o->id = a; break;
         case 'v': o->last_verified = a; break;
+        case 'Y': /* the range is the daemon's (INVALID_ARGUMENT org.year_incorporated) */
+            if (ctl_parse_u32(a, &u)) return ctl_bad(op->name, a, "wants a year (YYYY, 0 = unknown)");
+            o->year_incorporated = u;
+            break;
         default: return ctl_usage();
         }
     }
@@ -306,6 +312,7 @@ static void s_org_print(ctl_t *c, const Matching__Organization *o)
     s_kv("membership", s_membership(o->membership));
     s_kv("legal form", ctl_enum_word(&matching__legal_form__descriptor, o->legal_form, NULL));
     s_kv("credit code", o->credit_code);
+    if (o->year_incorporated) s_kv("incorporated", ctl_fmt(c, "%u", o->year_incorporated));
     s_kv("services", s_join(c, o->services, o->n_services, " "));
     s_kv("areas", s_join(c, o->areas, o->n_areas, " "));
     s_kv("languages", o->n_languages ? s_join(c, o->languages, o->n_languages, " ") : "zh");

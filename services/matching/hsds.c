@@ -762,6 +762,9 @@ static int s_json_org(ctx_t *c, json_t *o, const char *path, Matching__Organizat
     s_path(f, "%s.x_membership", path);
     if (membership && *membership && !s_membership(membership, &org->membership))
         return INVALID(f, "unknown membership \"%.40s\" (" S_MEMBERSHIP_HELP ")", membership);
+    s_path(f, "%s.year_incorporated", path);   /* a number; its range is the validator's */
+    if ((v = s_get(o, "year_incorporated")) && s_json_uint(c, v, f, UINT32_MAX, &org->year_incorporated))
+        return -1;
 
     if (s_json_identifiers(c, o, path, org) || s_json_address(c, o, path, org)) return -1;
 
@@ -980,13 +983,13 @@ enum {
     O_ID, O_NAME, O_CREDIT_CODE, O_LEGAL_FORM, O_SERVICES, O_AREAS, O_LANGUAGES, O_COST, O_FEE,
     O_MIN_AGE, O_MAX_AGE, O_GROUPS, O_CAP_AVAILABLE, O_CAP_MAXIMUM, O_CONTACT_NAME,
     O_CONTACT_PHONE, O_EMAIL, O_URL, O_MEMBERSHIP, O_LAST_VERIFIED, O_STREET, O_ADDRESS,
-    O_DESCRIPTION, O_HOURS, O_NCOLS
+    O_DESCRIPTION, O_HOURS, O_YEAR_INCORPORATED, O_NCOLS
 };
 static const char *const S_ORG_COLS[O_NCOLS] = {
     "id", "name", "credit_code", "legal_form", "services", "areas", "languages", "cost", "fee",
     "min_age", "max_age", "groups", "capacity_available", "capacity_maximum", "contact_name",
     "contact_phone", "email", "url", "membership", "last_verified", "street", "address",
-    "description", "hours"};
+    "description", "hours", "year_incorporated"};
 
 enum {
     V_ID, V_NAME, V_PHONE, V_EMAIL, V_ORGANIZATION_ID, V_SKILLS, V_AREAS, V_LANGUAGES,
@@ -1255,7 +1258,9 @@ static int s_csv_org(ctx_t *c, row_t *row, Matching__Organization **out)
     if (s_csv_uint(c, row->cell[O_MIN_AGE], UINT32_MAX, &min_age, &has_min, COL(O_MIN_AGE)) ||
         s_csv_uint(c, row->cell[O_MAX_AGE], UINT32_MAX, &max_age, &has_max, COL(O_MAX_AGE)) ||
         s_csv_uint(c, row->cell[O_CAP_AVAILABLE], UINT32_MAX, &avail, &has_avail, COL(O_CAP_AVAILABLE)) ||
-        s_csv_uint(c, row->cell[O_CAP_MAXIMUM], UINT32_MAX, &maximum, &has_maximum, COL(O_CAP_MAXIMUM)))
+        s_csv_uint(c, row->cell[O_CAP_MAXIMUM], UINT32_MAX, &maximum, &has_maximum, COL(O_CAP_MAXIMUM)) ||
+        s_csv_uint(c, row->cell[O_YEAR_INCORPORATED], UINT32_MAX, &org->year_incorporated, NULL,
+                   COL(O_YEAR_INCORPORATED)))
         return -1;
     if (has_min || has_max || groups.n) {
         org->eligibility = s_alloc(c, sizeof *org->eligibility, COL(O_GROUPS));
@@ -1821,6 +1826,7 @@ static json_t *s_org_json(const Matching__Organization *org, bool *ok)
             s_set(o, "legal_status", json_string(S_LEGAL_NAMES[i].name), ok);
             break;
         }
+    if (org->year_incorporated) s_set(o, "year_incorporated", json_integer(org->year_incorporated), ok);
     const ProtobufCEnumValue *m =
         protobuf_c_enum_descriptor_get_value(&matching__membership__descriptor, (int)org->membership);
     if (m && org->membership) s_set(o, "x_membership", json_string(m->name), ok);

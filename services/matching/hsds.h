@@ -28,6 +28,8 @@ typedef struct {
  *    website -> url, the first locations[].addresses[].address_1 ->
  *    address, legal_status -> legal_form (the Chinese names 社会团体 / 民办非企业单位 / 社会服务机构 /
  *    基金会 / 社区社会组织, or the enum names SOCIAL_GROUP...),
+ *    year_incorporated (a whole number; 1900..2100 is the validator's) ->
+ *    year_incorporated,
  *    organization_identifiers[] {identifier_scheme "CN-USCC" or
  *    identifier_type "统一社会信用代码", identifier} -> credit_code,
  *    contacts[] {name, title, email, phones[0].number},
@@ -49,10 +51,10 @@ typedef struct {
  *    error): kind "org" columns id,name,credit_code,legal_form,services,
  *    areas,languages,cost,fee,min_age,max_age,groups,capacity_available,
  *    capacity_maximum,contact_name,contact_phone,email,url,membership,
- *    last_verified,street,address,description,hours; kind "volunteer"
- *    columns id,name,phone,email,organization_id,skills,areas,languages,
- *    max_open_cases,membership,availability. List cells are separated by
- *    ";" (skills as "service:certification:licence_no"; hours and
+ *    last_verified,street,address,description,hours,year_incorporated;
+ *    kind "volunteer" columns id,name,phone,email,organization_id,skills,
+ *    areas,languages,max_open_cases,membership,availability. List cells
+ *    are separated by ";" (skills as "service:certification:licence_no"; hours and
  *    availability as "1-5 09:00-17:00" items, weekday ranges allowed).
  * 0, or -1 with err INVALID_ARGUMENT and a field path naming the record
  * ("orgs[3].legal_form", "line 7: capacity_maximum"). More than
@@ -64,9 +66,10 @@ int hsds_parse(const char *format, const char *kind, const uint8_t *data, size_t
  * schemas/hsds-3.0/compiled/organization.json: required id, name,
  * description; every id a UUID, version 5 of a name derived from the org
  * id, e.g. "<org id>-svc-<code>"; the hub's id in x_hub_id, each service's
- * code in x_service_code) to the JSON array text in *buf (malloc'd, grown
- * as needed; *len its length, *cap its size). The first call must have
- * *buf == NULL. Volunteers are not HSDS objects and are not exported.
+ * code in x_service_code; year_incorporated an integer, left out when 0)
+ * to the JSON array text in *buf (malloc'd, grown as needed; *len its
+ * length, *cap its size). The first call must have *buf == NULL.
+ * Volunteers are not HSDS objects and are not exported.
  * 0, or -1 on out-of-memory. */
 int hsds_export_org(const Matching__Organization *org, char **buf, size_t *len, size_t *cap);
 /* Closes the array begun by hsds_export_org (or writes "[]"). 0 or -1. */

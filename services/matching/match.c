@@ -19,6 +19,8 @@
 #define S_MAX_ADDRESS 256          /* as intake's address */
 #define S_MAX_AGE 150
 #define S_MAX_OPEN_CASES 100
+#define S_MIN_YEAR_INCORPORATED 1900   /* organization.year_incorporated; 0 = unknown */
+#define S_MAX_YEAR_INCORPORATED 2100
 #define S_SLOT_MS (30 * 60 * 1000LL)
 #define S_DAY_MS (24 * 3600 * 1000LL)
 #define S_WEEK_SLOTS 336
@@ -319,6 +321,10 @@ int match_validate_org(const intake_catalogue_t *cat, Matching__Organization *o,
                            o->capacity->available, o->capacity->maximum);
     }
     if (s_check_verified(o->last_verified, "org.last_verified", err)) return -1;
+    if (o->year_incorporated &&
+        (o->year_incorporated < S_MIN_YEAR_INCORPORATED || o->year_incorporated > S_MAX_YEAR_INCORPORATED))
+        return INVALID("org.year_incorporated", "year %u is not in %d..%d (0 = unknown)",
+                       o->year_incorporated, S_MIN_YEAR_INCORPORATED, S_MAX_YEAR_INCORPORATED);
     if (!s_len_ok(o->address, S_MAX_ADDRESS))
         return INVALID("org.address", "address is longer than %d bytes", S_MAX_ADDRESS);
     if (*s_str(o->street) && !intake_catalogue_has_area(cat, o->street))

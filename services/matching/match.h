@@ -43,7 +43,7 @@ bool match_credit_code_valid(const char *code);
  * COMMUNITY_GROUP), legal form and membership and cost in range, lists
  * bounded, slots valid, languages and groups known, ages ordered,
  * capacity available <= maximum <= MATCH_MAX_CAPACITY, last_verified
- * YYYY-MM-DD. Fills defaults in place: membership APPLIED, cost FREE.
+ * YYYY-MM-DD, year_incorporated 0 or 1900..2100. Fills defaults in place: membership APPLIED, cost FREE.
  * Stats are not inputs and are ignored. 0, or -1 with err
  * (INVALID_ARGUMENT + field path such as "org.services[2]"). */
 int match_validate_org(const intake_catalogue_t *cat, Matching__Organization *o, hub_error_t *err);

@@ -124,7 +124,7 @@ contains status-json-matching "$DIR/out" '"source": "matching"'
 check org-add 0 "$CTL" -c "$CFG" org add --name 鼓楼助老服务社 --credit-code "$CODE1" \
     --legal-form social-group --service elderly-care --area 鼓楼街道 --capacity 1 \
     --hours "1-7 00:00-24:00" --contact-name 张三 --contact-phone 13800000001 --approve \
-    --last-verified 2026-11-01
+    --last-verified 2026-11-01 --year-incorporated 2015
 contains org-add "$DIR/out" "^ORG-[0-9]* approved$"
 ORG=$(cut -d' ' -f1 "$DIR/out")
 check org-add-applied 0 "$CTL" -c "$CFG" org add --name 社区帮帮团 --legal-form community-group \
@@ -141,11 +141,25 @@ check org-show 0 "$CTL" -c "$CFG" org show "$ORG"
 contains org-show "$DIR/out" "^name  *鼓楼助老服务社$"
 contains org-show-capacity "$DIR/out" "^capacity  *1 of 1 free"
 contains org-show-hours "$DIR/out" "^hours  *1-7 00:00-24:00$"
+contains org-show-year "$DIR/out" "^incorporated  *2015$"
+check org-show-json 0 "$CTL" -c "$CFG" --json org show "$ORG"
+contains org-show-json-year "$DIR/out" '"year_incorporated": 2015'
+check org-bad-year 1 "$CTL" -c "$CFG" org add --name 百年老店 --legal-form community-group \
+    --service community --area '*' --year-incorporated 1899
+contains org-bad-year "$DIR/err" "INVALID_ARGUMENT (org.year_incorporated)"
+check org-bad-year-update 1 "$CTL" -c "$CFG" org update "$ORG" --year-incorporated 2101
+contains org-bad-year-update "$DIR/err" "INVALID_ARGUMENT (org.year_incorporated)"
+check usage-year 2 "$CTL" -c "$CFG" org add --name x --year-incorporated 二〇一五
 check org-update 0 "$CTL" -c "$CFG" org update "$ORG2" --description 邻里互助 --language zh --language en
 check org-show-updated 0 "$CTL" -c "$CFG" --json org show "$ORG2"
 contains org-update-kept "$DIR/out" '"name": "社区帮帮团"'
 contains org-update-desc "$DIR/out" '"description": "邻里互助"'
 contains org-update-lang "$DIR/out" '"en"'
+lacks org-update-no-year "$DIR/out" 'year_incorporated'
+check org-update-year 0 "$CTL" -c "$CFG" org update "$ORG2" --year-incorporated 2019
+check org-show-year-2 0 "$CTL" -c "$CFG" org show "$ORG2"
+contains org-update-year "$DIR/out" "^incorporated  *2019$"
+contains org-update-year-kept "$DIR/out" "^description  *邻里互助$"
 check orgs 0 "$CTL" -c "$CFG" orgs --service elderly-care
 contains orgs "$DIR/out" "^$ORG  *鼓楼助老服务社  *approved "
 lacks orgs-filter "$DIR/out" "$ORG2"
@@ -256,7 +270,7 @@ check org-approve 0 "$CTL" -c "$CFG" org approve "$ORG"
 contains org-approve "$DIR/out" "^$ORG approved$"
 
 # ---- import and export
-printf 'name,credit_code,legal_form,services,areas,capacity_maximum,capacity_available,membership\n海曙家庭服务中心,%s,社会团体,family,月湖街道,2,2,APPROVED\n' \
+printf 'name,credit_code,legal_form,services,areas,capacity_maximum,capacity_available,membership,year_incorporated\n海曙家庭服务中心,%s,社会团体,family,月湖街道,2,2,APPROVED,2011\n' \
     "$CODE2" >"$DIR/orgs.csv"
 check import-csv 0 "$CTL" -c "$CFG" import "$DIR/orgs.csv"
 contains import-csv "$DIR/out" "^added 1, updated 0$"
@@ -264,12 +278,16 @@ check export 0 "$CTL" -c "$CFG" export
 CHECKS=$((CHECKS + 1))
 is_json_array "$DIR/out" 3 || { echo "FAIL export: not a JSON array of 3"; sed 's/^/  | /' "$DIR/out" | head -20; FAILS=$((FAILS + 1)); }
 contains export-chinese "$DIR/out" "海曙家庭服务中心"
+contains export-year "$DIR/out" '"year_incorporated": *2015'
+contains export-year-csv "$DIR/out" '"year_incorporated": *2011'
 check export-file 0 "$CTL" -c "$CFG" export "$DIR/library.json"
 contains export-file "$DIR/out" "^3 organizations written to "
 CHECKS=$((CHECKS + 1))
 is_json_array "$DIR/library.json" 3 || { echo "FAIL export-file: not a JSON array of 3"; FAILS=$((FAILS + 1)); }
 check import-roundtrip 0 "$CTL" -c "$CFG" import "$DIR/library.json"
 contains import-roundtrip "$DIR/out" "^added 0, updated 3$"
+check org-show-roundtrip 0 "$CTL" -c "$CFG" org show "$ORG"
+contains org-show-roundtrip-year "$DIR/out" "^incorporated  *2015$"
 
 # ---- matching's events
 check tail 0 "$CTL" -c "$CFG" tail matching.referral. --daemon matching --from 1 --count 2 --wait 10000

@@ -147,6 +147,7 @@ static Matching__Organization *s_sample(hub_arena_t *a, int which)
         o->contacts[0] = s_contact(a, "王秀英", "会长", "0574-8730 1234", "wangxy@example.org.cn");
         o->n_contacts = 1;
         o->last_verified = "2024-04-20";
+        o->year_incorporated = 2008;
         o->street = "鼓楼街道";
         o->address = "海曙区中山西路 138 号";
         o->created_ms = 1704067200000;
@@ -186,6 +187,7 @@ static Matching__Organization *s_sample(hub_arena_t *a, int which)
         o->contacts[1] = s_contact(a, "", "", "", "intake@xinqing.example.org.cn");
         o->n_contacts = 2;
         o->last_verified = "2024-06-01";
+        o->year_incorporated = 2015;
         o->street = "南门街道";
         break;
     default:
@@ -313,6 +315,7 @@ static void s_org_equal(const Matching__Organization *want, const Matching__Orga
     assert_string_equal(S(got->street), S(want->street));
     assert_string_equal(S(got->address), S(want->address));
     assert_string_equal(S(got->last_verified), S(want->last_verified));
+    assert_int_equal(got->year_incorporated, want->year_incorporated);
     s_strv_equal("services", want->services, want->n_services, got->services, got->n_services);
     if (!want->n_services) return;   /* areas, hours... travel on the services */
     s_strv_equal("areas", want->areas, want->n_areas, got->areas, got->n_areas);
@@ -464,6 +467,8 @@ static void test_export_mapping(void **state)
     assert_string_equal(GETS(o, "x_membership"), "APPROVED");
     assert_string_equal(GETS(o, "x_street"), "鼓楼街道");
     assert_string_equal(GETS(o, "x_last_verified"), "2024-04-20");
+    assert_true(json_is_integer(json_object_get(o, "year_incorporated")));   /* HSDS: a number */
+    assert_int_equal(GETI(o, "year_incorporated"), 2008);
     json_t *ident = json_array_get(json_object_get(o, "organization_identifiers"), 0);
     assert_string_equal(GETS(ident, "identifier_scheme"), "CN-USCC");
     assert_string_equal(GETS(ident, "identifier_type"), "统一社会信用代码");
@@ -526,6 +531,7 @@ static void test_export_mapping(void **state)
     o = json_array_get(root, 2);
     assert_string_equal(GETS(o, "description"), "");   /* required, even when empty */
     assert_string_equal(GETS(o, "x_membership"), "APPLIED");
+    assert_null(json_object_get(o, "year_incorporated"));   /* 0: unknown, left out */
     s = json_array_get(json_object_get(o, "services"), 0);
     assert_string_equal(GETS(s, "status"), "inactive");
     assert_int_equal(json_array_size(json_object_get(s, "schedules")), 0);
@@ -578,6 +584,9 @@ static void test_round_trip(void **state)
     assert_int_equal(b.n_orgs, 4);
     assert_int_equal(b.n_volunteers, 0);
     for (int i = 0; i < 4; i++) s_org_equal(orgs[i], b.orgs[i]);
+    assert_int_equal(b.orgs[0]->year_incorporated, 2008);
+    assert_int_equal(b.orgs[1]->year_incorporated, 2015);
+    assert_int_equal(b.orgs[2]->year_incorporated, 0);
     s_records_sound(a, &b);
 
     /* and again: the export of the import is the same text */
@@ -604,6 +613,53 @@ static void test_round_trip_validates(void **state)
         if (match_validate_org(cat, b.orgs[i], &err))
             fail_msg("orgs[%zu] %s: %s: %s", i, b.orgs[i]->name, err.field, err.message);
     free(text);
+    intake_catalogue_destroy(&cat);
+}
+
+/* year_incorporated: 0 (unknown) or 1900..2100, else the validator refuses
+ * it with INVALID_ARGUMENT "org.year_incorporated", also when it came in
+ * through an HSDS or CSV import (the parser only checks the shape). */
+static void test_year_incorporated_validated(void **state)
+{
+    hub_arena_t *a = *state;
+    hub_error_t err = {0};
+    intake_catalogue_t *cat = intake_catalogue_parse(hub_default_catalogue, &err);
+    if (!cat) fail_msg("embedded catalogue: %s", err.message);
+
+    static const uint32_t good[] = {0, 1900, 1988, 2100};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        Matching__Organization *o = s_sample(a, 0);
+        o->year_incorporated = good[i];
+        memset(&err, 0, sizeof err);
+        if (match_validate_org(cat, o, &err))
+            fail_msg("year %u refused: %s: %s", good[i], err.field, err.message);
+    }
+    static const uint32_t bad[] = {1, 1899, 2101, 20150, UINT32_MAX};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        Matching__Organization *o = s_sample(a, 1);
+        o->year_incorporated = bad[i];
+        memset(&err, 0, sizeof err);
+        if (!match_validate_org(cat, o, &err)) fail_msg("year %u accepted", bad[i]);
+        assert_int_equal(err.code, HUB__ERROR_CODE__INVALID_ARGUMENT);
+        assert_string_equal(err.field, "org.year_incorporated");
+        assert_true(err.message[0] != 0);
+    }
+
+    const char *json = "[{\"name\": \"甲\", \"legal_status\": \"社区社会组织\", \"year_incorporated\": 1899}]";
+    const char *csv = "name,legal_form,year_incorporated\n乙,社区社会组织,2101\n";
+    hsds_batch_t b;
+    s_parse_ok(a, "hsds", NULL, json, strlen(json), &b);
+    assert_int_equal(b.n_orgs, 1);
+    assert_int_equal(b.orgs[0]->year_incorporated, 1899);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(match_validate_org(cat, b.orgs[0], &err), -1);
+    assert_string_equal(err.field, "org.year_incorporated");
+    s_parse_ok(a, "csv", "org", csv, strlen(csv), &b);
+    assert_int_equal(b.n_orgs, 1);
+    assert_int_equal(b.orgs[0]->year_incorporated, 2101);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(match_validate_org(cat, b.orgs[0], &err), -1);
+    assert_string_equal(err.field, "org.year_incorporated");
     intake_catalogue_destroy(&cat);
 }
 
@@ -671,6 +727,7 @@ static void test_parse_foreign_hsds(void **state)
     const char *text =
         "[{\"id\": \"ORG-42\", \"name\": \"海曙区望春街道残疾人之家\", \"description\": \"助残\","
         "  \"legal_status\": \"社会服务机构\", \"website\": \"http://wangchun.example.cn\", \"alternate_name\": \"残疾人之家\","
+        "  \"year_incorporated\": 2011.0,"
         "  \"organization_identifiers\": [{\"identifier_type\": \"民政登记号\", \"identifier\": \"X-1\"},"
         "                                 {\"identifier_type\": \"统一社会信用代码\", \"identifier\": \"52330203MJ8812387R\"}],"
         "  \"last_modified\": \"2024-03-01T10:00:00Z\","
@@ -701,6 +758,7 @@ static void test_parse_foreign_hsds(void **state)
     assert_string_equal(o->url, "http://wangchun.example.cn");
     assert_string_equal(o->credit_code, "52330203MJ8812387R");
     assert_string_equal(o->last_verified, "2024-03-01");
+    assert_int_equal(o->year_incorporated, 2011);
     assert_int_equal(o->n_services, 2);
     assert_string_equal(o->services[1], "employment");
     assert_int_equal(o->n_areas, 3);   /* merged, 白云街道 once */
@@ -728,6 +786,7 @@ static void test_parse_foreign_hsds(void **state)
     o = b.orgs[1];
     assert_string_equal(o->id, "");
     assert_string_equal(o->last_verified, "2023-12-31");   /* the date part as written */
+    assert_int_equal(o->year_incorporated, 0);   /* absent: unknown */
     assert_int_equal(o->cost, MATCHING__COST__LOW_COST);
     assert_string_equal(o->fee, "材料费 5 元");
     assert_null(o->eligibility);
@@ -764,6 +823,11 @@ static const bad_json_t S_BAD_JSON[] = {
     {"[{\"x_membership\": \"MEMBER\"}]", "orgs[0].x_membership"},
     {"[{\"x_last_verified\": 20240101}]", "orgs[0].x_last_verified"},
     {"[{\"last_modified\": 1}]", "orgs[0].last_modified"},
+    {"[{\"year_incorporated\": \"2011\"}]", "orgs[0].year_incorporated"},
+    {"[{\"year_incorporated\": -2011}]", "orgs[0].year_incorporated"},
+    {"[{\"year_incorporated\": 2011.5}]", "orgs[0].year_incorporated"},
+    {"[{\"year_incorporated\": 4294967296}]", "orgs[0].year_incorporated"},
+    {"[{\"year_incorporated\": true}]", "orgs[0].year_incorporated"},
     {"[{\"organization_identifiers\": {}}]", "orgs[0].organization_identifiers"},
     {"[{\"organization_identifiers\": [\"x\"]}]", "orgs[0].organization_identifiers[0]"},
     {"[{\"organization_identifiers\": [{\"identifier_scheme\": \"CN-USCC\"}]}]",
@@ -1071,6 +1135,12 @@ static void test_parse_csv_orgs(void **state)
     s_parse_ok(a, "csv", "org", "name\n甲\n乙\n", strlen("name\n甲\n乙\n"), &b);
     assert_int_equal(b.n_orgs, 2);
     assert_string_equal(b.orgs[1]->name, "乙");
+    /* year_incorporated: a whole number, empty = 0 (unknown) */
+    const char *years = "name,year_incorporated\n甲, 2015 \n乙,\n";
+    s_parse_ok(a, "csv", "org", years, strlen(years), &b);
+    assert_int_equal(b.n_orgs, 2);
+    assert_int_equal(b.orgs[0]->year_incorporated, 2015);
+    assert_int_equal(b.orgs[1]->year_incorporated, 0);
     /* a header alone is no records */
     s_parse_ok(a, "csv", "org", "id,name\r\n", 9, &b);
     assert_int_equal(b.n_orgs, 0);
@@ -1160,6 +1230,11 @@ static const bad_csv_t S_BAD_CSV[] = {
     {"org", "id,legal_form\n1,有限公司\n", 0, "line 2: legal_form"},
     {"org", "id,membership\n1,MEMBER\n", 0, "line 2: membership"},
     {"org", "id,cost\n1,expensive\n", 0, "line 2: cost"},
+    {"org", "id,year_incorporated\n1,20l5\n", 0, "line 2: year_incorporated"},
+    {"org", "id,year_incorporated\n1,-2015\n", 0, "line 2: year_incorporated"},
+    {"org", "id,year_incorporated\n1,2015.0\n", 0, "line 2: year_incorporated"},
+    {"org", "id,year_incorporated\n1,4294967296\n", 0, "line 2: year_incorporated"},
+    {"volunteer", "id,year_incorporated\n", 0, "line 1: year_incorporated"},
     {"org", "name,skills\n", 0, "line 1: skills"},
     {"volunteer", "id,skills\n1,:执业律师\n", 0, "line 2: skills"},
     {"volunteer", "id,skills\n1,legal-aid;  : x\n", 0, "line 2: skills"},
@@ -1261,10 +1336,10 @@ static void test_hostile_input(void **state)
     const char *org_csv =
         "id,name,credit_code,legal_form,services,areas,languages,cost,fee,min_age,max_age,groups,"
         "capacity_available,capacity_maximum,contact_name,contact_phone,email,url,membership,"
-        "last_verified,street,address,description,hours\r\n"
+        "last_verified,street,address,description,hours,year_incorporated\r\n"
         "ORG-1,海曙区鼓楼街道老年协会,51330203MJ8812344F,社会团体,elderly-care;community,鼓楼街道,zh,"
         "LOW_COST,10 元/次,60,90,elderly,12,40,王秀英,0574-87301234,a@b.cn,https://x.cn,APPROVED,"
-        "2024-04-20,鼓楼街道,\"中山西路, 138 号\",\"说明 \"\"引号\"\"\",\"1-5 08:30-17:00;6 09:00-12:00\"\r\n";
+        "2024-04-20,鼓楼街道,\"中山西路, 138 号\",\"说明 \"\"引号\"\"\",\"1-5 08:30-17:00;6 09:00-12:00\",2008\r\n";
     const char *vol_csv =
         "id,name,phone,email,organization_id,skills,areas,languages,max_open_cases,membership,availability\n"
         "VOL-1,张律师,139,z@x.cn,ORG-7,\"legal-aid:执业律师:1; family\",鼓楼街道;月湖街道,zh,3,APPROVED,6-7 09:00-12:00\n";
@@ -1340,6 +1415,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_export_empty_and_minimal, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_round_trip, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_round_trip_validates, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_year_incorporated_validated, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_parse_object_with_volunteers, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_parse_foreign_hsds, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_parse_service_code_from_name, s_setup, s_teardown),
