@@ -28,14 +28,15 @@ LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_C)) \
              $(BUILD)/obj/common/embed.o
 LIB       := $(BUILD)/libhub.a
 
-DAEMONS   := intake matching notification
+DAEMONS   := intake matching notification tendering
 # each daemon's domain code (all but its main.c); matching reuses intake's catalogue
 INTAKE_LIB_C   := $(filter-out services/intake/main.c,$(wildcard services/intake/*.c))
 MATCHING_LIB_C := $(filter-out services/matching/main.c,$(wildcard services/matching/*.c)) \
                   services/intake/catalogue.c
 NOTIFICATION_LIB_C := $(filter-out services/notification/main.c,$(wildcard services/notification/*.c)) \
                   services/intake/catalogue.c
-SVC_LIB_C := $(sort $(INTAKE_LIB_C) $(MATCHING_LIB_C) $(NOTIFICATION_LIB_C))
+TENDERING_LIB_C := $(filter-out services/tendering/main.c,$(wildcard services/tendering/*.c))
+SVC_LIB_C := $(sort $(INTAKE_LIB_C) $(MATCHING_LIB_C) $(NOTIFICATION_LIB_C) $(TENDERING_LIB_C))
 SVC_INC   := $(addprefix -I,$(wildcard services/*))
 HUBCTL_C  := $(wildcard services/hubctl/*.c)
 BINS      := $(addprefix $(BUILD)/bin/hub-,$(DAEMONS)) $(BUILD)/bin/hubctl
@@ -85,6 +86,10 @@ $(BUILD)/bin/hub-matching: $(patsubst %.c,$(BUILD)/obj/%.o,services/matching/mai
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/bin/hub-notification: $(patsubst %.c,$(BUILD)/obj/%.o,services/notification/main.c $(NOTIFICATION_LIB_C)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/hub-tendering: $(patsubst %.c,$(BUILD)/obj/%.o,services/tendering/main.c $(TENDERING_LIB_C)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -3,7 +3,7 @@
 # the embedded default configuration (or $HUB_CONFIG) and data under ./var/,
 # and stops them cleanly (SIGTERM, then wait) on Ctrl-C.
 BIN=${1:-build/bin}
-DAEMONS="intake matching notification"
+DAEMONS="intake matching notification tendering"
 CONF_ARG=""
 [ -n "${HUB_CONFIG:-}" ] && CONF_ARG="-c $HUB_CONFIG"
 mkdir -p var && chmod 700 var
@@ -32,6 +32,7 @@ The hub is running (data in ./var/). Each daemon listens on:
   intake    commands tcp://127.0.0.1:7301   events tcp://127.0.0.1:7302
   matching  commands tcp://127.0.0.1:7311   events tcp://127.0.0.1:7312
   notification commands tcp://127.0.0.1:7321 events tcp://127.0.0.1:7322
+  tendering commands tcp://127.0.0.1:7331   events tcp://127.0.0.1:7332
 Try, in another terminal:
   $BIN/hubctl services
   $BIN/hubctl submit --service elderly-care --street 鼓楼街道 --name 王阿姨 \\
@@ -41,6 +42,8 @@ Try, in another terminal:
   $BIN/hubctl queue retry                                  # offer what was queued before
   $BIN/hubctl referrals                                    # offers made for the requests
   $BIN/hubctl queue                                        # what no provider could take
+  $BIN/hubctl tender list                                  # public-benefit tenders (hubctl tender --help)
+  $BIN/hubctl funds balance                                # the funds ledger, reconciled
   $BIN/hubctl tail --from 1
 Press Ctrl-C to stop.
 MSG
