@@ -125,4 +125,9 @@ extern const ctl_command_t ctl_notification_commands[];
 extern const char ctl_notification_usage[];
 const ProtobufCMessageDescriptor *ctl_notification_payload_type(const char *topic);
 
+/* hubctl_tendering.c: hub-tendering's commands, usage lines, event payloads. */
+extern const ctl_command_t ctl_tendering_commands[];
+extern const char ctl_tendering_usage[];
+const ProtobufCMessageDescriptor *ctl_tendering_payload_type(const char *topic);
+
 #endif

@@ -27,7 +27,7 @@
 #include "version.h"
 
 /* Every daemon hubctl knows, in the order "status" shows them. */
-static const char *const s_known_daemons[] = {"intake", "matching", "notification"};
+static const char *const s_known_daemons[] = {"intake", "matching", "notification", "tendering"};
 #define N_KNOWN (int)(sizeof s_known_daemons / sizeof *s_known_daemons)
 
 int ctl_usage(void)
@@ -54,15 +54,16 @@ int ctl_usage(void)
         "  opinions [--topic T] [--limit N] [--after ID]\n"
         "%s"
         "%s"
+        "%s"
         "Every daemon:\n"
         "  tail [TOPIC-PREFIX] [--daemon NAME] [--from SEQ] [--count N] [--wait MS]\n"
         "                                    events as JSON lines (from SEQ, else new ones)\n"
-        "                                    of NAME (intake, matching, notification;\n"
-        "                                    default intake)\n"
+        "                                    of NAME (intake, matching, notification,\n"
+        "                                    tendering; default intake)\n"
         "  status                            each configured daemon's status and counters\n"
         "  keys gen NAME                     write a CURVE key pair NAME.pub / NAME.key\n"
         "Exit codes: 0 ok, 1 refused, 2 usage, 3 daemon not reachable.\n",
-        ctl_matching_usage, ctl_notification_usage);
+        ctl_matching_usage, ctl_notification_usage, ctl_tendering_usage);
     return EXIT_USAGE;
 }
 
@@ -359,7 +360,8 @@ static const ProtobufCMessageDescriptor *s_payload_type(const char *topic)
     if (!strncmp(topic, "intake.request.", 15)) return &intake__request_event__descriptor;
     if (!strncmp(topic, "intake.opinion.", 15)) return &intake__opinion_event__descriptor;
     const ProtobufCMessageDescriptor *d = ctl_matching_payload_type(topic);
-    return d ? d : ctl_notification_payload_type(topic);
+    if (!d) d = ctl_notification_payload_type(topic);
+    return d ? d : ctl_tendering_payload_type(topic);
 }
 
 /* Asks daemon for hub.status; *rep is arena-owned. Returns an exit code. */
@@ -617,6 +619,7 @@ int main(int argc, char **argv)
     const ctl_command_t *cmd = s_find(s_commands, argv[0]);
     if (!cmd) cmd = s_find(ctl_matching_commands, argv[0]);
     if (!cmd) cmd = s_find(ctl_notification_commands, argv[0]);
+    if (!cmd) cmd = s_find(ctl_tendering_commands, argv[0]);
     if (!cmd) { ctl_usage(); goto out; }
     c.zctx = zmq_ctx_new();
     c.arena = hub_arena_new(256u << 20);

@@ -201,10 +201,23 @@ static int s_commit(hub_call_t *call, tendering_t *t, Tendering__Process *p, ten
     return 0;
 }
 
+/* Appends a copy of document in (validated by the caller) to p's
+ * documents, with an id ("DOC-01", by position) and a date (now) when it
+ * has none. The request's document is not touched. */
+static int s_add_document(hub_call_t *call, Tendering__Process *p, const Tendering__Document *in, int64_t now)
+{
+    Tendering__Document *d = S_NEW(call, Tendering__Document, tendering__document__init);
+    if (!d) return -1;
+    *d = *in;
+    if (!*d->id && !(d->id = s_fmt(call, "DOC-%02llu", p->n_documents + 1))) return -1;
+    if (!d->date_ms) d->date_ms = now;
+    return s_push(call, &p->documents, &p->n_documents, d);
+}
+
 /* The descriptive fields of a draft, copied from q (create and update):
  * the hub's own fields (state, bids, evaluators, ...) are never taken. A
  * PURCHASE without funders gets the buyer with the whole budget. */
-static int s_take_draft(hub_call_t *call, Tendering__Process *p, const Tendering__Process *q)
+static int s_take_draft(hub_call_t *call, Tendering__Process *p, const Tendering__Process *q, int64_t now)
 {
     if (tender_validate_draft(q, &call->err)) return -1;
     for (size_t i = 0; i < q->n_funders; i++)
@@ -221,7 +234,9 @@ static int s_take_draft(hub_call_t *call, Tendering__Process *p, const Tendering
     p->budget_fen = q->budget_fen;
     p->eligibility = q->eligibility;
     p->criteria = q->criteria, p->n_criteria = q->n_criteria;
-    p->documents = q->documents, p->n_documents = q->n_documents;
+    p->documents = NULL, p->n_documents = 0;
+    for (size_t i = 0; i < q->n_documents; i++)
+        if (s_add_document(call, p, q->documents[i], now)) return -1;
     p->tender_end_ms = q->tender_end_ms;
     p->funders = NULL, p->n_funders = 0;
     for (size_t i = 0; i < q->n_funders; i++) {
@@ -250,12 +265,12 @@ static int s_create(hub_call_t *call, void *ctx)
     tendering_t *t = ctx;
     const Tendering__CreateRequest *q = (const void *)call->req;
     if (!q->process) return s_bad(call, "process", "process is required");
+    int64_t now = hub_now_ms();
     Tendering__Process *p = S_NEW(call, Tendering__Process, tendering__process__init);
-    if (!p || s_take_draft(call, p, q->process)) return -1;
+    if (!p || s_take_draft(call, p, q->process, now)) return -1;
     char fmt[96];
     snprintf(fmt, sizeof fmt, "%s-%%06llu", t->ocid_prefix);
     if (!(p->ocid = s_next_id_dup(call, t, "tender_seq", fmt))) return -1;
-    int64_t now = hub_now_ms();
     p->state = TENDERING__STATE__PLANNING;
     p->created_ms = now;
     hub_rpc_count(call->rpc, "tenders_total", 1);
@@ -267,9 +282,10 @@ static int s_update(hub_call_t *call, void *ctx)
     tendering_t *t = ctx;
     const Tendering__UpdateRequest *q = (const void *)call->req;
     if (!q->process) return s_bad(call, "process", "process is required");
+    int64_t now = hub_now_ms();
     Tendering__Process *p = s_open(call, t, q->process->ocid, TA_UPDATE);
-    if (!p || s_take_draft(call, p, q->process)) return -1;
-    return s_commit(call, t, p, TA_UPDATE, "tendering.tender.updated", NULL, NULL, NULL, hub_now_ms());
+    if (!p || s_take_draft(call, p, q->process, now)) return -1;
+    return s_commit(call, t, p, TA_UPDATE, "tendering.tender.updated", NULL, NULL, NULL, now);
 }
 
 static int s_get(hub_call_t *call, void *ctx)
@@ -355,13 +371,8 @@ static int s_amend(hub_call_t *call, void *ctx)
     am->old_end_ms = p->tender_end_ms;
     am->new_end_ms = q->new_end_ms ? q->new_end_ms : p->tender_end_ms;
     am->date_ms = now;
-    for (size_t i = 0; i < q->n_documents; i++) {
-        Tendering__Document *d = S_NEW(call, Tendering__Document, tendering__document__init);
-        if (!d) return -1;
-        *d = *q->documents[i];
-        if (!d->date_ms) d->date_ms = now;
-        if (s_push(call, &p->documents, &p->n_documents, d)) return -1;
-    }
+    for (size_t i = 0; i < q->n_documents; i++)
+        if (s_add_document(call, p, q->documents[i], now)) return -1;
     if (s_push(call, &p->amendments, &p->n_amendments, am)) return -1;
     if (q->new_end_ms) {
         if (s_deadline(call, t, p->tender_end_ms, p->ocid, false) || s_deadline(call, t, q->new_end_ms, p->ocid, true))
@@ -669,7 +680,8 @@ static int s_award(hub_call_t *call, void *ctx)
         return hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, "bid_id", "no bid \"%s\"", q->bid_id);
     if (!b || b->state != TENDERING__BID_STATE__BID_VALID) return s_refuse(call, "bid_id", "only a valid bid can be awarded");
     int64_t value = q->value_fen ? q->value_fen : b->price_fen;
-    if (value <= 0 || value > p->budget_fen) return s_bad(call, "value_fen", "the award's value is above 0 and at most the budget");
+    if (value <= 0 || value > p->budget_fen || value > b->price_fen)
+        return s_bad(call, "value_fen", "the award's value is above 0 and at most the bid's price (and the budget)");
     a->bid_id = b->id, a->org_id = b->org_id, a->org_name = b->org_name;
     a->value_fen = value;
     a->status = TENDERING__AWARD_STATUS__AWARD_PENDING_STATUS;
@@ -717,8 +729,10 @@ static int s_sign(hub_call_t *call, void *ctx)
     c->status = TENDERING__CONTRACT_STATUS__CONTRACT_ACTIVE;
     for (size_t i = 0; i < q->n_milestones; i++) {
         const Tendering__Milestone *in = q->milestones[i];
-        if (!*in->title || !s_text_ok(in->title, TENDER_MAX_NAME) || in->due_ms <= 0)
-            return s_bad(call, "milestones", "a milestone needs a title and a due time");
+        if (!*in->title || !s_text_ok(in->title, TENDER_MAX_NAME))
+            return s_bad(call, "milestones.title", "a milestone needs a title");
+        if (in->due_ms < start || in->due_ms > q->end_ms)
+            return s_bad(call, "milestones.due_ms", "a milestone falls due within the contract period");
         Tendering__Milestone *m = S_NEW(call, Tendering__Milestone, tendering__milestone__init);
         if (!m || !(m->id = s_fmt(call, "MS-%02llu", i + 1))) return -1;
         m->title = in->title;
