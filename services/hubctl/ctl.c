@@ -2,6 +2,7 @@
 #include "ctl.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -102,6 +103,11 @@ void ctl_append(ctl_t *c, void *arr_p, size_t *n, const void *item, size_t elem)
     memcpy(a + *n * elem, item, elem);
     *arr = a;
     (*n)++;
+}
+
+void ctl_push(ctl_t *c, void *arr_p, size_t *n, void *item)
+{
+    ctl_append(c, arr_p, n, &item, sizeof item);
 }
 
 const char *ctl_fmt(ctl_t *c, const char *fmt, ...)
@@ -216,13 +222,21 @@ void ctl_message_id(char *buf, size_t len)
     snprintf(buf, len, "hubctl-%lld-%d", (long long)hub_now_ms(), (int)getpid());
 }
 
-int ctl_parse_u32(const char *s, uint32_t *out)
+int ctl_parse_u64(const char *s, uint64_t *out)
 {
     if (!s || *s < '0' || *s > '9') return -1;
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end || v > UINT32_MAX) return -1;
+    if (errno || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+int ctl_parse_u32(const char *s, uint32_t *out)
+{
+    uint64_t v;
+    if (ctl_parse_u64(s, &v) || v > UINT32_MAX) return -1;
     *out = (uint32_t)v;
     return 0;
 }
@@ -236,4 +250,89 @@ int ctl_parse_double(const char *s, double *out)
     if (errno || *end || !isfinite(v)) return -1;
     *out = v;
     return 0;
+}
+
+int ctl_opt_u32(const char *opt, const char *arg, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+    if (!ctl_parse_u32(arg, out) && *out >= lo && *out <= hi) return 0;
+    if (hi == UINT32_MAX) return ctl_bad(opt, arg, "wants a whole number");
+    char want[64];
+    snprintf(want, sizeof want, "wants a whole number %u..%u", lo, hi);
+    return ctl_bad(opt, arg, want);
+}
+
+/* "YYYY-MM-DD HH:MM" in China Standard Time as unix ms; 0, or -1 when
+ * malformed or not a real date. */
+static int s_parse_cst(const char *s, int64_t *ms)
+{
+    int y, mo, d, h, mi, used = -1;
+    if (sscanf(s, "%4d-%2d-%2d %2d:%2d%n", &y, &mo, &d, &h, &mi, &used) != 5 || used < 0 || s[used]) return -1;
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
+    time_t t = timegm(&tm);
+    struct tm back;
+    gmtime_r(&t, &back);
+    if (y < 1970 || back.tm_year != y - 1900 || back.tm_mon != mo - 1 || back.tm_mday != d || back.tm_hour != h ||
+        back.tm_min != mi)
+        return -1;
+    *ms = ((int64_t)t - 8 * 3600) * 1000;
+    return 0;
+}
+
+#define MAX_RELATIVE_S (20LL * 366 * 86400) /* "+N<unit>" at most about 20 years ahead */
+
+int ctl_parse_time(const char *s, int64_t *ms)
+{
+    if (*s != '+') return s_parse_cst(s, ms);
+    const char *p = s + 1;
+    long long n = 0;
+    if (*p < '0' || *p > '9') return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        n = n * 10 + (*p - '0');
+        if (n > MAX_RELATIVE_S) return CTL_TIME_TOO_FAR;
+    }
+    long long unit = !strcmp(p, "d") ? 86400 : !strcmp(p, "h") ? 3600 : !strcmp(p, "m") ? 60 : !strcmp(p, "s") ? 1 : 0;
+    if (!unit) return -1;
+    if (n * unit > MAX_RELATIVE_S) return CTL_TIME_TOO_FAR;
+    *ms = hub_now_ms() + n * unit * 1000;
+    return 0;
+}
+
+void ctl_kv(const char *label, const char *value)
+{
+    if (value && *value) printf("%-16s%s\n", label, value);
+}
+
+void ctl_kv_text(const char *label, const char *text)
+{
+    if (!text || !*text) return;
+    printf("%-16s", label);
+    for (const char *p = text; *p; p++) {
+        putchar(*p);
+        if (*p == '\n' && p[1]) printf("%-16s", "");
+    }
+    putchar('\n');
+}
+
+int ctl_collect(ctl_t *c, int argc, char **argv, const struct option *opts, ctl_op_t **ops, size_t *n_ops,
+                char ***pos, size_t *n_pos)
+{
+    *ops = ctl_alloc(c, (size_t)argc * sizeof **ops);
+    *n_ops = 0;
+    int o, li;
+    optind = 0; /* 0 re-initializes GNU getopt (main parsed with "+") */
+    while ((o = getopt_long(argc, argv, "", opts, &li)) != -1) {
+        if (o == '?' || o == ':') return ctl_usage();
+        (*ops)[*n_ops] = (ctl_op_t){o, opts[li].name, optarg, !ctl_op(*ops, *n_ops, o)};
+        (*n_ops)++;
+    }
+    *pos = argv + optind;
+    *n_pos = (size_t)(argc - optind);
+    return 0;
+}
+
+const ctl_op_t *ctl_op(const ctl_op_t *ops, size_t n, int code)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ops[i].code == code) return &ops[i];
+    return NULL;
 }

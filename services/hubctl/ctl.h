@@ -7,6 +7,7 @@
 #define HUBCTL_CTL_H
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,6 +78,9 @@ void *ctl_alloc(ctl_t *c, size_t size);
  * void *, elem = sizeof (T)) of *n items: the array is copied into a new
  * one of *n + 1 in c->arena (the old one stays there); *n is incremented. */
 void ctl_append(ctl_t *c, void *arr_p, size_t *n, const void *item, size_t elem);
+/* Appends the pointer item itself (not a copy of what it points to) to the
+ * arena array of pointers *arr_p (a T ** passed as void *) of *n items. */
+void ctl_push(ctl_t *c, void *arr_p, size_t *n, void *item);
 /* printf into c->arena (at most 1023 bytes, longer output is cut); aborts
  * when the arena is exhausted, so never NULL. */
 const char *ctl_fmt(ctl_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -111,9 +115,48 @@ const char *ctl_by(void);
 /* A fresh idempotency key "hubctl-<ms>-<pid>". */
 void ctl_message_id(char *buf, size_t len);
 
-/* Strict number parsing for options: 0, or -1 (not a number, out of range). */
+/* Strict number parsing for options: 0, or -1 (not a number, out of range).
+ * The unsigned ones take decimal digits only (no sign, no space). */
 int ctl_parse_u32(const char *s, uint32_t *out);
+int ctl_parse_u64(const char *s, uint64_t *out);
 int ctl_parse_double(const char *s, double *out);
+/* A whole number option within [lo, hi]: 0, or EXIT_USAGE after printing
+ * "wants a whole number" (with "lo..hi" when hi is not UINT32_MAX). */
+int ctl_opt_u32(const char *opt, const char *arg, uint32_t lo, uint32_t hi, uint32_t *out);
+
+/* What ctl_parse_time returns for a relative time too far ahead. */
+enum { CTL_TIME_TOO_FAR = -2 };
+/* A time typed on the command line as unix ms: "YYYY-MM-DD HH:MM" in China
+ * Standard Time (a real date, 1970 on), or "+N" with a unit d, h, m or s
+ * from now ("+3d", "+90s"; at most about 20 years ahead). 0 with *ms set;
+ * -1 when malformed or not a real date; CTL_TIME_TOO_FAR. */
+int ctl_parse_time(const char *s, int64_t *ms);
+
+/* The "show" layout: "label           value" (the label padded to 16
+ * columns), nothing when value is NULL or empty. */
+void ctl_kv(const char *label, const char *value);
+/* ctl_kv for a text of several lines: the later lines are indented under
+ * the first. */
+void ctl_kv_text(const char *label, const char *text);
+
+/* Options collected first and applied afterwards, in order, over a fresh
+ * record (add, create) or the stored one (update). */
+struct option;
+typedef struct {
+    int code;         /* getopt_long's value */
+    const char *name; /* the long name, for ctl_bad */
+    char *arg;        /* its optarg */
+    bool first;       /* no earlier op has this code (a repeated list
+                       * option replaces the list on its first use) */
+} ctl_op_t;
+/* Parses argv (argv[0], the command or verb, is skipped) with the long
+ * options opts into *ops (arena); the positional arguments are *pos (within
+ * argv). 0, or EXIT_USAGE after printing the usage for an unknown option or
+ * a missing argument. */
+int ctl_collect(ctl_t *c, int argc, char **argv, const struct option *opts, ctl_op_t **ops, size_t *n_ops,
+                char ***pos, size_t *n_pos);
+/* The first op with code, or NULL. */
+const ctl_op_t *ctl_op(const ctl_op_t *ops, size_t n, int code);
 
 /* hubctl_matching.c: hub-matching's commands, usage lines, event payloads. */
 extern const ctl_command_t ctl_matching_commands[];

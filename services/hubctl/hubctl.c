@@ -217,7 +217,7 @@ static int cmd_request(ctl_t *c, int argc, char **argv)
     Intake__UpdateRequest req = INTAKE__UPDATE_REQUEST__INIT;
     req.service_request_id = (char *)id;
     req.action = (char *)verb;
-    req.by = getenv("USER") ? getenv("USER") : "operator";
+    req.by = (char *)ctl_by();
     char mid[64];
     ctl_message_id(mid, sizeof mid);
     req.message_id = mid;

@@ -73,12 +73,6 @@ const ProtobufCMessageDescriptor *ctl_matching_payload_type(const char *topic)
 
 /* ------------------------------------------------------------------ helpers */
 
-/* Appends the string pointer s (not a copy) to the arena array *arr of *n. */
-static void s_append_str(ctl_t *c, char ***arr, size_t *n, char *s)
-{
-    ctl_append(c, arr, n, &s, sizeof s);
-}
-
 /* "a, b, c" in the arena. */
 static const char *s_join(ctl_t *c, char *const *v, size_t n, const char *sep)
 {
@@ -169,35 +163,11 @@ static const char *s_eligibility_text(ctl_t *c, const Matching__Eligibility *e)
                  s_join(c, e->groups, e->n_groups, " "));
 }
 
+/* matching's "show" layout: like ctl_kv, but its labels take 14 columns
+ * (not 16), as they always have. */
 static void s_kv(const char *label, const char *value)
 {
     if (value && *value) printf("%-14s%s\n", label, value);
-}
-
-/* Options are collected first and applied afterwards, in order, over a
- * fresh record (add) or the stored one (update). */
-typedef struct {
-    int code;
-    const char *name;
-    char *arg;
-} op_t;
-
-/* Parses argv with opts into ops; positional arguments go to pos.
- * Returns 0 or EXIT_USAGE. */
-static int s_collect(ctl_t *c, int argc, char **argv, const struct option *opts, op_t **ops, size_t *n_ops,
-                     char ***pos, size_t *n_pos)
-{
-    *ops = ctl_alloc(c, (size_t)argc * sizeof **ops);
-    *n_ops = 0;
-    int o, li;
-    optind = 0; /* 0 re-initializes GNU getopt (main parsed with "+") */
-    while ((o = getopt_long(argc, argv, "", opts, &li)) != -1) {
-        if (o == '?' || o == ':') return ctl_usage();
-        (*ops)[(*n_ops)++] = (op_t){o, opts[li].name, optarg};
-    }
-    *pos = argv + optind;
-    *n_pos = (size_t)(argc - optind);
-    return 0;
 }
 
 /* ------------------------------------------------------------------ organizations */
@@ -233,14 +203,11 @@ static Matching__Contact *s_contact0(ctl_t *c, Matching__Organization *o)
 }
 
 /* Applies ops over o; a list option given at least once replaces that list. */
-static int s_org_apply(ctl_t *c, Matching__Organization *o, const op_t *ops, size_t n)
+static int s_org_apply(ctl_t *c, Matching__Organization *o, const ctl_op_t *ops, size_t n)
 {
-    char fresh[128] = {0};
     for (size_t i = 0; i < n; i++) {
-        const op_t *op = &ops[i];
+        const ctl_op_t *op = &ops[i];
         char *a = op->arg;
-        bool first = !fresh[op->code & 127];
-        fresh[op->code & 127] = 1;
         uint32_t u;
         int v;
         switch (op->code) {
@@ -251,13 +218,13 @@ static int s_org_apply(ctl_t *c, Matching__Organization *o, const op_t *ops, siz
                 return ctl_bad(op->name, a, "wants social-group, private-non-enterprise, foundation or community-group");
             o->legal_form = v;
             break;
-        case 's': if (first) o->n_services = 0; s_append_str(c, &o->services, &o->n_services, a); break;
-        case 'a': if (first) o->n_areas = 0; s_append_str(c, &o->areas, &o->n_areas, a); break;
-        case 'L': if (first) o->n_languages = 0; s_append_str(c, &o->languages, &o->n_languages, a); break;
+        case 's': if (op->first) o->n_services = 0; ctl_push(c, &o->services, &o->n_services, a); break;
+        case 'a': if (op->first) o->n_areas = 0; ctl_push(c, &o->areas, &o->n_areas, a); break;
+        case 'L': if (op->first) o->n_languages = 0; ctl_push(c, &o->languages, &o->n_languages, a); break;
         case 'g': {
             Matching__Eligibility *e = s_elig(c, &o->eligibility);
-            if (first) e->n_groups = 0;
-            s_append_str(c, &e->groups, &e->n_groups, a);
+            if (op->first) e->n_groups = 0;
+            ctl_push(c, &e->groups, &e->n_groups, a);
             break;
         }
         case 'k':
@@ -282,7 +249,7 @@ static int s_org_apply(ctl_t *c, Matching__Organization *o, const op_t *ops, siz
             o->capacity->available = o->capacity->maximum = u;
             break;
         case 'H':
-            if (first) o->n_hours = 0;
+            if (op->first) o->n_hours = 0;
             if (s_parse_slots(c, op->name, a, &o->hours, &o->n_hours)) return EXIT_USAGE;
             break;
         case 'N': s_contact0(c, o)->name = a; break;
@@ -403,10 +370,10 @@ static int cmd_org(ctl_t *c, int argc, char **argv)
     }
     bool add = !strcmp(verb, "add");
     if (!add && strcmp(verb, "update")) return ctl_usage();
-    op_t *ops;
+    ctl_op_t *ops;
     size_t n_ops, n_pos;
     char **pos;
-    int rc = s_collect(c, argc - 1, argv + 1, s_org_opts, &ops, &n_ops, &pos, &n_pos);
+    int rc = ctl_collect(c, argc - 1, argv + 1, s_org_opts, &ops, &n_ops, &pos, &n_pos);
     if (rc) return rc;
     if (n_pos != (add ? 0u : 1u)) return ctl_usage();
     /* check every option before asking the daemon anything */
@@ -420,8 +387,7 @@ static int cmd_org(ctl_t *c, int argc, char **argv)
         if ((rc = s_org_apply(c, o, ops, n_ops))) return rc;
         return s_org_put(c, "matching.org.add", o);
     }
-    for (size_t i = 0; i < n_ops; i++)
-        if (ops[i].code == 'i') { fprintf(stderr, "hubctl: org update takes the id as its argument, not --id\n"); return EXIT_USAGE; }
+    if (ctl_op(ops, n_ops, 'i')) { fprintf(stderr, "hubctl: org update takes the id as its argument, not --id\n"); return EXIT_USAGE; }
     Matching__OrganizationReply *r;
     if ((rc = s_get_org(c, pos[0], &r))) return rc;
     if (!r->org) { fprintf(stderr, "hubctl: the daemon sent no organization\n"); return EXIT_REFUSED; }
@@ -434,10 +400,10 @@ static int s_list_opts(ctl_t *c, int argc, char **argv, Matching__ListProvidersR
 {
     static const struct option opts[] = {{"service", 1, 0, 's'}, {"area", 1, 0, 'a'}, {"membership", 1, 0, 'm'},
                                          {"limit", 1, 0, 'l'}, {"after", 1, 0, 'A'}, {0, 0, 0, 0}};
-    op_t *ops;
+    ctl_op_t *ops;
     size_t n_ops, n_pos;
     char **pos;
-    int rc = s_collect(c, argc, argv, opts, &ops, &n_ops, &pos, &n_pos);
+    int rc = ctl_collect(c, argc, argv, opts, &ops, &n_ops, &pos, &n_pos);
     if (rc) return rc;
     if (n_pos) return ctl_usage();
     for (size_t i = 0; i < n_ops; i++) {
@@ -489,18 +455,15 @@ static const struct option s_vol_opts[] = {
     {"org", 1, 0, 'o'},      {"approve", 0, 0, 'y'},   {"id", 1, 0, 'i'},    {"last-verified", 1, 0, 'v'},
     {0, 0, 0, 0}};
 
-static int s_vol_apply(ctl_t *c, Matching__Volunteer *vo, const op_t *ops, size_t n)
+static int s_vol_apply(ctl_t *c, Matching__Volunteer *vo, const ctl_op_t *ops, size_t n)
 {
-    char fresh[128] = {0};
     for (size_t i = 0; i < n; i++) {
-        const op_t *op = &ops[i];
+        const ctl_op_t *op = &ops[i];
         char *a = op->arg;
-        bool first = !fresh[op->code & 127];
-        fresh[op->code & 127] = 1;
         switch (op->code) {
         case 'n': vo->name = a; break;
         case 's': {
-            if (first) vo->n_skills = 0;
+            if (op->first) vo->n_skills = 0;
             Matching__Skill *s = ctl_alloc(c, sizeof *s);
             matching__skill__init(s);
             char *copy = hub_arena_strdup(c->arena, a);
@@ -517,10 +480,10 @@ static int s_vol_apply(ctl_t *c, Matching__Volunteer *vo, const op_t *ops, size_
             ctl_append(c, &vo->skills, &vo->n_skills, &s, sizeof s);
             break;
         }
-        case 'a': if (first) vo->n_areas = 0; s_append_str(c, &vo->areas, &vo->n_areas, a); break;
-        case 'L': if (first) vo->n_languages = 0; s_append_str(c, &vo->languages, &vo->n_languages, a); break;
+        case 'a': if (op->first) vo->n_areas = 0; ctl_push(c, &vo->areas, &vo->n_areas, a); break;
+        case 'L': if (op->first) vo->n_languages = 0; ctl_push(c, &vo->languages, &vo->n_languages, a); break;
         case 'H':
-            if (first) vo->n_availability = 0;
+            if (op->first) vo->n_availability = 0;
             if (s_parse_slots(c, op->name, a, &vo->availability, &vo->n_availability)) return EXIT_USAGE;
             break;
         case 'm': if (ctl_parse_u32(a, &vo->max_open_cases)) return ctl_bad(op->name, a, "wants a whole number"); break;
@@ -608,10 +571,10 @@ static int cmd_volunteer(ctl_t *c, int argc, char **argv)
     }
     bool add = !strcmp(verb, "add");
     if (!add && strcmp(verb, "update")) return ctl_usage();
-    op_t *ops;
+    ctl_op_t *ops;
     size_t n_ops, n_pos;
     char **pos;
-    int rc = s_collect(c, argc - 1, argv + 1, s_vol_opts, &ops, &n_ops, &pos, &n_pos);
+    int rc = ctl_collect(c, argc - 1, argv + 1, s_vol_opts, &ops, &n_ops, &pos, &n_pos);
     if (rc) return rc;
     if (n_pos != (add ? 0u : 1u)) return ctl_usage();
     Matching__Volunteer scratch = MATCHING__VOLUNTEER__INIT;
@@ -628,8 +591,7 @@ static int cmd_volunteer(ctl_t *c, int argc, char **argv)
         if ((rc = s_vol_apply(c, v, ops, n_ops))) return rc;
         return s_vol_put(c, "matching.volunteer.add", v);
     }
-    for (size_t i = 0; i < n_ops; i++)
-        if (ops[i].code == 'i') { fprintf(stderr, "hubctl: volunteer update takes the id as its argument, not --id\n"); return EXIT_USAGE; }
+    if (ctl_op(ops, n_ops, 'i')) { fprintf(stderr, "hubctl: volunteer update takes the id as its argument, not --id\n"); return EXIT_USAGE; }
     Matching__VolunteerReply *r;
     if ((rc = s_get_vol(c, pos[0], &r))) return rc;
     if (!r->volunteer) { fprintf(stderr, "hubctl: the daemon sent no volunteer\n"); return EXIT_REFUSED; }
@@ -697,10 +659,10 @@ static int s_read_file(ctl_t *c, const char *path, uint8_t **data, size_t *len)
 static int cmd_import(ctl_t *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"format", 1, 0, 'f'}, {"kind", 1, 0, 'k'}, {0, 0, 0, 0}};
-    op_t *ops;
+    ctl_op_t *ops;
     size_t n_ops, n_pos;
     char **pos;
-    int rc = s_collect(c, argc, argv, opts, &ops, &n_ops, &pos, &n_pos);
+    int rc = ctl_collect(c, argc, argv, opts, &ops, &n_ops, &pos, &n_pos);
     if (rc) return rc;
     if (n_pos != 1) return ctl_usage();
     const char *path = pos[0], *format = NULL, *kind = NULL;
@@ -856,10 +818,10 @@ static int s_referral_list(ctl_t *c, int argc, char **argv, bool queue)
     static const struct option queue_opts[] = {{"limit", 1, 0, 'l'}, {"after", 1, 0, 'A'}, {0, 0, 0, 0}};
     Matching__ListReferralsRequest req = MATCHING__LIST_REFERRALS_REQUEST__INIT;
     req.queue = queue;
-    op_t *ops;
+    ctl_op_t *ops;
     size_t n_ops, n_pos;
     char **pos;
-    int rc = s_collect(c, argc, argv, queue ? queue_opts : all_opts, &ops, &n_ops, &pos, &n_pos);
+    int rc = ctl_collect(c, argc, argv, queue ? queue_opts : all_opts, &ops, &n_ops, &pos, &n_pos);
     if (rc) return rc;
     if (n_pos) return ctl_usage();
     for (size_t i = 0; i < n_ops; i++) {
@@ -912,10 +874,10 @@ static int s_respond(ctl_t *c, int argc, char **argv)
     Matching__RespondRequest req = MATCHING__RESPOND_REQUEST__INIT;
     req.action = argv[1];
     req.by = (char *)ctl_by();
-    op_t *ops;
+    ctl_op_t *ops;
     size_t n_ops, n_pos;
     char **pos;
-    int rc = s_collect(c, argc - 1, argv + 1, opts, &ops, &n_ops, &pos, &n_pos);
+    int rc = ctl_collect(c, argc - 1, argv + 1, opts, &ops, &n_ops, &pos, &n_pos);
     if (rc) return rc;
     if (n_pos != 1) return ctl_usage();
     req.request_id = pos[0];
@@ -948,10 +910,10 @@ static int s_assign(ctl_t *c, int argc, char **argv)
     Matching__AssignRequest req = MATCHING__ASSIGN_REQUEST__INIT;
     req.kind = MATCHING__PROVIDER_KIND__ORGANIZATION;
     req.by = (char *)ctl_by();
-    op_t *ops;
+    ctl_op_t *ops;
     size_t n_ops, n_pos;
     char **pos;
-    int rc = s_collect(c, argc - 1, argv + 1, opts, &ops, &n_ops, &pos, &n_pos);
+    int rc = ctl_collect(c, argc - 1, argv + 1, opts, &ops, &n_ops, &pos, &n_pos);
     if (rc) return rc;
     if (n_pos != 1) return ctl_usage();
     req.request_id = pos[0];

@@ -5,13 +5,11 @@
  * words the options take; --json prints the daemon's reply. A webhook
  * secret is read from a file and is never printed (replies only say
  * whether there is one). */
-#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ctl.h"
 #include "hub_util.h"
@@ -53,56 +51,8 @@ const ProtobufCMessageDescriptor *ctl_notification_payload_type(const char *topi
 
 /* ------------------------------------------------------------------ helpers */
 
-/* "label         value" when value is not empty (the hubctl "show" layout). */
-static void s_kv(const char *label, const char *value)
-{
-    if (value && *value) printf("%-16s%s\n", label, value);
-}
-
-/* Like s_kv for a text of several lines: the later lines are indented
- * under the first. */
-static void s_kv_text(const char *label, const char *text)
-{
-    if (!text || !*text) return;
-    printf("%-16s", label);
-    for (const char *p = text; *p; p++) {
-        putchar(*p);
-        if (*p == '\n' && p[1]) printf("%-16s", "");
-    }
-    putchar('\n');
-}
-
 static const char *s_state(int v) { return ctl_enum_word(&notification__delivery_state__descriptor, v, NULL); }
 static const char *s_channel(int v) { return ctl_enum_word(&notification__channel__descriptor, v, NULL); }
-
-/* Strict unsigned 64-bit number: 0, or -1 (not a number, out of range). */
-static int s_parse_u64(const char *s, uint64_t *out)
-{
-    if (!s || *s < '0' || *s > '9') return -1;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end) return -1;
-    *out = v;
-    return 0;
-}
-
-/* "YYYY-MM-DD HH:MM" in China Standard Time as unix ms; 0, or -1 when
- * malformed or not a real date. */
-static int s_parse_cst(const char *s, int64_t *ms)
-{
-    int y, mo, d, h, mi, used = -1;
-    if (sscanf(s, "%4d-%2d-%2d %2d:%2d%n", &y, &mo, &d, &h, &mi, &used) != 5 || used < 0 || s[used]) return -1;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
-    time_t t = timegm(&tm);
-    struct tm back;
-    gmtime_r(&t, &back);
-    if (y < 1970 || back.tm_year != y - 1900 || back.tm_mon != mo - 1 || back.tm_mday != d || back.tm_hour != h ||
-        back.tm_min != mi)
-        return -1;
-    *ms = ((int64_t)t - 8 * 3600) * 1000;
-    return 0;
-}
 
 /* ------------------------------------------------------------------ inbox */
 
@@ -116,7 +66,7 @@ static int cmd_inbox(ctl_t *c, int argc, char **argv)
     optind = 0; /* 0 re-initializes GNU getopt (main parsed with "+") */
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
-        case 'a': if (s_parse_u64(optarg, &req.after_seq)) return ctl_bad("after", optarg, "wants a sequence number"); break;
+        case 'a': if (ctl_parse_u64(optarg, &req.after_seq)) return ctl_bad("after", optarg, "wants a sequence number"); break;
         case 'l': if (ctl_parse_u32(optarg, &req.limit)) return ctl_bad("limit", optarg, "wants a whole number"); break;
         default: return ctl_usage();
         }
@@ -249,30 +199,30 @@ static int cmd_deliveries(ctl_t *c, int argc, char **argv)
 /* Prints one delivery as "label  value" lines, then its text. */
 static void s_delivery_print(ctl_t *c, const Notification__Delivery *d)
 {
-    s_kv("delivery", d->id);
-    s_kv("state", s_state(d->state));
-    s_kv("channel", s_channel(d->channel));
-    s_kv("recipient", d->recipient);
-    s_kv("address", d->address);
-    s_kv("template", d->template_);
-    s_kv("language", d->language);
-    s_kv("request", d->request_id);
-    s_kv("topic", d->topic);
-    s_kv("urgent", d->urgent ? "yes" : "no");
-    s_kv("attempts", ctl_fmt(c, "%u", d->attempts));
-    if (d->last_status) s_kv("last status", ctl_fmt(c, "%d", d->last_status));
-    s_kv("last error", d->last_error);
-    s_kv("event", ctl_time_or_empty(d->event_ms));
-    s_kv("created", ctl_time_or_empty(d->created_ms));
+    ctl_kv("delivery", d->id);
+    ctl_kv("state", s_state(d->state));
+    ctl_kv("channel", s_channel(d->channel));
+    ctl_kv("recipient", d->recipient);
+    ctl_kv("address", d->address);
+    ctl_kv("template", d->template_);
+    ctl_kv("language", d->language);
+    ctl_kv("request", d->request_id);
+    ctl_kv("topic", d->topic);
+    ctl_kv("urgent", d->urgent ? "yes" : "no");
+    ctl_kv("attempts", ctl_fmt(c, "%u", d->attempts));
+    if (d->last_status) ctl_kv("last status", ctl_fmt(c, "%d", d->last_status));
+    ctl_kv("last error", d->last_error);
+    ctl_kv("event", ctl_time_or_empty(d->event_ms));
+    ctl_kv("created", ctl_time_or_empty(d->created_ms));
     if (d->state == NOTIFICATION__DELIVERY_STATE__QUEUED || d->state == NOTIFICATION__DELIVERY_STATE__RETRYING)
-        s_kv("next attempt", ctl_time_or_empty(d->next_ms));
-    s_kv("sent", ctl_time_or_empty(d->sent_ms));
-    s_kv("dead", ctl_time_or_empty(d->dead_ms));
-    s_kv("idempotency key", d->idempotency_key);
+        ctl_kv("next attempt", ctl_time_or_empty(d->next_ms));
+    ctl_kv("sent", ctl_time_or_empty(d->sent_ms));
+    ctl_kv("dead", ctl_time_or_empty(d->dead_ms));
+    ctl_kv("idempotency key", d->idempotency_key);
     for (size_t i = 0; i < d->n_data; i++)
-        s_kv(i ? "" : "data", ctl_fmt(c, "%s=%s", d->data[i]->name, d->data[i]->value));
-    s_kv("subject", d->subject);
-    s_kv_text("text", d->text);
+        ctl_kv(i ? "" : "data", ctl_fmt(c, "%s=%s", d->data[i]->name, d->data[i]->value));
+    ctl_kv("subject", d->subject);
+    ctl_kv_text("text", d->text);
 }
 
 /* "delivery show ID" (notification.delivery.get); "delivery requeue ID"
@@ -332,16 +282,16 @@ static const char *s_channels_list(ctl_t *c, const Notification__Recipient *r)
 /* Prints a recipient as "label  value" lines (the secret only as yes/no). */
 static void s_recipient_print(ctl_t *c, const Notification__Recipient *r)
 {
-    s_kv("recipient", r->id);
-    s_kv("name", r->name);
-    s_kv("language", *r->language ? r->language : "zh");
-    s_kv("consent", r->consent ? "yes" : "no");
-    s_kv("channels", s_channels_effective(c, r));
-    s_kv("webhook", r->webhook_url);
-    s_kv("webhook secret", r->has_webhook_secret ? "yes" : "no");
-    s_kv("email", r->email);
-    s_kv("phone", r->phone);
-    s_kv("updated", ctl_time_or_empty(r->updated_ms));
+    ctl_kv("recipient", r->id);
+    ctl_kv("name", r->name);
+    ctl_kv("language", *r->language ? r->language : "zh");
+    ctl_kv("consent", r->consent ? "yes" : "no");
+    ctl_kv("channels", s_channels_effective(c, r));
+    ctl_kv("webhook", r->webhook_url);
+    ctl_kv("webhook secret", r->has_webhook_secret ? "yes" : "no");
+    ctl_kv("email", r->email);
+    ctl_kv("phone", r->phone);
+    ctl_kv("updated", ctl_time_or_empty(r->updated_ms));
 }
 
 /* Reads the first line of path (without its line end) into the arena:
@@ -554,7 +504,7 @@ static int cmd_notify(ctl_t *c, int argc, char **argv)
             break;
         }
         case 'a':
-            if (s_parse_cst(optarg, &req.at_ms)) return ctl_bad("at", optarg, "wants \"YYYY-MM-DD HH:MM\" (CST)");
+            if (ctl_parse_time(optarg, &req.at_ms)) return ctl_bad("at", optarg, "wants \"YYYY-MM-DD HH:MM\" (CST)");
             if (req.at_ms + 60000 < hub_now_ms())
                 return ctl_bad("at", optarg, "is in the past (leave --at out to send now)");
             break;

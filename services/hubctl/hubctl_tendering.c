@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ctl.h"
 #include "hub_util.h"
@@ -23,7 +22,6 @@
 
 #define D "tendering"
 #define MAX_FEN 100000000000000LL        /* the daemon's bound of every amount (tender.h TENDER_MAX_FEN) */
-#define MAX_RELATIVE_S (20LL * 366 * 86400) /* "+N<unit>" at most about 20 years ahead */
 
 const char ctl_tendering_usage[] =
     "Commands (hub-tendering):\n"
@@ -88,25 +86,6 @@ const ProtobufCMessageDescriptor *ctl_tendering_payload_type(const char *topic)
 
 /* ------------------------------------------------------------------ helpers */
 
-/* "label           value" when value is not empty (the hubctl "show" layout). */
-static void s_kv(const char *label, const char *value)
-{
-    if (value && *value) printf("%-16s%s\n", label, value);
-}
-
-/* Like s_kv for a text of several lines: the later lines are indented
- * under the first. */
-static void s_kv_text(const char *label, const char *text)
-{
-    if (!text || !*text) return;
-    printf("%-16s", label);
-    for (const char *p = text; *p; p++) {
-        putchar(*p);
-        if (*p == '\n' && p[1]) printf("%-16s", "");
-    }
-    putchar('\n');
-}
-
 /* Enum values as the words the options take (see ctl_enum_word). */
 static const char *s_state(int v) { return ctl_enum_word(&tendering__state__descriptor, v, NULL); }
 static const char *s_kind(int v) { return ctl_enum_word(&tendering__kind__descriptor, v, NULL); }
@@ -166,51 +145,14 @@ static int s_opt_yuan(const char *opt, const char *arg, int64_t *fen)
     return 0;
 }
 
-/* "YYYY-MM-DD HH:MM" in China Standard Time as unix ms (the same rule as
- * notify --at); 0, or -1 when malformed or not a real date. */
-static int s_parse_cst(const char *s, int64_t *ms)
-{
-    int y, mo, d, h, mi, used = -1;
-    if (sscanf(s, "%4d-%2d-%2d %2d:%2d%n", &y, &mo, &d, &h, &mi, &used) != 5 || used < 0 || s[used]) return -1;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
-    time_t t = timegm(&tm);
-    struct tm back;
-    gmtime_r(&t, &back);
-    if (y < 1970 || back.tm_year != y - 1900 || back.tm_mon != mo - 1 || back.tm_mday != d || back.tm_hour != h ||
-        back.tm_min != mi)
-        return -1;
-    *ms = ((int64_t)t - 8 * 3600) * 1000;
-    return 0;
-}
-
-/* A time option: "YYYY-MM-DD HH:MM" (CST) or "+N" with a unit d, h, m or
- * s from now. 0 with *ms set, or EXIT_USAGE after saying why. */
+/* A time option (ctl_parse_time): 0 with *ms set, or EXIT_USAGE after
+ * saying why. */
 static int s_opt_time(const char *opt, const char *arg, int64_t *ms)
 {
-    static const char want[] = "wants \"YYYY-MM-DD HH:MM\" (CST) or +N with d, h, m or s (\"+3d\", \"+90s\")";
-    if (*arg != '+') return s_parse_cst(arg, ms) ? ctl_bad(opt, arg, want) : 0;
-    const char *p = arg + 1;
-    long long n = 0;
-    if (*p < '0' || *p > '9') return ctl_bad(opt, arg, want);
-    for (; *p >= '0' && *p <= '9'; p++) {
-        n = n * 10 + (*p - '0');
-        if (n > MAX_RELATIVE_S) return ctl_bad(opt, arg, "is too far ahead");
-    }
-    long long unit = !strcmp(p, "d") ? 86400 : !strcmp(p, "h") ? 3600 : !strcmp(p, "m") ? 60 : !strcmp(p, "s") ? 1 : 0;
-    if (!unit) return ctl_bad(opt, arg, want);
-    if (n * unit > MAX_RELATIVE_S) return ctl_bad(opt, arg, "is too far ahead");
-    *ms = hub_now_ms() + n * unit * 1000;
+    int rc = ctl_parse_time(arg, ms);
+    if (rc == CTL_TIME_TOO_FAR) return ctl_bad(opt, arg, "is too far ahead");
+    if (rc) return ctl_bad(opt, arg, "wants \"YYYY-MM-DD HH:MM\" (CST) or +N with d, h, m or s (\"+3d\", \"+90s\")");
     return 0;
-}
-
-/* A whole number option within [lo, hi]: 0, or EXIT_USAGE. */
-static int s_opt_u32(const char *opt, const char *arg, uint32_t lo, uint32_t hi, uint32_t *out)
-{
-    if (!ctl_parse_u32(arg, out) && *out >= lo && *out <= hi) return 0;
-    if (hi == UINT32_MAX) return ctl_bad(opt, arg, "wants a whole number");
-    char want[64];
-    snprintf(want, sizeof want, "wants a whole number %u..%u", lo, hi);
-    return ctl_bad(opt, arg, want);
 }
 
 /* "TITLE|URL[|SHA256[|TYPE]]" as a new document in the arena (the daemon
@@ -238,46 +180,6 @@ static int s_parse_document(ctl_t *c, const char *opt, const char *arg, Tenderin
     if (n > 3) d->document_type = part[3];
     *out = d;
     return 0;
-}
-
-/* Appends the pointer item (not a copy) to the arena array *arr of *n. */
-static void s_push(ctl_t *c, void *arr, size_t *n, void *item)
-{
-    ctl_append(c, arr, n, &item, sizeof item);
-}
-
-/* Options are collected first and applied afterwards, in order, over a
- * fresh draft (create) or the stored one (update): as hubctl_matching.c. */
-typedef struct {
-    int code;
-    const char *name;
-    char *arg;
-} op_t;
-
-/* Parses argv (argv[0] is the verb, skipped) with opts into ops;
- * positional arguments go to pos. 0 or EXIT_USAGE. */
-static int s_collect(ctl_t *c, int argc, char **argv, const struct option *opts, op_t **ops, size_t *n_ops,
-                     char ***pos, size_t *n_pos)
-{
-    *ops = ctl_alloc(c, (size_t)argc * sizeof **ops);
-    *n_ops = 0;
-    int o, li;
-    optind = 0; /* 0 re-initializes GNU getopt (main parsed with "+") */
-    while ((o = getopt_long(argc, argv, "", opts, &li)) != -1) {
-        if (o == '?' || o == ':') return ctl_usage();
-        (*ops)[(*n_ops)++] = (op_t){o, opts[li].name, optarg};
-    }
-    *pos = argv + optind;
-    *n_pos = (size_t)(argc - optind);
-    return 0;
-}
-
-/* The first op with code, or NULL. */
-static const op_t *s_op(const op_t *ops, size_t n, int code)
-{
-    for (size_t i = 0; i < n; i++)
-        if (ops[i].code == code) return &ops[i];
-    return NULL;
 }
 
 /* Calls a verb that replies ProcessReply; *p is the process (never NULL on
@@ -340,7 +242,7 @@ static Tendering__Need *s_need(ctl_t *c, Tendering__Process *p)
 }
 
 /* "NAME:WEIGHT" (the last ':' separates) as a criterion. 0 or EXIT_USAGE. */
-static int s_parse_criterion(ctl_t *c, const op_t *op, Tendering__Criterion **out)
+static int s_parse_criterion(ctl_t *c, const ctl_op_t *op, Tendering__Criterion **out)
 {
     char *copy = hub_arena_strdup(c->arena, op->arg);
     if (!copy) abort();
@@ -357,7 +259,7 @@ static int s_parse_criterion(ctl_t *c, const op_t *op, Tendering__Criterion **ou
 
 /* "ID:NAME:YUAN" (the first ':' ends the id, the last starts the share)
  * as a funder. 0 or EXIT_USAGE. */
-static int s_parse_funder(ctl_t *c, const op_t *op, Tendering__Funder **out)
+static int s_parse_funder(ctl_t *c, const ctl_op_t *op, Tendering__Funder **out)
 {
     char *copy = hub_arena_strdup(c->arena, op->arg);
     if (!copy) abort();
@@ -376,14 +278,11 @@ static int s_parse_funder(ctl_t *c, const op_t *op, Tendering__Funder **out)
 
 /* Applies ops over the draft p; a list option given at least once
  * replaces that list. 0 or EXIT_USAGE. */
-static int s_draft_apply(ctl_t *c, Tendering__Process *p, const op_t *ops, size_t n)
+static int s_draft_apply(ctl_t *c, Tendering__Process *p, const ctl_op_t *ops, size_t n)
 {
-    char fresh[128] = {0};
     for (size_t i = 0; i < n; i++) {
-        const op_t *op = &ops[i];
+        const ctl_op_t *op = &ops[i];
         char *a = op->arg;
-        bool first = !fresh[op->code & 127];
-        fresh[op->code & 127] = 1;
         int v, rc;
         switch (op->code) {
         case 't': p->title = a; break;
@@ -399,22 +298,22 @@ static int s_draft_apply(ctl_t *c, Tendering__Process *p, const op_t *ops, size_
         case 'c': {
             Tendering__Criterion *k = NULL;
             if ((rc = s_parse_criterion(c, op, &k))) return rc;
-            if (first) p->n_criteria = 0;
-            s_push(c, &p->criteria, &p->n_criteria, k);
+            if (op->first) p->n_criteria = 0;
+            ctl_push(c, &p->criteria, &p->n_criteria, k);
             break;
         }
         case 'D': {
             Tendering__Document *d = NULL;
             if ((rc = s_parse_document(c, op->name, a, &d))) return rc;
-            if (first) p->n_documents = 0;
-            s_push(c, &p->documents, &p->n_documents, d);
+            if (op->first) p->n_documents = 0;
+            ctl_push(c, &p->documents, &p->n_documents, d);
             break;
         }
         case 'f': {
             Tendering__Funder *f = NULL;
             if ((rc = s_parse_funder(c, op, &f))) return rc;
-            if (first) p->n_funders = 0;
-            s_push(c, &p->funders, &p->n_funders, f);
+            if (op->first) p->n_funders = 0;
+            ctl_push(c, &p->funders, &p->n_funders, f);
             break;
         }
         case 'm': s_elig(c, p)->members_only = true; break;
@@ -424,15 +323,15 @@ static int s_draft_apply(ctl_t *c, Tendering__Process *p, const op_t *ops, size_
                 return ctl_bad(op->name, a,
                                ctl_fmt(c, "wants one of %s", ctl_enum_words(&matching__legal_form__descriptor, NULL)));
             Tendering__Eligibility *e = s_elig(c, p);
-            if (first) e->n_legal_forms = 0;
+            if (op->first) e->n_legal_forms = 0;
             uint32_t u = (uint32_t)v;
             ctl_append(c, &e->legal_forms, &e->n_legal_forms, &u, sizeof u);
             break;
         }
-        case 'y': if ((rc = s_opt_u32(op->name, a, 0, 200, &s_elig(c, p)->min_years_active))) return rc; break;
+        case 'y': if ((rc = ctl_opt_u32(op->name, a, 0, 200, &s_elig(c, p)->min_years_active))) return rc; break;
         case 's': s_need(c, p)->service = a; break;
         case 'S': s_need(c, p)->street = a; break;
-        case 'u': if ((rc = s_opt_u32(op->name, a, 0, UINT32_MAX, &s_need(c, p)->unmet_count))) return rc; break;
+        case 'u': if ((rc = ctl_opt_u32(op->name, a, 0, UINT32_MAX, &s_need(c, p)->unmet_count))) return rc; break;
         case 'n': s_need(c, p)->note = a; break;
         case 'e': if ((rc = s_opt_time(op->name, a, &p->tender_end_ms))) return rc; break;
         default: return ctl_usage();
@@ -446,17 +345,17 @@ static int s_draft_apply(ctl_t *c, Tendering__Process *p, const op_t *ops, size_
  * defaults to purchase (whose funder, the buyer, the daemon implies). */
 static int s_tender_create(ctl_t *c, int argc, char **argv)
 {
-    op_t *ops;
+    ctl_op_t *ops;
     size_t n_ops, n_pos;
     char **pos;
-    int rc = s_collect(c, argc, argv, s_draft_opts, &ops, &n_ops, &pos, &n_pos);
+    int rc = ctl_collect(c, argc, argv, s_draft_opts, &ops, &n_ops, &pos, &n_pos);
     if (rc) return rc;
     if (n_pos) return ctl_usage();
     Tendering__Process *p = ctl_alloc(c, sizeof *p);
     tendering__process__init(p);
     p->kind = TENDERING__KIND__PURCHASE;
     if ((rc = s_draft_apply(c, p, ops, n_ops))) return rc;
-    if (!*p->title || !*p->buyer_id || !*p->buyer_name || !s_op(ops, n_ops, 'g')) {
+    if (!*p->title || !*p->buyer_id || !*p->buyer_name || !ctl_op(ops, n_ops, 'g')) {
         fprintf(stderr, "hubctl: tender create needs --title, --buyer, --buyer-name and --budget\n");
         return EXIT_USAGE;
     }
@@ -475,10 +374,10 @@ static int s_tender_create(ctl_t *c, int argc, char **argv)
  * buyer with the whole budget again). Prints "OCID updated". */
 static int s_tender_update(ctl_t *c, int argc, char **argv)
 {
-    op_t *ops;
+    ctl_op_t *ops;
     size_t n_ops, n_pos;
     char **pos;
-    int rc = s_collect(c, argc, argv, s_draft_opts, &ops, &n_ops, &pos, &n_pos);
+    int rc = ctl_collect(c, argc, argv, s_draft_opts, &ops, &n_ops, &pos, &n_pos);
     if (rc) return rc;
     if (n_pos != 1) return ctl_usage();
     /* check every option before asking the daemon anything */
@@ -488,8 +387,8 @@ static int s_tender_update(ctl_t *c, int argc, char **argv)
     Tendering__Process *p;
     if ((rc = s_get_process(c, pos[0], &p))) return rc;
     if ((rc = s_draft_apply(c, p, ops, n_ops))) return rc;
-    if (p->kind == TENDERING__KIND__PURCHASE && !s_op(ops, n_ops, 'f') &&
-        (s_op(ops, n_ops, 'g') || s_op(ops, n_ops, 'b') || s_op(ops, n_ops, 'B') || s_op(ops, n_ops, 'k')))
+    if (p->kind == TENDERING__KIND__PURCHASE && !ctl_op(ops, n_ops, 'f') &&
+        (ctl_op(ops, n_ops, 'g') || ctl_op(ops, n_ops, 'b') || ctl_op(ops, n_ops, 'B') || ctl_op(ops, n_ops, 'k')))
         p->n_funders = 0;
     Tendering__UpdateRequest req = TENDERING__UPDATE_REQUEST__INIT;
     req.process = p;
@@ -535,7 +434,7 @@ static int s_tender_amend(ctl_t *c, int argc, char **argv)
         case 'D': {
             Tendering__Document *d = NULL;
             if ((rc = s_parse_document(c, "document", optarg, &d))) return rc;
-            s_push(c, &req.documents, &req.n_documents, d);
+            ctl_push(c, &req.documents, &req.n_documents, d);
             break;
         }
         default: return ctl_usage();
@@ -635,10 +534,10 @@ static void s_bids_print(ctl_t *c, const Tendering__Process *p)
 static void s_contract_print(ctl_t *c, const Tendering__Contract *k)
 {
     printf("\n");
-    s_kv("contract", ctl_fmt(c, "%s %s, value %s yuan, paid %s yuan", k->id, s_contract_status(k->status),
+    ctl_kv("contract", ctl_fmt(c, "%s %s, value %s yuan, paid %s yuan", k->id, s_contract_status(k->status),
                              s_yuan(c, k->value_fen), s_yuan(c, k->paid_fen)));
-    s_kv("period", ctl_fmt(c, "%s to %s (CST)", ctl_time_or_empty(k->start_ms), ctl_time_or_empty(k->end_ms)));
-    s_kv("signed", ctl_time_or_empty(k->signed_ms));
+    ctl_kv("period", ctl_fmt(c, "%s to %s (CST)", ctl_time_or_empty(k->start_ms), ctl_time_or_empty(k->end_ms)));
+    ctl_kv("signed", ctl_time_or_empty(k->signed_ms));
     printf("\nmilestones:\n");
     table_t *t = table_new(6, "MILESTONE", "TITLE", "DUE (CST)", "STATUS", "MET (CST)", "LAST REPORT");
     for (size_t i = 0; i < k->n_milestones; i++) {
@@ -668,25 +567,25 @@ static void s_contract_print(ctl_t *c, const Tendering__Contract *k)
  * enquiries, bids, evaluators, scores, award, contract, closure). */
 static void s_process_print(ctl_t *c, const Tendering__Process *p)
 {
-    s_kv("ocid", p->ocid);
-    s_kv("title", p->title);
-    s_kv("kind", s_kind(p->kind));
-    s_kv("state", s_state(p->state));
-    s_kv("buyer", ctl_fmt(c, "%s %s", p->buyer_id, p->buyer_name));
-    s_kv("budget", ctl_fmt(c, "%s yuan", s_yuan(c, p->budget_fen)));
-    s_kv("eligibility", s_elig_text(c, p->eligibility));
+    ctl_kv("ocid", p->ocid);
+    ctl_kv("title", p->title);
+    ctl_kv("kind", s_kind(p->kind));
+    ctl_kv("state", s_state(p->state));
+    ctl_kv("buyer", ctl_fmt(c, "%s %s", p->buyer_id, p->buyer_name));
+    ctl_kv("budget", ctl_fmt(c, "%s yuan", s_yuan(c, p->budget_fen)));
+    ctl_kv("eligibility", s_elig_text(c, p->eligibility));
     if (p->need && (*p->need->service || *p->need->street || p->need->unmet_count))
-        s_kv("need", ctl_fmt(c, "%s %s, %u unmet%s%s", p->need->service, p->need->street, p->need->unmet_count,
+        ctl_kv("need", ctl_fmt(c, "%s %s, %u unmet%s%s", p->need->service, p->need->street, p->need->unmet_count,
                              *p->need->note ? "; " : "", p->need->note));
     if (p->tender_start_ms)
-        s_kv("tender period", ctl_fmt(c, "%s to %s (CST)", ctl_time(p->tender_start_ms), ctl_time_or_empty(p->tender_end_ms)));
+        ctl_kv("tender period", ctl_fmt(c, "%s to %s (CST)", ctl_time(p->tender_start_ms), ctl_time_or_empty(p->tender_end_ms)));
     else if (p->tender_end_ms)
-        s_kv("tender period", ctl_fmt(c, "until %s (CST) once published", ctl_time(p->tender_end_ms)));
-    s_kv("cancelled", p->cancel_reason);
-    s_kv("releases", ctl_fmt(c, "%u", p->releases));
-    s_kv("created", ctl_time_or_empty(p->created_ms));
-    s_kv("updated", ctl_time_or_empty(p->updated_ms));
-    s_kv_text("description", p->description);
+        ctl_kv("tender period", ctl_fmt(c, "until %s (CST) once published", ctl_time(p->tender_end_ms)));
+    ctl_kv("cancelled", p->cancel_reason);
+    ctl_kv("releases", ctl_fmt(c, "%u", p->releases));
+    ctl_kv("created", ctl_time_or_empty(p->created_ms));
+    ctl_kv("updated", ctl_time_or_empty(p->updated_ms));
+    ctl_kv_text("description", p->description);
 
     printf("\ncriteria:\n");
     table_t *t = table_new(4, "#", "CRITERION", "WEIGHT", "DESCRIPTION");
@@ -760,17 +659,17 @@ static void s_process_print(ctl_t *c, const Tendering__Process *p)
     if (p->award && *p->award->id) {
         const Tendering__Award *a = p->award;
         printf("\n");
-        s_kv("award", ctl_fmt(c, "%s %s: %s %s %s, %s yuan, %s (CST)", a->id, s_award_status(a->status), a->bid_id,
+        ctl_kv("award", ctl_fmt(c, "%s %s: %s %s %s, %s yuan, %s (CST)", a->id, s_award_status(a->status), a->bid_id,
                               a->org_id, a->org_name, s_yuan(c, a->value_fen), ctl_time_or_empty(a->date_ms)));
     }
     if (p->contract && *p->contract->id) s_contract_print(c, p->contract);
     if (p->closure && p->closure->date_ms) {
         const Tendering__Closure *k = p->closure;
         printf("\n");
-        s_kv("closure", ctl_fmt(c, "%s, %s (CST)", k->early ? "terminated early" : "completed", ctl_time(k->date_ms)));
-        s_kv("reason", k->reason);
-        s_kv("post score", ctl_fmt(c, "%u", k->post_score));
-        s_kv_text("post evaluation", k->post_evaluation);
+        ctl_kv("closure", ctl_fmt(c, "%s, %s (CST)", k->early ? "terminated early" : "completed", ctl_time(k->date_ms)));
+        ctl_kv("reason", k->reason);
+        ctl_kv("post score", ctl_fmt(c, "%u", k->post_score));
+        ctl_kv_text("post evaluation", k->post_evaluation);
     }
 }
 
@@ -803,7 +702,7 @@ static int s_tender_list(ctl_t *c, int argc, char **argv)
             req.state = v;
             break;
         case 'a': req.after_ocid = optarg; break;
-        case 'l': if ((rc = s_opt_u32("limit", optarg, 0, UINT32_MAX, &req.limit))) return rc; break;
+        case 'l': if ((rc = ctl_opt_u32("limit", optarg, 0, UINT32_MAX, &req.limit))) return rc; break;
         default: return ctl_usage();
         }
     }
@@ -916,7 +815,7 @@ static int s_tender_evaluator(ctl_t *c, int argc, char **argv)
         switch (o) {
         case 'i': e->id = optarg; break;
         case 'n': e->name = optarg; break;
-        case 'a': s_push(c, &e->affiliations, &e->n_affiliations, optarg); break;
+        case 'a': ctl_push(c, &e->affiliations, &e->n_affiliations, optarg); break;
         default: return ctl_usage();
         }
     }
@@ -1079,7 +978,7 @@ static int s_tender_sign(ctl_t *c, int argc, char **argv)
         case 'm': {
             Tendering__Milestone *m = NULL;
             if ((rc = s_parse_milestone(c, optarg, &m))) return rc;
-            s_push(c, &req.milestones, &req.n_milestones, m);
+            ctl_push(c, &req.milestones, &req.n_milestones, m);
             break;
         }
         default: return ctl_usage();
@@ -1118,7 +1017,7 @@ static int s_tender_milestone(ctl_t *c, int argc, char **argv)
                 return ctl_bad("status", optarg, "wants met, not-met or partially-met");
             req.status = v;
             break;
-        case 'p': if ((rc = s_opt_u32("percent", optarg, 0, 100, &req.percent))) return rc; break;
+        case 'p': if ((rc = ctl_opt_u32("percent", optarg, 0, 100, &req.percent))) return rc; break;
         case 't': req.text = optarg; break;
         default: return ctl_usage();
         }
@@ -1183,7 +1082,7 @@ static int s_tender_close(ctl_t *c, int argc, char **argv)
         switch (o) {
         case 'E': k->early = true; break;
         case 'r': k->reason = optarg; break;
-        case 's': if ((rc = s_opt_u32("score", optarg, 0, 100, &k->post_score))) return rc; score = true; break;
+        case 's': if ((rc = ctl_opt_u32("score", optarg, 0, 100, &k->post_score))) return rc; score = true; break;
         case 'e': k->post_evaluation = optarg; break;
         default: return ctl_usage();
         }
@@ -1210,13 +1109,13 @@ static int s_tender_org(ctl_t *c, int argc, char **argv)
     if (rc) return rc;
     const Tendering__Org *o = ((Tendering__OrgReply *)rep)->org;
     if (c->json || !o) { ctl_print_json(rep); return 0; }
-    s_kv("organization", o->id);
-    s_kv("name", o->name);
-    s_kv("credit code", o->credit_code);
-    s_kv("legal form", ctl_enum_word(&matching__legal_form__descriptor, (int)o->legal_form, NULL));
-    s_kv("membership", ctl_enum_word(&matching__membership__descriptor, (int)o->membership, NULL));
-    if (o->year_incorporated) s_kv("incorporated", ctl_fmt(c, "%u", o->year_incorporated));
-    s_kv("updated", ctl_time_or_empty(o->updated_ms));
+    ctl_kv("organization", o->id);
+    ctl_kv("name", o->name);
+    ctl_kv("credit code", o->credit_code);
+    ctl_kv("legal form", ctl_enum_word(&matching__legal_form__descriptor, (int)o->legal_form, NULL));
+    ctl_kv("membership", ctl_enum_word(&matching__membership__descriptor, (int)o->membership, NULL));
+    if (o->year_incorporated) ctl_kv("incorporated", ctl_fmt(c, "%u", o->year_incorporated));
+    ctl_kv("updated", ctl_time_or_empty(o->updated_ms));
     return 0;
 }
 
@@ -1246,19 +1145,19 @@ static int cmd_tender(ctl_t *c, int argc, char **argv)
 /* Prints a bid as "label  value" lines. */
 static void s_bid_print(ctl_t *c, const Tendering__Bid *b)
 {
-    s_kv("bid", b->id);
-    s_kv("state", s_bid_state(b->state));
-    s_kv("organization", ctl_fmt(c, "%s %s", b->org_id, b->org_name));
-    s_kv("price", ctl_fmt(c, "%s yuan", s_yuan(c, b->price_fen)));
-    s_kv("submitted", ctl_time_or_empty(b->submitted_ms));
-    s_kv("withdrawn", ctl_time_or_empty(b->withdrawn_ms));
-    s_kv("disqualified", b->disqualified_reason);
-    if (b->rank) s_kv("rank", ctl_fmt(c, "%u", b->rank));
-    if (b->total_centi || b->rank) s_kv("total", s_centi(c, b->total_centi));
-    s_kv_text("proposal", b->proposal);
+    ctl_kv("bid", b->id);
+    ctl_kv("state", s_bid_state(b->state));
+    ctl_kv("organization", ctl_fmt(c, "%s %s", b->org_id, b->org_name));
+    ctl_kv("price", ctl_fmt(c, "%s yuan", s_yuan(c, b->price_fen)));
+    ctl_kv("submitted", ctl_time_or_empty(b->submitted_ms));
+    ctl_kv("withdrawn", ctl_time_or_empty(b->withdrawn_ms));
+    ctl_kv("disqualified", b->disqualified_reason);
+    if (b->rank) ctl_kv("rank", ctl_fmt(c, "%u", b->rank));
+    if (b->total_centi || b->rank) ctl_kv("total", s_centi(c, b->total_centi));
+    ctl_kv_text("proposal", b->proposal);
     for (size_t i = 0; i < b->n_documents; i++) {
         const Tendering__Document *d = b->documents[i];
-        s_kv(i ? "" : "documents", ctl_fmt(c, "%s%s%s %s %s", d->title, *d->document_type ? " " : "", d->document_type,
+        ctl_kv(i ? "" : "documents", ctl_fmt(c, "%s%s%s %s %s", d->title, *d->document_type ? " " : "", d->document_type,
                                            d->url, d->sha256));
     }
 }
@@ -1281,7 +1180,7 @@ static int s_bid_submit(ctl_t *c, int argc, char **argv)
         case 'D': {
             Tendering__Document *d = NULL;
             if ((rc = s_parse_document(c, "document", optarg, &d))) return rc;
-            s_push(c, &req.documents, &req.n_documents, d);
+            ctl_push(c, &req.documents, &req.n_documents, d);
             break;
         }
         default: return ctl_usage();
@@ -1491,7 +1390,7 @@ static int s_funds_entries(ctl_t *c, int argc, char **argv)
         switch (o) {
         case 'A': req.account = optarg; break;
         case 'a': req.after_id = optarg; break;
-        case 'l': if ((rc = s_opt_u32("limit", optarg, 0, UINT32_MAX, &req.limit))) return rc; break;
+        case 'l': if ((rc = ctl_opt_u32("limit", optarg, 0, UINT32_MAX, &req.limit))) return rc; break;
         default: return ctl_usage();
         }
     }
@@ -1531,7 +1430,7 @@ static int s_funds_disclosure(ctl_t *c, int argc, char **argv)
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case 'a': req.after_id = optarg; break;
-        case 'l': if ((rc = s_opt_u32("limit", optarg, 0, UINT32_MAX, &req.limit))) return rc; break;
+        case 'l': if ((rc = ctl_opt_u32("limit", optarg, 0, UINT32_MAX, &req.limit))) return rc; break;
         default: return ctl_usage();
         }
     }
