@@ -40,8 +40,10 @@ const char ctl_notification_usage[] =
     "  recipient show ID                 a recipient (never its secret)\n"
     "  recipients [--limit N] [--after ID]\n"
     "  notify --to R[,R...] --template T --key K [--set NAME=VALUE]... [--urgent]\n"
-    "         [--at \"YYYY-MM-DD HH:MM\"]   a message from a template, now or at a CST\n"
-    "                                    time; K makes a resend harmless\n";
+    "         [--at \"YYYY-MM-DD HH:MM\"|+2h]\n"
+    "                                    a message from a template, now or at a time\n"
+    "                                    (CST, or +3d, +2h, +30m, +90s from now); K\n"
+    "                                    makes a resend harmless\n";
 
 const ProtobufCMessageDescriptor *ctl_notification_payload_type(const char *topic)
 {

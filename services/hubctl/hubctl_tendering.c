@@ -40,17 +40,27 @@ const char ctl_tendering_usage[] =
     "  tender amend OCID --rationale R [--end TIME] [--document D]...\n"
     "                                    extend the period and/or add documents\n"
     "  tender cancel OCID --reason R\n"
-    "  tender show OCID                  the whole process (bids sealed while active)\n"
+    "  tender show OCID                  the whole process (bids sealed while active;\n"
+    "                                    the panel hidden from the public until the\n"
+    "                                    award)\n"
     "  tender list [--state S] [--after OCID] [--limit N]\n"
     "  tender export OCID [--record]     the OCDS release package (record package)\n"
     "  tender enquiry ask OCID --question Q        prints the enquiry's id\n"
     "  tender enquiry answer OCID ENQ-ID --answer A\n"
     "  tender evaluator add OCID --id ID --name N [--affiliation ORG]...\n"
     "  tender evaluator declare OCID EVAL-ID       declare no conflict of interest\n"
+    "  tender evaluator recuse OCID EVAL-ID --reason R\n"
+    "                                    stand an evaluator down (a conflict, say): its\n"
+    "                                    scores are dropped and the award no longer\n"
+    "                                    waits for it\n"
     "  tender score OCID --evaluator E --bid B --points P[,P...] [--comment C]\n"
     "                                    points 0..100 per criterion, in their order\n"
     "  tender evaluation OCID            the ranking of the valid bids\n"
-    "  tender award OCID [--bid B] [--value YUAN]  default: the first ranked, its price\n"
+    "  tender award OCID [--bid B] [--value YUAN] [--reason R]\n"
+    "                                    default: the first ranked, at its price; every\n"
+    "                                    evaluator not recused must have declared and\n"
+    "                                    scored every valid bid; a bid not ranked first\n"
+    "                                    needs --reason\n"
     "  tender activate OCID              the pending award becomes active\n"
     "  tender sign OCID --start TIME --end TIME [--value YUAN]\n"
     "          [--milestone \"TITLE|TIME\"]...\n"
@@ -496,14 +506,18 @@ static void s_document_row(table_t *t, const Tendering__Document *d)
     table_row(t, d->id, d->document_type, d->title, d->url, d->sha256, ctl_time_or_empty(d->date_ms));
 }
 
-/* Prints the process's bids: while sealed (planning, active) only ids,
- * states and times with "sealed" for the content, and the count of valid
- * bids; afterwards org, price, state, rank and total. */
+/* Prints the process's bids: while sealed (planning, active; cancelled
+ * before the period ended: never opened) only ids, states and times with
+ * "sealed" for the content, and the count of valid bids; afterwards org,
+ * price, state, rank and total (a withdrawn bid's org and price only in
+ * operators' and auditors' replies). */
 static void s_bids_print(ctl_t *c, const Tendering__Process *p)
 {
-    bool sealed = p->state == TENDERING__STATE__PLANNING || p->state == TENDERING__STATE__ACTIVE;
+    bool cancelled = p->state == TENDERING__STATE__CANCELLED && !p->bids_opened;
+    bool sealed = p->state == TENDERING__STATE__PLANNING || p->state == TENDERING__STATE__ACTIVE || cancelled;
     if (sealed) {
-        printf("\nbids: sealed until the tender period ends, %u valid\n", p->bid_count);
+        printf("\nbids: sealed %s, %u valid\n",
+               cancelled ? "(cancelled before the tender period ended)" : "until the tender period ends", p->bid_count);
         if (!p->n_bids) return;
         table_t *t = table_new(6, "BID", "ORG", "PRICE (YUAN)", "STATE", "SUBMITTED (CST)", "WITHDRAWN (CST)");
         for (size_t i = 0; i < p->n_bids; i++) {
@@ -520,7 +534,9 @@ static void s_bids_print(ctl_t *c, const Tendering__Process *p)
                            "NOTE");
     for (size_t i = 0; i < p->n_bids; i++) {
         const Tendering__Bid *b = p->bids[i];
-        table_row(t, b->rank ? ctl_fmt(c, "%u", b->rank) : "", b->id, b->org_id, b->org_name, s_yuan(c, b->price_fen),
+        bool blank = !*b->org_id; /* a withdrawn bid in the public view */
+        table_row(t, b->rank ? ctl_fmt(c, "%u", b->rank) : "", b->id, b->org_id, b->org_name,
+                  blank ? "" : s_yuan(c, b->price_fen),
                   s_bid_state(b->state), b->total_centi || b->rank ? s_centi(c, b->total_centi) : "",
                   ctl_time_or_empty(b->submitted_ms),
                   *b->disqualified_reason ? b->disqualified_reason
@@ -630,18 +646,24 @@ static void s_process_print(ctl_t *c, const Tendering__Process *p)
     }
     if (p->state != TENDERING__STATE__PLANNING || p->n_bids) s_bids_print(c, p);
     if (p->n_evaluators) {
-        /* the daemon blanks affiliations in public replies: the column
-         * only when some are there */
-        bool any = false;
-        for (size_t i = 0; i < p->n_evaluators; i++) any |= p->evaluators[i]->n_affiliations > 0;
+        /* the panel is in operators' and auditors' replies (the public's
+         * only from the award, without affiliations): the affiliations
+         * column only when some are there; a recused evaluator says so in
+         * DECLARED, with its reason in the NOTE column */
+        bool any = false, recused = false;
+        for (size_t i = 0; i < p->n_evaluators; i++) {
+            any |= p->evaluators[i]->n_affiliations > 0;
+            recused |= p->evaluators[i]->recused;
+        }
         printf("\nevaluators:\n");
-        t = any ? table_new(4, "EVALUATOR", "NAME", "DECLARED (CST)", "AFFILIATIONS")
-                : table_new(3, "EVALUATOR", "NAME", "DECLARED (CST)");
+        t = table_new(3 + any + recused, "EVALUATOR", "NAME", "DECLARED (CST)", any ? "AFFILIATIONS" : "NOTE", "NOTE");
         for (size_t i = 0; i < p->n_evaluators; i++) {
             const Tendering__Evaluator *e = p->evaluators[i];
             const char *aff = "";
             for (size_t j = 0; j < e->n_affiliations; j++) aff = ctl_fmt(c, "%s%s%s", aff, j ? " " : "", e->affiliations[j]);
-            table_row(t, e->id, e->name, e->declared ? ctl_time_or_empty(e->declared_ms) : "no", aff);
+            const char *declared = e->recused ? "recused" : e->declared ? ctl_time_or_empty(e->declared_ms) : "no";
+            const char *note = e->recused ? ctl_fmt(c, "recused: %s", e->recusal_reason) : "";
+            table_row(t, e->id, e->name, declared, any ? aff : note, note);
         }
         table_print(t, stdout);
     }
@@ -661,6 +683,7 @@ static void s_process_print(ctl_t *c, const Tendering__Process *p)
         printf("\n");
         ctl_kv("award", ctl_fmt(c, "%s %s: %s %s %s, %s yuan, %s (CST)", a->id, s_award_status(a->status), a->bid_id,
                               a->org_id, a->org_name, s_yuan(c, a->value_fen), ctl_time_or_empty(a->date_ms)));
+        ctl_kv_text("award reason", a->reason);
     }
     if (p->contract && *p->contract->id) s_contract_print(c, p->contract);
     if (p->closure && p->closure->date_ms) {
@@ -785,15 +808,40 @@ static int s_tender_enquiry(ctl_t *c, int argc, char **argv)
     return 0;
 }
 
+/* "tender evaluator recuse OCID EVAL-ID --reason R": the evaluator
+ * stands down (tendering.evaluator.recuse); the daemon drops its scores and
+ * the award no longer waits for it. argv[0] is "recuse". */
+static int s_evaluator_recuse(ctl_t *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"reason", 1, 0, 'r'}, {0, 0, 0, 0}};
+    Tendering__DeclareRequest req = TENDERING__DECLARE_REQUEST__INIT;
+    int o, rc;
+    optind = 0;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (o != 'r') return ctl_usage();
+        req.reason = optarg;
+    }
+    if (argc - optind != 2) return ctl_usage();
+    if (!*req.reason) { fprintf(stderr, "hubctl: tender evaluator recuse needs --reason\n"); return EXIT_USAGE; }
+    req.ocid = argv[optind];
+    req.evaluator_id = argv[optind + 1];
+    Tendering__Process *p;
+    if ((rc = s_process_call(c, "tendering.evaluator.recuse", &req.base, &p)) || !p) return rc;
+    printf("%s recused: %s\n", req.evaluator_id, req.reason);
+    return 0;
+}
+
 /* "tender evaluator add OCID --id ID --name N [--affiliation ORG]..." |
  * "tender evaluator declare OCID EVAL-ID" (no conflict of interest; the
  * daemon refuses with PERMISSION_DENIED when the evaluator is linked to a
- * bidder). argv[0] is "evaluator". */
+ * bidder) | "tender evaluator recuse OCID EVAL-ID --reason R". argv[0] is
+ * "evaluator". */
 static int s_tender_evaluator(ctl_t *c, int argc, char **argv)
 {
     if (argc < 2) return ctl_usage();
     int rc;
     Tendering__Process *p;
+    if (!strcmp(argv[1], "recuse")) return s_evaluator_recuse(c, argc - 1, argv + 1);
     if (!strcmp(argv[1], "declare")) {
         if (argc != 4) return ctl_usage();
         Tendering__DeclareRequest req = TENDERING__DECLARE_REQUEST__INIT;
@@ -896,17 +944,27 @@ static int s_tender_evaluation(ctl_t *c, int argc, char **argv)
                   ctl_fmt(c, "%u of %u", r->evaluators_scored, e->evaluators_declared));
     }
     table_print(t, stdout);
-    printf("evaluators declared: %u; complete: %s\n", e->evaluators_declared, e->complete ? "yes" : "no");
+    printf("evaluators declared: %u; recused: %u; complete: %s\n", e->evaluators_declared, e->evaluators_recused,
+           e->complete ? "yes" : "no");
+    if (e->n_waiting_for) {
+        printf("waiting for:");
+        for (size_t i = 0; i < e->n_waiting_for; i++) printf("%s %s", i ? "," : "", e->waiting_for[i]);
+        printf("\n");
+    }
     return 0;
 }
 
 /* ------------------------------------------------------------------ award, contract */
 
-/* "tender award OCID [--bid B] [--value YUAN]": EVALUATION ->
- * AWARD_PENDING (or UNSUCCESSFUL when no valid bid is left). */
+/* "tender award OCID [--bid B] [--value YUAN] [--reason R]": EVALUATION ->
+ * AWARD_PENDING (or UNSUCCESSFUL when no valid bid is left). The daemon
+ * wants the evaluation complete, and a reason for a bid not ranked first
+ * (INVALID_ARGUMENT without one); prints the award ("; reason: R" when it
+ * has one). */
 static int s_tender_award(ctl_t *c, int argc, char **argv)
 {
-    static const struct option opts[] = {{"bid", 1, 0, 'b'}, {"value", 1, 0, 'v'}, {0, 0, 0, 0}};
+    static const struct option opts[] = {{"bid", 1, 0, 'b'}, {"value", 1, 0, 'v'}, {"reason", 1, 0, 'r'},
+                                         {0, 0, 0, 0}};
     Tendering__AwardRequest req = TENDERING__AWARD_REQUEST__INIT;
     int o, rc;
     optind = 0;
@@ -914,6 +972,7 @@ static int s_tender_award(ctl_t *c, int argc, char **argv)
         switch (o) {
         case 'b': req.bid_id = optarg; break;
         case 'v': if ((rc = s_opt_yuan("value", optarg, &req.value_fen))) return rc; break;
+        case 'r': req.reason = optarg; break;
         default: return ctl_usage();
         }
     }
@@ -921,9 +980,10 @@ static int s_tender_award(ctl_t *c, int argc, char **argv)
     req.ocid = argv[optind];
     Tendering__Process *p;
     if ((rc = s_process_call(c, "tendering.award", &req.base, &p)) || !p) return rc;
-    if (p->award && *p->award->id && p->state != TENDERING__STATE__UNSUCCESSFUL)
-        printf("%s %s: %s %s %s, %s yuan\n", p->ocid, s_state(p->state), p->award->bid_id, p->award->org_id,
-               p->award->org_name, s_yuan(c, p->award->value_fen));
+    const Tendering__Award *a = p->award;
+    if (a && *a->id && p->state != TENDERING__STATE__UNSUCCESSFUL)
+        printf("%s %s: %s %s %s, %s yuan%s%s\n", p->ocid, s_state(p->state), a->bid_id, a->org_id, a->org_name,
+               s_yuan(c, a->value_fen), *a->reason ? "; reason: " : "", a->reason);
     else
         printf("%s %s\n", p->ocid, s_state(p->state));
     return 0;

@@ -16,7 +16,13 @@
  *   - the post-evaluation is a contract implementation document of type
  *     "finalAudit", progress reports are "physicalProgressReport"
  *     documents, a cancellation reason is a "cancellationDetails" tender
- *     document.
+ *     document;
+ *   - an answer, a progress report and a payment each record a partial
+ *     release (ocds_release_for) with just that item, built by the same
+ *     functions as the snapshot's (s_clarification, s_milestone and
+ *     s_progress_doc, s_transaction with s_parties), so each item has the
+ *     same id and content in both and an OCDS merge of the releases lines
+ *     them up; every other change records a snapshot.
  * Money amounts are json_integer yuan when fen is a whole number of yuan,
  * else json_real(fen / 100.0): the nearest double to the two-decimal
  * value. The writer of the text must dump with JSON_REAL_PRECISION(15):
@@ -447,6 +453,49 @@ static void s_payer(const Tendering__Process *p, const char *pub_id, const char 
     }
 }
 
+/* The payee of the contract's payments: the awarded supplier. */
+static void s_payee(const Tendering__Process *p, const char **id, const char **name)
+{
+    const Tendering__Award *a = s_has_award(p) ? p->award : NULL;
+    *id = a ? s_nz(a->org_id) : "";
+    *name = a ? s_nz(a->org_name) : "";
+}
+
+/* The i-th bid names a tenderer: a tender bid, the first of its organization. */
+static bool s_tenderer_at(const Tendering__Process *p, size_t i)
+{
+    return s_is_tender_bid(p->bids[i]) && s_first_bid_of_org(p, i);
+}
+
+/* Every party of p with all its roles, in the order the sections name
+ * them: buyer, procuringEntity (the publisher), funders, tenderers once
+ * opened, the supplier, the payer and payee once a payment is made. The
+ * one place that says who has which role: a partial release copies its
+ * parties from here, so that merging it keeps every role. */
+static void s_parties(build_t *b, const Tendering__Process *p, json_t *parties, const char *pub_id,
+                      const char *pub_name)
+{
+    s_party(b, parties, p->buyer_id, p->buyer_name, "buyer");
+    s_party(b, parties, pub_id, pub_name, "procuringEntity");
+    if (p->n_funders == 0) s_party(b, parties, p->buyer_id, p->buyer_name, "funder");
+    for (size_t i = 0; i < p->n_funders; i++)
+        if (p->funders[i]) s_party(b, parties, p->funders[i]->id, p->funders[i]->name, "funder");
+    if (s_opened(p->state))
+        for (size_t i = 0; i < p->n_bids; i++)
+            if (s_tenderer_at(p, i)) s_party(b, parties, p->bids[i]->org_id, p->bids[i]->org_name, "tenderer");
+    if (s_has_award(p)) s_party(b, parties, p->award->org_id, p->award->org_name, "supplier");
+    if (!s_has_contract(p)) return;
+    const char *payer_id, *payer_name, *payee_id, *payee_name;
+    s_payer(p, pub_id, pub_name, &payer_id, &payer_name);
+    s_payee(p, &payee_id, &payee_name);
+    for (size_t i = 0; i < p->contract->n_payments; i++) {
+        if (!p->contract->payments[i]) continue;
+        s_party(b, parties, payer_id, payer_name, "payer");
+        s_party(b, parties, payee_id, payee_name, "payee");
+        break; /* the same two for every payment */
+    }
+}
+
 static json_t *s_document(build_t *b, const Tendering__Document *d, size_t index)
 {
     json_t *o = json_object();
@@ -541,8 +590,23 @@ static void s_eligibility_text(build_t *b, json_t *tender, const Tendering__Elig
     s_set_text(b, tender, "eligibilityCriteria", &t);
 }
 
-static json_t *s_tender(build_t *b, const Tendering__Process *p, json_t *parties, const char *pub_id,
-                        const char *pub_name)
+/* The tender document of an answered enquiry (the i-th): a clarification. */
+static json_t *s_clarification(build_t *b, const Tendering__Enquiry *q, size_t i)
+{
+    json_t *d = json_object();
+    if (q->id && *q->id) s_set_fmt(b, d, "id", "clarification-%s", q->id);
+    else s_set_fmt(b, d, "id", "clarification-%zu", i + 1);
+    s_set(b, d, "documentType", json_string("clarifications"));
+    s_set_fmt(b, d, "title", "Clarification %s", s_nz(q->id));
+    s_set_fmt(b, d, "description", "Q: %s\nA: %s", s_nz(q->question), s_nz(q->answer));
+    s_set_date(b, d, "datePublished", q->answered_ms);
+    return d;
+}
+
+/* An enquiry is public once answered. */
+static bool s_answered(const Tendering__Enquiry *q) { return q && q->answer && *q->answer; }
+
+static json_t *s_tender(build_t *b, const Tendering__Process *p, const char *pub_id, const char *pub_name)
 {
     json_t *td = json_object();
     s_set_str(b, td, "id", s_ocid(p));
@@ -588,12 +652,8 @@ static json_t *s_tender(build_t *b, const Tendering__Process *p, json_t *parties
     /* tenderers: named only once the bids are opened */
     if (s_opened(p->state)) {
         json_t *tenderers = json_array();
-        for (size_t i = 0; i < p->n_bids; i++) {
-            const Tendering__Bid *bid = p->bids[i];
-            if (!s_is_tender_bid(bid) || !s_first_bid_of_org(p, i)) continue;
-            s_append(b, tenderers, s_orgref(b, bid->org_id, bid->org_name));
-            s_party(b, parties, bid->org_id, bid->org_name, "tenderer");
-        }
+        for (size_t i = 0; i < p->n_bids; i++)
+            if (s_tenderer_at(p, i)) s_append(b, tenderers, s_orgref(b, p->bids[i]->org_id, p->bids[i]->org_name));
         s_set(b, td, "numberOfTenderers", json_integer((json_int_t)json_array_size(tenderers)));
         s_set_nonempty(b, td, "tenderers", tenderers);
     }
@@ -603,18 +663,8 @@ static json_t *s_tender(build_t *b, const Tendering__Process *p, json_t *parties
     json_t *docs = json_array();
     for (size_t i = 0; i < p->n_documents; i++)
         if (p->documents[i]) s_append(b, docs, s_document(b, p->documents[i], i));
-    for (size_t i = 0; i < p->n_enquiries; i++) {
-        const Tendering__Enquiry *q = p->enquiries[i];
-        if (!q || !q->answer || !*q->answer) continue; /* public once answered */
-        json_t *d = json_object();
-        if (q->id && *q->id) s_set_fmt(b, d, "id", "clarification-%s", q->id);
-        else s_set_fmt(b, d, "id", "clarification-%zu", i + 1);
-        s_set(b, d, "documentType", json_string("clarifications"));
-        s_set_fmt(b, d, "title", "Clarification %s", s_nz(q->id));
-        s_set_fmt(b, d, "description", "Q: %s\nA: %s", s_nz(q->question), q->answer);
-        s_set_date(b, d, "datePublished", q->answered_ms);
-        s_append(b, docs, d);
-    }
+    for (size_t i = 0; i < p->n_enquiries; i++)
+        if (s_answered(p->enquiries[i])) s_append(b, docs, s_clarification(b, p->enquiries[i], i));
     if (p->state == TENDERING__STATE__CANCELLED) {
         json_t *d = json_object();
         s_set(b, d, "id", json_string("cancellation"));
@@ -650,7 +700,7 @@ static json_t *s_tender(build_t *b, const Tendering__Process *p, json_t *parties
     return td;
 }
 
-static json_t *s_award(build_t *b, const Tendering__Process *p, json_t *parties)
+static json_t *s_award(build_t *b, const Tendering__Process *p)
 {
     const Tendering__Award *a = p->award;
     json_t *o = json_object();
@@ -667,14 +717,84 @@ static json_t *s_award(build_t *b, const Tendering__Process *p, json_t *parties)
         json_t *sup = json_array();
         s_append(b, sup, s_orgref(b, a->org_id, a->org_name));
         s_set(b, o, "suppliers", sup);
-        s_party(b, parties, a->org_id, a->org_name, "supplier");
     }
     if (s_has_contract(p)) s_set_period(b, o, "contractPeriod", p->contract->start_ms, p->contract->end_ms);
     return o;
 }
 
-static json_t *s_contract(build_t *b, const Tendering__Process *p, json_t *parties, const char *pub_id,
-                          const char *pub_name)
+/* The id a milestone (the i-th of the contract) has in a release. */
+static const char *s_milestone_id(const Tendering__Milestone *m, size_t i, char *buf, size_t len)
+{
+    if (m->id && *m->id) return m->id;
+    snprintf(buf, len, "MS-%zu", i + 1);
+    return buf;
+}
+
+/* The id a payment (the i-th of the contract) has in a release. */
+static const char *s_payment_id(const Tendering__Payment *pay, size_t i, char *buf, size_t len)
+{
+    if (pay->id && *pay->id) return pay->id;
+    snprintf(buf, len, "PAY-%zu", i + 1);
+    return buf;
+}
+
+/* A contract milestone (mid its id in the release); dateModified is its
+ * latest report or the day it was met. */
+static json_t *s_milestone(build_t *b, const Tendering__Milestone *m, const char *mid)
+{
+    json_t *mo = json_object();
+    s_set_str(b, mo, "id", mid);
+    s_set_str(b, mo, "title", m->title);
+    s_set(b, mo, "type", json_string("delivery"));
+    s_set_date(b, mo, "dueDate", m->due_ms);
+    const char *st = s_milestone_status(m->status);
+    if (st) s_set(b, mo, "status", json_string(st));
+    if (m->status == TENDERING__MILESTONE_STATUS__MET) s_set_date(b, mo, "dateMet", m->date_met_ms);
+    int64_t modified = m->date_met_ms;
+    for (size_t k = 0; k < m->n_reports; k++)
+        if (m->reports[k] && m->reports[k]->date_ms > modified) modified = m->reports[k]->date_ms;
+    s_set_date(b, mo, "dateModified", modified);
+    return mo;
+}
+
+/* The k-th progress report of milestone m (mid its id) as an
+ * implementation document "<mid>-progress-<k+1>". */
+static json_t *s_progress_doc(build_t *b, const Tendering__Milestone *m, const char *mid, size_t k)
+{
+    const Tendering__Progress *r = m->reports[k];
+    json_t *d = json_object();
+    s_set_fmt(b, d, "id", "%s-progress-%zu", mid, k + 1);
+    s_set(b, d, "documentType", json_string("physicalProgressReport"));
+    text_t t = {0};
+    s_text_add(&t, "Progress of %s: %u%%", m->title && *m->title ? m->title : mid, r->percent);
+    s_set_text(b, d, "title", &t);
+    s_set_str(b, d, "description", r->text);
+    s_set_date(b, d, "datePublished", r->date_ms);
+    return d;
+}
+
+/* The i-th payment of the contract as a transaction from the payer to the
+ * payee (who are in the parties with those roles: s_parties). */
+static json_t *s_transaction(build_t *b, const Tendering__Process *p, size_t i, const char *pub_id,
+                             const char *pub_name)
+{
+    const Tendering__Payment *pay = p->contract->payments[i];
+    const char *payer_id, *payer_name, *payee_id, *payee_name;
+    s_payer(p, pub_id, pub_name, &payer_id, &payer_name);
+    s_payee(p, &payee_id, &payee_name);
+    json_t *t = json_object();
+    char id[32];
+    s_set_str(b, t, "id", s_payment_id(pay, i, id, sizeof id));
+    s_set_date(b, t, "date", pay->date_ms);
+    s_set(b, t, "value", s_value(b, pay->amount_fen));
+    s_set(b, t, "payer", s_orgref(b, payer_id, payer_name));
+    s_set(b, t, "payee", s_orgref(b, payee_id, payee_name));
+    return t;
+}
+
+/* What identifies the contract: {id, awardID}, the start of every
+ * contract object, whole or partial. */
+static json_t *s_contract_ref(build_t *b, const Tendering__Process *p)
 {
     const Tendering__Contract *c = p->contract;
     const Tendering__Award *a = s_has_award(p) ? p->award : NULL;
@@ -682,6 +802,24 @@ static json_t *s_contract(build_t *b, const Tendering__Process *p, json_t *parti
     s_set_str(b, o, "id", c->id && *c->id ? c->id : "CON-1");
     const char *award_id = c->award_id && *c->award_id ? c->award_id : a && a->id && *a->id ? a->id : "AWD-1";
     s_set_str(b, o, "awardID", award_id);
+    return o;
+}
+
+/* Sets o.implementation to {transactions, documents}, leaving out what is
+ * empty, and takes both arrays. */
+static void s_set_implementation(build_t *b, json_t *o, json_t *tx, json_t *docs)
+{
+    json_t *impl = json_object();
+    s_set_nonempty(b, impl, "transactions", tx);
+    s_set_nonempty(b, impl, "documents", docs);
+    if (json_object_size(impl)) s_set(b, o, "implementation", impl);
+    else json_decref(impl);
+}
+
+static json_t *s_contract(build_t *b, const Tendering__Process *p, const char *pub_id, const char *pub_name)
+{
+    const Tendering__Contract *c = p->contract;
+    json_t *o = s_contract_ref(b, p);
     s_set_str(b, o, "title", p->title);
     const char *status = s_contract_status(c->status);
     if (p->state == TENDERING__STATE__CLOSED) status = "terminated";
@@ -695,58 +833,17 @@ static json_t *s_contract(build_t *b, const Tendering__Process *p, json_t *parti
     for (size_t i = 0; i < c->n_milestones; i++) {
         const Tendering__Milestone *m = c->milestones[i];
         if (!m) continue;
-        json_t *mo = json_object();
         char id[32];
-        snprintf(id, sizeof id, "MS-%zu", i + 1);
-        const char *mid = m->id && *m->id ? m->id : id;
-        s_set_str(b, mo, "id", mid);
-        s_set_str(b, mo, "title", m->title);
-        s_set(b, mo, "type", json_string("delivery"));
-        s_set_date(b, mo, "dueDate", m->due_ms);
-        const char *st = s_milestone_status(m->status);
-        if (st) s_set(b, mo, "status", json_string(st));
-        if (m->status == TENDERING__MILESTONE_STATUS__MET) s_set_date(b, mo, "dateMet", m->date_met_ms);
-        int64_t modified = m->date_met_ms;
-        for (size_t k = 0; k < m->n_reports; k++) {
-            const Tendering__Progress *r = m->reports[k];
-            if (!r) continue;
-            if (r->date_ms > modified) modified = r->date_ms;
-            json_t *d = json_object();
-            s_set_fmt(b, d, "id", "%s-progress-%zu", mid, k + 1);
-            s_set(b, d, "documentType", json_string("physicalProgressReport"));
-            text_t t = {0};
-            s_text_add(&t, "Progress of %s: %u%%", m->title && *m->title ? m->title : mid, r->percent);
-            s_set_text(b, d, "title", &t);
-            s_set_str(b, d, "description", r->text);
-            s_set_date(b, d, "datePublished", r->date_ms);
-            s_append(b, impl_docs, d);
-        }
-        s_set_date(b, mo, "dateModified", modified);
-        s_append(b, ms, mo);
+        const char *mid = s_milestone_id(m, i, id, sizeof id);
+        s_append(b, ms, s_milestone(b, m, mid));
+        for (size_t k = 0; k < m->n_reports; k++)
+            if (m->reports[k]) s_append(b, impl_docs, s_progress_doc(b, m, mid, k));
     }
     s_set_nonempty(b, o, "milestones", ms);
 
-    json_t *impl = json_object();
     json_t *tx = json_array();
-    const char *payer_id, *payer_name;
-    s_payer(p, pub_id, pub_name, &payer_id, &payer_name);
-    const char *payee_id = a ? s_nz(a->org_id) : "", *payee_name = a ? s_nz(a->org_name) : "";
-    for (size_t i = 0; i < c->n_payments; i++) {
-        const Tendering__Payment *pay = c->payments[i];
-        if (!pay) continue;
-        json_t *t = json_object();
-        char id[32];
-        snprintf(id, sizeof id, "PAY-%zu", i + 1);
-        s_set_str(b, t, "id", pay->id && *pay->id ? pay->id : id);
-        s_set_date(b, t, "date", pay->date_ms);
-        s_set(b, t, "value", s_value(b, pay->amount_fen));
-        s_set(b, t, "payer", s_orgref(b, payer_id, payer_name));
-        s_set(b, t, "payee", s_orgref(b, payee_id, payee_name));
-        s_party(b, parties, payer_id, payer_name, "payer");
-        s_party(b, parties, payee_id, payee_name, "payee");
-        s_append(b, tx, t);
-    }
-    s_set_nonempty(b, impl, "transactions", tx);
+    for (size_t i = 0; i < c->n_payments; i++)
+        if (c->payments[i]) s_append(b, tx, s_transaction(b, p, i, pub_id, pub_name));
 
     const Tendering__Closure *cl = p->closure;
     if (cl && (p->state == TENDERING__STATE__CLOSED || cl->date_ms > 0 ||
@@ -764,10 +861,32 @@ static json_t *s_contract(build_t *b, const Tendering__Process *p, json_t *parti
         s_set_date(b, d, "datePublished", cl->date_ms);
         s_append(b, impl_docs, d);
     }
-    s_set_nonempty(b, impl, "documents", impl_docs);
-    if (json_object_size(impl)) s_set(b, o, "implementation", impl);
-    else json_decref(impl);
+    s_set_implementation(b, o, tx, impl_docs);
     return o;
+}
+
+/* The fields every release starts with: ocid, id "<ocid>-<number>", date,
+ * tag [tag], initiationType. */
+static json_t *s_head(build_t *b, const Tendering__Process *p, const char *tag, uint32_t number, int64_t date_ms)
+{
+    json_t *r = json_object();
+    const char *ocid = s_ocid(p);
+    json_t *tags = json_array();
+    s_append(b, tags, s_str(tag));
+    s_set(b, r, "ocid", s_str(ocid));
+    s_set_fmt(b, r, "id", "%s-%" PRIu32, ocid, number);
+    s_set(b, r, "date", s_date(date_ms));
+    s_set(b, r, "tag", tags);
+    s_set(b, r, "initiationType", json_string("tender"));
+    return r;
+}
+
+/* r, or NULL (r dropped) when the build ran out of memory. */
+static json_t *s_done(build_t *b, json_t *r)
+{
+    if (!b->oom) return r;
+    json_decref(r);
+    return NULL;
 }
 
 /* ------------------------------------------------------------ public */
@@ -777,47 +896,128 @@ json_t *ocds_release(const Tendering__Process *p, const char *tag, uint32_t numb
 {
     if (!p) return NULL;
     build_t b = {0};
-    json_t *r = json_object();
-    const char *ocid = s_ocid(p);
-    json_t *tags = json_array();
-    s_append(&b, tags, s_str(tag && *tag ? tag : s_state_tag(p->state)));
-
-    s_set(&b, r, "ocid", s_str(ocid));
-    s_set_fmt(&b, r, "id", "%s-%" PRIu32, ocid, number);
-    s_set(&b, r, "date", s_date(date_ms));
-    s_set(&b, r, "tag", tags);
-    s_set(&b, r, "initiationType", json_string("tender"));
-
-    /* parties first in the text; filled while the sections are built */
+    json_t *r = s_head(&b, p, tag && *tag ? tag : s_state_tag(p->state), number, date_ms);
     json_t *parties = json_array();
+    s_parties(&b, p, parties, publisher_id, publisher_name);
     s_set(&b, r, "parties", parties);
-    if (b.oom) goto done;
-    s_party(&b, parties, p->buyer_id, p->buyer_name, "buyer");
-    s_party(&b, parties, publisher_id, publisher_name, "procuringEntity");
-    if (p->n_funders == 0) s_party(&b, parties, p->buyer_id, p->buyer_name, "funder");
-    for (size_t i = 0; i < p->n_funders; i++)
-        if (p->funders[i]) s_party(&b, parties, p->funders[i]->id, p->funders[i]->name, "funder");
-
     if (p->buyer_id && *p->buyer_id) s_set(&b, r, "buyer", s_orgref(&b, p->buyer_id, p->buyer_name));
     s_set(&b, r, "planning", s_planning(&b, p));
-    s_set(&b, r, "tender", s_tender(&b, p, parties, publisher_id, publisher_name));
+    s_set(&b, r, "tender", s_tender(&b, p, publisher_id, publisher_name));
     if (s_has_award(p)) {
         json_t *awards = json_array();
-        s_append(&b, awards, s_award(&b, p, parties));
+        s_append(&b, awards, s_award(&b, p));
         s_set(&b, r, "awards", awards);
     }
     if (s_has_contract(p)) {
         json_t *contracts = json_array();
-        s_append(&b, contracts, s_contract(&b, p, parties, publisher_id, publisher_name));
+        s_append(&b, contracts, s_contract(&b, p, publisher_id, publisher_name));
         s_set(&b, r, "contracts", contracts);
     }
     s_set(&b, r, "language", json_string(OCDS_LANGUAGE));
-done:
-    if (b.oom) {
-        json_decref(r);
-        return NULL;
+    return s_done(&b, r);
+}
+
+/* The partial release of an answered enquiry: tender {id, documents
+ * [its clarification]}. */
+static void s_partial_enquiry(build_t *b, json_t *r, const Tendering__Process *p, size_t i)
+{
+    json_t *td = json_object();
+    s_set_str(b, td, "id", s_ocid(p));
+    json_t *docs = json_array();
+    s_append(b, docs, s_clarification(b, p->enquiries[i], i));
+    s_set(b, td, "documents", docs);
+    s_set(b, r, "tender", td);
+}
+
+/* Sets r.contracts to [o]. */
+static void s_set_contract(build_t *b, json_t *r, json_t *o)
+{
+    json_t *contracts = json_array();
+    s_append(b, contracts, o);
+    s_set(b, r, "contracts", contracts);
+}
+
+/* The partial release of a milestone report (the i-th milestone):
+ * contracts [{id, awardID, milestones [it], implementation {documents
+ * [its newest progress report]}}]. The daemon adds one report per
+ * TA_MILESTONE; the earlier ones are in earlier releases under the same
+ * ids, and merge with this one. */
+static void s_partial_milestone(build_t *b, json_t *r, const Tendering__Process *p, size_t i)
+{
+    const Tendering__Milestone *m = p->contract->milestones[i];
+    char id[32];
+    const char *mid = s_milestone_id(m, i, id, sizeof id);
+    json_t *o = s_contract_ref(b, p);
+    json_t *ms = json_array();
+    s_append(b, ms, s_milestone(b, m, mid));
+    s_set(b, o, "milestones", ms);
+    json_t *docs = json_array();
+    if (m->n_reports && m->reports[m->n_reports - 1])
+        s_append(b, docs, s_progress_doc(b, m, mid, m->n_reports - 1));
+    s_set_implementation(b, o, json_array(), docs);
+    s_set_contract(b, r, o);
+}
+
+/* The partial release of a payment (the i-th): the payer and payee with
+ * all their roles (as in the snapshot: a merge replaces a party's roles),
+ * contracts [{id, awardID, implementation {transactions [it]}}]. */
+static void s_partial_payment(build_t *b, json_t *r, const Tendering__Process *p, size_t i, const char *pub_id,
+                              const char *pub_name)
+{
+    const char *payer_id, *payer_name, *payee_id, *payee_name;
+    s_payer(p, pub_id, pub_name, &payer_id, &payer_name);
+    s_payee(p, &payee_id, &payee_name);
+    json_t *all = json_array();
+    if (!all) b->oom = true;
+    s_parties(b, p, all, pub_id, pub_name);
+    json_t *parties = json_array();
+    size_t k;
+    json_t *party;
+    json_array_foreach(all, k, party) {
+        const char *pid = json_string_value(json_object_get(party, "id"));
+        if (pid && (strcmp(pid, payer_id) == 0 || strcmp(pid, payee_id) == 0))
+            s_append(b, parties, json_incref(party));
     }
-    return r;
+    json_decref(all);
+    s_set(b, r, "parties", parties);
+    json_t *o = s_contract_ref(b, p);
+    json_t *tx = json_array();
+    s_append(b, tx, s_transaction(b, p, i, pub_id, pub_name));
+    s_set_implementation(b, o, tx, json_array());
+    s_set_contract(b, r, o);
+}
+
+json_t *ocds_release_for(const Tendering__Process *p, tender_action_t a, const char *item_id, uint32_t number,
+                         int64_t date_ms, const char *publisher_id, const char *publisher_name)
+{
+    if (!p) return NULL;
+    const char *tag = a == TA__COUNT ? "planning" : ocds_tag_for(a);
+    if (!tag) return NULL;
+    const Tendering__Contract *c = s_has_contract(p) ? p->contract : NULL;
+    size_t found = SIZE_MAX;
+    char id[32];
+    if (item_id && a == TA_ENQUIRY_ANSWER) {
+        for (size_t i = 0; i < p->n_enquiries && found == SIZE_MAX; i++) {
+            const Tendering__Enquiry *q = p->enquiries[i];
+            if (s_answered(q) && q->id && strcmp(q->id, item_id) == 0) found = i;
+        }
+    } else if (item_id && c && a == TA_MILESTONE) {
+        for (size_t i = 0; i < c->n_milestones && found == SIZE_MAX; i++)
+            if (c->milestones[i] && strcmp(s_milestone_id(c->milestones[i], i, id, sizeof id), item_id) == 0)
+                found = i;
+    } else if (item_id && c && a == TA_PAYMENT) {
+        for (size_t i = 0; i < c->n_payments && found == SIZE_MAX; i++)
+            if (c->payments[i] && strcmp(s_payment_id(c->payments[i], i, id, sizeof id), item_id) == 0) found = i;
+    }
+    if (found == SIZE_MAX) return ocds_release(p, tag, number, date_ms, publisher_id, publisher_name);
+
+    build_t b = {0};
+    json_t *r = s_head(&b, p, tag, number, date_ms);
+    if (a == TA_ENQUIRY_ANSWER) s_partial_enquiry(&b, r, p, found);
+    else if (a == TA_MILESTONE) s_partial_milestone(&b, r, p, found);
+    else s_partial_payment(&b, r, p, found, publisher_id, publisher_name);
+    s_set(&b, r, "language", json_string(OCDS_LANGUAGE));
+    return s_done(&b, r);
 }
 
 const char *ocds_tag_for(tender_action_t a)

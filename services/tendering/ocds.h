@@ -1,8 +1,10 @@
 /* ocds: a tendering process as Open Contracting Data Standard 1.1.5 JSON
- * (jansson): one release per public change, the release package, and the
- * record package with its compiled release. Pure functions over a
- * tendering.Process; the daemon stores each release's text when it is made
- * (a release is never rewritten) and wraps them on export. Money is written
+ * (jansson): one release per public change (a snapshot of the process, or
+ * for an answer, a payment or a progress report only that item:
+ * ocds_release_for), the release package, and the record package with its
+ * compiled release. Pure functions over a tendering.Process; the daemon
+ * stores each release's text when it is made (a release is never
+ * rewritten) and wraps them on export. Money is written
  * as {"amount": yuan (a number with at most two decimals), "currency": "CNY"}
  * from integer fen. Sealed content (bids while PLANNING/ACTIVE, evaluator
  * affiliations, scores, ledger entries' personal data) never appears. */
@@ -44,6 +46,33 @@ json_t *ocds_release(const Tendering__Process *p, const char *tag, uint32_t numb
  * and TA_PAYMENT "implementation", TA_TERMINATE "contractTermination",
  * TA_CANCEL "tenderCancellation". Creating a draft records "planning". */
 const char *ocds_tag_for(tender_action_t a);
+
+/* The release recording action a on p (TA__COUNT: the draft's creation,
+ * tag "planning"): a full snapshot of p (ocds_release with the tag of
+ * ocds_tag_for(a)) for every action but three, whose releases carry only
+ * what changed, so that a contract's hundreds of payments and progress
+ * reports do not each store the whole ever-growing process:
+ *   - TA_ENQUIRY_ANSWER (item_id an enquiry id): tender {id, documents
+ *     [that enquiry's clarification]};
+ *   - TA_MILESTONE (item_id a milestone id): contracts [{id, awardID,
+ *     milestones [that milestone], implementation {documents [its newest
+ *     progress report]}}] (the daemon adds one report per TA_MILESTONE:
+ *     the earlier ones are in earlier releases);
+ *   - TA_PAYMENT (item_id a payment id): parties [the transaction's payer
+ *     and payee, each with all its roles, as in the snapshot: an OCDS
+ *     merge replaces a party's roles], contracts [{id, awardID,
+ *     implementation {transactions [that payment]}}].
+ * Every release has ocid, id "<ocid>-<number>", date, tag,
+ * initiationType and language. Items keep the ids they have in the
+ * snapshot and the compiled release ("clarification-<enquiry id>", the
+ * milestone id, "<milestone id>-progress-<n>", the payment id; "MS-<n>" or
+ * "PAY-<n>" for one without), so merging the releases lines them up; item_id
+ * matches those ids. When item_id is NULL or names no such item in p (an
+ * enquiry not answered, a milestone or payment without a contract): a full
+ * snapshot. NULL when a records no release (ocds_tag_for(a) == NULL) or
+ * on OOM. Caller owns. */
+json_t *ocds_release_for(const Tendering__Process *p, tender_action_t a, const char *item_id, uint32_t number,
+                         int64_t date_ms, const char *publisher_id, const char *publisher_name);
 
 /* A release package: uri, version "1.1", publishedDate, publisher {name},
  * releases (the array is stolen). Caller owns; NULL on OOM. */

@@ -45,6 +45,13 @@ static bool s_id_ok(const char *s, size_t max)
     return n >= 1 && n <= max;
 }
 
+bool tender_id_ok(const char *id) { return s_id_ok(id, S_LEDGER_MAX_ID); }
+
+bool tender_funder_id_ok(const char *id)
+{
+    return tender_id_ok(id) && strcmp(id, "donations") && strcmp(id, "donors");
+}
+
 /* True if s (NULL = "") equals t (NULL = ""). */
 static bool s_eq(const char *s, const char *t) { return !strcmp(s_str(s), s_str(t)); }
 
@@ -188,12 +195,14 @@ static bool s_sha256_ok(const char *s)
     return n == 64;
 }
 
-/* True if s is only ASCII letters (an OCDS codelist code like "tenderNotice"). */
-static bool s_letters(const char *s)
+/* True if s is a code of OCDS 1.1.5's documentType codelist (a copy of
+ * tests/schemas/ocds-1.1.5/codelists/documentType.csv). */
+static bool s_document_type(const char *s)
 {
-    for (; *s; s++)
-        if (!isalpha((unsigned char)*s)) return false;
-    return true;
+    static const char *const codes[] = {"plannedProcurementNotice", "tenderNotice", "awardNotice", "contractNotice", "completionCertificate", "procurementPlan", "biddingDocuments", "technicalSpecifications", "evaluationCriteria", "evaluationReports", "contractDraft", "contractSigned", "contractArrangements", "contractSchedule", "physicalProgressReport", "financialProgressReport", "finalAudit", "hearingNotice", "marketStudies", "eligibilityCriteria", "clarifications", "shortlistedFirms", "environmentalImpact", "assetAndLiabilityAssessment", "riskProvisions", "winningBid", "complaints", "contractAnnexe", "contractGuarantees", "subContract", "needsAssessment", "feasibilityStudy", "projectPlan", "billOfQuantity", "bidders", "conflictOfInterest", "debarments", "illustration", "submissionDocuments", "contractSummary", "cancellationDetails"};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (!strcmp(s, codes[i])) return true;
+    return false;
 }
 
 int tender_validate_document(const Tendering__Document *d, const char *field, hub_error_t *err)
@@ -212,8 +221,9 @@ int tender_validate_document(const Tendering__Document *d, const char *field, hu
                                  "at most %d bytes", S_MAX_URL);
     if (s_set(d->sha256) && !s_sha256_ok(d->sha256))
         return INVALID(F("sha256"), "sha256 must be 64 hex digits (or empty)");
-    if (!s_letters(s_str(d->document_type)) || !s_len_ok(d->document_type, TENDER_MAX_NAME))
-        return INVALID(F("document_type"), "document_type must be an OCDS code, letters only (or empty)");
+    if (s_set(d->document_type) && !s_document_type(d->document_type))
+        return INVALID(F("document_type"), "document_type must be a code of OCDS's documentType codelist "
+                                           "(e.g. tenderNotice, biddingDocuments, clarifications) or empty");
 #undef F
     return 0;
 }
@@ -261,9 +271,10 @@ static int s_validate_funders(const Tendering__Process *p, hub_error_t *err)
     for (size_t i = 0; i < p->n_funders; i++) {
         const Tendering__Funder *fu = p->funders[i];
         if (!fu) return INVALID((snprintf(f, sizeof f, "process.funders[%zu]", i), f), "funder missing");
-        if (!s_id_ok(fu->id, S_LEDGER_MAX_ID))
+        if (!tender_funder_id_ok(fu->id))
             return INVALID((snprintf(f, sizeof f, "process.funders[%zu].id", i), f),
-                           "a funder id is 1 to %d characters of A-Z a-z 0-9 . _ -", S_LEDGER_MAX_ID);
+                           "a funder id is 1 to %d characters of A-Z a-z 0-9 . _ - "
+                           "(not donations, donors: the donation box's accounts)", S_LEDGER_MAX_ID);
         for (size_t k = 0; k < i; k++)
             if (p->funders[k] && s_eq(p->funders[k]->id, fu->id))
                 return INVALID((snprintf(f, sizeof f, "process.funders[%zu].id", i), f),
@@ -293,8 +304,9 @@ int tender_validate_draft(const Tendering__Process *p, hub_error_t *err)
     if (!s_len_ok(p->description, TENDER_MAX_TEXT))
         return INVALID("process.description", "the description is at most %d bytes", TENDER_MAX_TEXT);
     /* The buyer's id names its ledger account ("fund:<buyer_id>") for a purchase. */
-    if (!s_id_ok(p->buyer_id, S_LEDGER_MAX_ID))
-        return INVALID("process.buyer_id", "the buyer id is 1 to %d characters of A-Z a-z 0-9 . _ -",
+    if (!tender_funder_id_ok(p->buyer_id))
+        return INVALID("process.buyer_id", "the buyer id is 1 to %d characters of A-Z a-z 0-9 . _ - "
+                       "(not donations, donors: the donation box's accounts)",
                        S_LEDGER_MAX_ID);
     if (!s_set(p->buyer_name) || !s_len_ok(p->buyer_name, TENDER_MAX_NAME))
         return INVALID("process.buyer_name", "a buyer name of 1 to %d bytes is required", TENDER_MAX_NAME);
@@ -393,6 +405,7 @@ int tender_validate_score(const Tendering__Process *p, const Tendering__Score *s
         return INVALID("score.comment", "a comment is at most %d bytes", TENDER_MAX_TEXT);
     const Tendering__Evaluator *ev = tender_find_evaluator(p, s->evaluator_id);
     if (!ev) return NOTFOUND("score.evaluator_id", "%s is not an evaluator of this tender", s_str(s->evaluator_id));
+    if (ev->recused) return PRECONDITION("score.evaluator_id", "evaluator %s has recused", ev->id);
     if (!ev->declared)
         return PRECONDITION("score.evaluator_id", "evaluator %s has not declared no conflict of interest", ev->id);
     const Tendering__Bid *b = tender_find_bid(p, s->bid_id);
@@ -536,7 +549,11 @@ size_t tender_rank(Tendering__Process *p, bool *complete)
         bool all = true;
         for (size_t e = 0; e < p->n_evaluators; e++) {
             const Tendering__Evaluator *ev = p->evaluators[e];
-            if (!ev || !ev->declared) continue;
+            if (!ev || ev->recused) continue;
+            if (!ev->declared) {
+                all = false;
+                continue;
+            }
             declared++;
             for (size_t i = 0; i < p->n_bids && all; i++) {
                 const Tendering__Bid *b = p->bids[i];
@@ -738,26 +755,54 @@ void tender_mask_name(const char *name, char *out, size_t len)
     out[take] = 0;
 }
 
-void tender_redact(Tendering__Process *p)
+Tendering__Process *tender_public_view(const Tendering__Process *p, bool panel, hub_arena_t *arena)
 {
-    if (!p) return;
-    p->bid_count = (uint32_t)tender_valid_bids(p);
-    /* Sealed exactly when bids may not be read: PLANNING and ACTIVE, and
-     * CANCELLED (a cancelled tender's bids are never opened). */
-    if (tender_allowed(p->state, TA_READ_BIDS, NULL)) {
-        for (size_t i = 0; i < p->n_bids; i++) {
-            Tendering__Bid *b = p->bids[i];
-            if (!b) continue;
+    if (!p || !arena) return NULL;
+    Tendering__Process *v = hub_arena_alloc(arena, sizeof *v);
+    Tendering__Bid **bids = hub_arena_alloc(arena, (p->n_bids + 1) * sizeof *bids);
+    Tendering__Bid *copies = hub_arena_alloc(arena, (p->n_bids + 1) * sizeof *copies);
+    Tendering__Evaluator **evs = hub_arena_alloc(arena, (p->n_evaluators + 1) * sizeof *evs);
+    Tendering__Evaluator *ev_copies = hub_arena_alloc(arena, (p->n_evaluators + 1) * sizeof *ev_copies);
+    if (!v || !bids || !copies || !evs || !ev_copies) return NULL;
+    *v = *p;
+    v->bid_count = (uint32_t)tender_valid_bids(p);
+    /* Sealed while bids may not be read (PLANNING, ACTIVE, an unknown
+     * state) and in a tender cancelled before its period closed. */
+    bool sealed = tender_allowed(p->state, TA_READ_BIDS, NULL) != 0 &&
+                  !(p->state == TENDERING__STATE__CANCELLED && p->bids_opened);
+    /* The panel's work is public from the award on (not in a cancelled tender). */
+    bool awarded = p->state == TENDERING__STATE__AWARD_PENDING || p->state == TENDERING__STATE__AWARDED ||
+                   p->state == TENDERING__STATE__CONTRACTED || p->state == TENDERING__STATE__CLOSED ||
+                   p->state == TENDERING__STATE__UNSUCCESSFUL;
+    bool hide_panel = !panel && !awarded;
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_bids; i++) {
+        if (!p->bids[i]) continue;
+        Tendering__Bid *b = &copies[n];
+        *b = *p->bids[i];
+        if (sealed || (!panel && b->state == TENDERING__BID_STATE__BID_WITHDRAWN)) {
             b->org_id = S_EMPTY;
             b->org_name = S_EMPTY;
             b->price_fen = 0;
+            b->disqualified_reason = S_EMPTY;
+        }
+        if (sealed || !panel) {
             b->proposal = S_EMPTY;
             b->n_documents = 0;
-            b->disqualified_reason = S_EMPTY;
-            b->total_centi = 0;
-            b->rank = 0;
         }
+        if (sealed || hide_panel) b->total_centi = 0, b->rank = 0;
+        bids[n++] = b;
     }
-    for (size_t i = 0; i < p->n_evaluators; i++)
-        if (p->evaluators[i]) p->evaluators[i]->n_affiliations = 0;
+    v->bids = bids, v->n_bids = n;
+    n = 0;
+    for (size_t i = 0; i < p->n_evaluators && !hide_panel; i++) {
+        if (!p->evaluators[i]) continue;
+        ev_copies[n] = *p->evaluators[i];
+        if (!panel) ev_copies[n].n_affiliations = 0;
+        evs[n] = &ev_copies[n];
+        n++;
+    }
+    v->evaluators = evs, v->n_evaluators = n;
+    if (hide_panel) v->n_scores = 0;
+    return v;
 }

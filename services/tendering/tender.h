@@ -55,6 +55,13 @@ typedef enum {
     TA__COUNT
 } tender_action_t;
 
+/* An id that becomes part of a ledger account or a store key:
+ * [A-Za-z0-9._-]{1,100}. */
+bool tender_id_ok(const char *id);
+/* A funder's (or buyer's) id: tender_id_ok and not "donations" nor
+ * "donors", which name the donation box's accounts. */
+bool tender_funder_id_ok(const char *id);
+
 /* Lower-case names ("planning", "award-pending"; "publish", ...). Static. */
 const char *tender_state_name(Tendering__State s);
 const char *tender_action_name(tender_action_t a);
@@ -87,7 +94,8 @@ bool tender_state_final(Tendering__State s);
 int tender_validate_draft(const Tendering__Process *p, hub_error_t *err);
 
 /* A document: title non-empty, url http(s)://, sha256 empty or 64 hex
- * digits, document_type empty or letters only. field is the path prefix. */
+ * digits, document_type empty or a code of OCDS's documentType codelist.
+ * field is the path prefix. */
 int tender_validate_document(const Tendering__Document *d, const char *field, hub_error_t *err);
 
 /* Whether org may bid under e in the given calendar year: members_only ->
@@ -128,8 +136,8 @@ uint32_t tender_weighted_centi(const Tendering__Process *p, const Tendering__Sco
  * rounded half up) and rank (1.. for valid bids, best first: higher total,
  * then lower price, then earlier submission, then bid id; 0 for the
  * others). Returns the number of valid bids. *complete (may be NULL) tells
- * whether every declared evaluator scored every valid bid and at least one
- * evaluator declared. */
+ * whether every evaluator of the panel who has not recused has declared and
+ * scored every valid bid, and at least one has. */
 size_t tender_rank(Tendering__Process *p, bool *complete);
 
 /* ---- money ---- */
@@ -167,11 +175,17 @@ int ledger_check_entry(const Tendering__Entry *e, hub_error_t *err);
  * by "**" ("王小明" -> "王**", "Li Lei" -> "L**"); "*" for an empty name. */
 void tender_mask_name(const char *name, char *out, size_t len);
 
-/* Blanks in place what a public reply or event must not carry: while the
- * process is PLANNING or ACTIVE every bid's org, price, proposal and
- * documents (only id, state and times stay; bid_count tells how many are
- * valid); always the evaluators' affiliations. Strings are set to the
- * static "" (never freed by the arena-allocated message's owner). */
-void tender_redact(Tendering__Process *p);
+/* The view of p a reply or an event may carry, as a shallow copy in arena
+ * (p is not changed; the copy shares p's strings; NULL on OOM). Always:
+ * while the bids are sealed (PLANNING, ACTIVE, an unknown state, CANCELLED
+ * unless bids_opened) every bid's org,
+ * price, proposal and documents are blank (only id, state and times stay;
+ * bid_count tells how many are valid). With panel false (the public:
+ * events, any principal) also a withdrawn bid's org and price, every bid's
+ * proposal and documents, the evaluators' affiliations, and
+ * until the award (any state but AWARD_PENDING, AWARDED, CONTRACTED,
+ * CLOSED, UNSUCCESSFUL) the panel itself: evaluators, scores, totals and ranks. panel true is the view of
+ * operators and auditors. Blank strings point to a static "". */
+Tendering__Process *tender_public_view(const Tendering__Process *p, bool panel, hub_arena_t *arena);
 
 #endif

@@ -1,5 +1,12 @@
+/* tendering_svc: hub-tendering's handlers over tender.h's rules (see
+ * tendering_svc.h for the store). Every handler loads the process, checks
+ * the action against the state machine, changes its copy (never call->req:
+ * a handler may run twice after MDB_MAP_FULL), and commits through
+ * s_commit: the OCDS release, the record, the public event and reply in
+ * the command's transaction. Money moves only through s_post. */
 #include "tendering_svc.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +29,9 @@
 #define R_PUBLIC NULL /* any authenticated principal: public information */
 #define R_INTERNAL HUB_ROLE_INTERNAL
 #define TICK_BATCH 64     /* tender periods closed per tick command */
-#define MAX_ID 64         /* bytes of an org, funder or evaluator id */
+#define MAX_RECORD (512u << 10) /* bytes of one process record: its reply and event fit a command's arena */
+#define MAX_QUESTION 1000 /* bytes of an enquiry (anyone may ask: bounded so nobody fills a tender) */
+#define MAX_SUBMISSIONS 3 /* bids an organization may submit to one tender (withdrawals included) */
 
 const char *const tendering_db_names[] = {"processes", "releases",      "deadlines", "orgs",          "entries",
                                           "accounts",  "contributions", "donations", "disbursements", NULL};
@@ -68,17 +77,7 @@ static void *s_new(hub_call_t *call, size_t size, void (*init)(void *))
 }
 #define S_NEW(call, T, init) ((T *)s_new((call), sizeof(T), (void (*)(void *))(init)))
 
-/* ids of organizations, funders, evaluators: [A-Za-z0-9._-]{1,64}. */
-static bool s_id_ok(const char *id)
-{
-    size_t n = strlen(id);
-    if (!n || n > MAX_ID) return false;
-    for (const char *p = id; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.' ||
-              *p == '_' || *p == '-'))
-            return false;
-    return true;
-}
+#define s_id_ok tender_id_ok
 static bool s_text_ok(const char *s, size_t max) { return strlen(s) <= max; }
 
 /* The calendar year in China Standard Time. */
@@ -117,14 +116,23 @@ static char *s_next_id_dup(hub_call_t *call, tendering_t *t, const char *key, co
     if (!s) s_oom(call);
     return s;
 }
-static char *s_fmt(hub_call_t *call, const char *fmt, unsigned long long n)
+/* printf into call->arena (at most 511 bytes); NULL with call->err on OOM. */
+static char *s_fmt(hub_call_t *call, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *s_fmt(hub_call_t *call, const char *fmt, ...)
 {
-    char buf[128];
-    snprintf(buf, sizeof buf, fmt, n);
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
     char *s = hub_arena_strdup(call->arena, buf);
     if (!s) s_oom(call);
     return s;
 }
+
+/* Operators and auditors (and local trusted peers) see the panel's work
+ * before the award; everyone else the public view. */
+static bool s_privileged(const hub_call_t *call) { return hub_call_has_role(call, "operator auditor"); }
 
 /* deadline key: end_ms (8 BE) + ocid. */
 static int s_deadline(hub_call_t *call, tendering_t *t, int64_t end_ms, const char *ocid, bool put)
@@ -152,11 +160,14 @@ static Tendering__Process *s_open(hub_call_t *call, tendering_t *t, const char *
     return p;
 }
 
-/* Stores the release tagged tag (when not NULL) of p as it is now. */
-static int s_release(hub_call_t *call, tendering_t *t, Tendering__Process *p, const char *tag, int64_t now)
+/* Stores the OCDS release of action a on p as it is now: a snapshot, or
+ * for an enquiry answer, a milestone report or a payment only that item
+ * (ocds_release_for). */
+static int s_release(hub_call_t *call, tendering_t *t, Tendering__Process *p, tender_action_t a, const char *item,
+                     int64_t now)
 {
     uint32_t n = ++p->releases;
-    json_t *r = ocds_release(p, tag, n, now, t->publisher_id, t->publisher_name);
+    json_t *r = ocds_release_for(p, a, item, n, now, t->publisher_id, t->publisher_name);
     char *txt = r ? json_dumps(r, JSON_COMPACT | OCDS_DUMP_FLAGS) : NULL;
     json_decref(r);
     if (!txt) return s_oom(call);
@@ -173,22 +184,33 @@ static int s_release(hub_call_t *call, tendering_t *t, Tendering__Process *p, co
 }
 
 /* Commits a change to p made by action a (TA__COUNT: the draft's creation):
- * records its OCDS release when the action has one, stores p, then blanks
- * p's sealed content (tender_redact) and appends the event topic with the
- * public view (and bid_id, milestone_id, payment when given), and sets
- * the reply to that view. p must not be read unredacted afterwards. */
-static int s_commit(hub_call_t *call, tendering_t *t, Tendering__Process *p, tender_action_t a, const char *topic,
-                    const char *bid_id, const char *ms_id, Tendering__Payment *pay, int64_t now)
+ * records its OCDS release when the action has one, stores p, appends the
+ * event topic with the public view (tender_public_view; and bid_id,
+ * milestone_id, payment when given), and sets the reply to the caller's
+ * view (operators and auditors see the panel). item names what an
+ * enquiry answer changed (its release carries only that). p itself is not
+ * changed. */
+static int s_commit_item(hub_call_t *call, tendering_t *t, Tendering__Process *p, tender_action_t a,
+                         const char *topic, const char *bid_id, const char *ms_id, Tendering__Payment *pay,
+                         const char *item, int64_t now)
 {
     const char *tag = a == TA__COUNT ? "planning" : ocds_tag_for(a);
     p->updated_ms = now;
     p->bid_count = (uint32_t)tender_valid_bids(p);
-    if (tag && s_release(call, t, p, tag, now)) return -1;
+    size_t size = protobuf_c_message_get_packed_size(&p->base);
+    if (size > MAX_RECORD)
+        return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "",
+                             "the process would hold %zu KiB, more than %u KiB: shorten the texts or close it",
+                             size >> 10, MAX_RECORD >> 10);
+    if (tag && s_release(call, t, p, a, a == TA_PAYMENT && pay ? pay->id : a == TA_MILESTONE ? ms_id : item, now))
+        return -1;
     if (hub_record_put(call, t->processes, p->ocid, &p->base)) return -1;
-    tender_redact(p);
+    Tendering__Process *pub = tender_public_view(p, false, call->arena);
+    Tendering__Process *view = s_privileged(call) ? tender_public_view(p, true, call->arena) : pub;
+    if (!pub || !view) return s_oom(call);
     Tendering__TenderEvent ev = TENDERING__TENDER_EVENT__INIT;
     ev.action = (char *)strrchr(topic, '.') + 1;
-    ev.process = p;
+    ev.process = pub;
     if (bid_id) ev.bid_id = (char *)bid_id;
     if (ms_id) ev.milestone_id = (char *)ms_id;
     ev.payment = pay;
@@ -196,22 +218,58 @@ static int s_commit(hub_call_t *call, tendering_t *t, Tendering__Process *p, ten
     if (rc) return hub_call_mdb_error(call, rc);
     Tendering__ProcessReply *rep = S_NEW(call, Tendering__ProcessReply, tendering__process_reply__init);
     if (!rep) return -1;
-    rep->process = p;
+    rep->process = view;
     call->reply = &rep->base;
     return 0;
 }
 
+/* s_commit_item for every change but an enquiry answer. */
+static int s_commit(hub_call_t *call, tendering_t *t, Tendering__Process *p, tender_action_t a, const char *topic,
+                    const char *bid_id, const char *ms_id, Tendering__Payment *pay, int64_t now)
+{
+    return s_commit_item(call, t, p, a, topic, bid_id, ms_id, pay, NULL, now);
+}
+
+/* Validates documents[0..n) of a request ("documents[i]..."). */
+static int s_documents_ok(hub_call_t *call, Tendering__Document *const *docs, size_t n)
+{
+    char field[32];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(field, sizeof field, "documents[%zu]", i);
+        if (tender_validate_document(docs[i], field, &call->err)) return -1;
+    }
+    return 0;
+}
+
+/* True if a document of p has id. */
+static bool s_doc_taken(const Tendering__Process *p, const char *id)
+{
+    for (size_t i = 0; i < p->n_documents; i++)
+        if (!strcmp(p->documents[i]->id, id)) return true;
+    return false;
+}
+
 /* Appends a copy of document in (validated by the caller) to p's
- * documents, with an id ("DOC-01", by position) and a date (now) when it
- * has none. The request's document is not touched. */
+ * documents, with an id when it has none or one already taken ("DOC-01",
+ * the first free from its position) and a date (now) when it has none. The request's document is not touched. */
 static int s_add_document(hub_call_t *call, Tendering__Process *p, const Tendering__Document *in, int64_t now)
 {
     Tendering__Document *d = S_NEW(call, Tendering__Document, tendering__document__init);
     if (!d) return -1;
     *d = *in;
-    if (!*d->id && !(d->id = s_fmt(call, "DOC-%02llu", p->n_documents + 1))) return -1;
+    for (size_t n = p->n_documents + 1; !*d->id || s_doc_taken(p, d->id); n++)
+        if (!(d->id = s_fmt(call, "DOC-%02zu", n))) return -1;
     if (!d->date_ms) d->date_ms = now;
     return s_push(call, &p->documents, &p->n_documents, d);
+}
+
+/* A buyer principal acts only on its own tenders (operators on any). */
+static int s_buyer(hub_call_t *call, const char *buyer_id)
+{
+    if (call->authenticated && !hub_call_has_role(call, "operator") && strcmp(call->principal, buyer_id))
+        return hub_error_set(&call->err, HUB__ERROR_CODE__PERMISSION_DENIED, "buyer_id",
+                             "%s may act only on its own tenders", call->principal);
+    return 0;
 }
 
 /* The descriptive fields of a draft, copied from q (create and update):
@@ -219,11 +277,7 @@ static int s_add_document(hub_call_t *call, Tendering__Process *p, const Tenderi
  * PURCHASE without funders gets the buyer with the whole budget. */
 static int s_take_draft(hub_call_t *call, Tendering__Process *p, const Tendering__Process *q, int64_t now)
 {
-    if (tender_validate_draft(q, &call->err)) return -1;
-    for (size_t i = 0; i < q->n_funders; i++)
-        if (!s_id_ok(q->funders[i]->id))
-            return s_bad(call, "process.funders.id", "a funder id is 1..64 of A-Z a-z 0-9 . _ -");
-    if (!s_id_ok(q->buyer_id)) return s_bad(call, "process.buyer_id", "a buyer id is 1..64 of A-Z a-z 0-9 . _ -");
+    if (tender_validate_draft(q, &call->err) || s_buyer(call, q->buyer_id)) return -1;
     if (!s_text_ok(q->description, TENDER_MAX_TEXT)) return s_bad(call, "process.description", "description too long");
     p->kind = q->kind;
     p->title = q->title;
@@ -284,7 +338,9 @@ static int s_update(hub_call_t *call, void *ctx)
     if (!q->process) return s_bad(call, "process", "process is required");
     int64_t now = hub_now_ms();
     Tendering__Process *p = s_open(call, t, q->process->ocid, TA_UPDATE);
-    if (!p || s_take_draft(call, p, q->process, now)) return -1;
+    if (!p && call->err.code == HUB__ERROR_CODE__NOT_FOUND)
+        snprintf(call->err.field, sizeof call->err.field, "process.ocid");
+    if (!p || s_buyer(call, p->buyer_id) || s_take_draft(call, p, q->process, now)) return -1;
     return s_commit(call, t, p, TA_UPDATE, "tendering.tender.updated", NULL, NULL, NULL, now);
 }
 
@@ -293,7 +349,7 @@ static int s_get(hub_call_t *call, void *ctx)
     const Tendering__GetRequest *q = (const void *)call->req;
     Tendering__Process *p = s_open(call, ctx, q->ocid, TA__COUNT);
     if (!p) return -1;
-    tender_redact(p);
+    if (!(p = tender_public_view(p, s_privileged(call), call->arena))) return s_oom(call);
     Tendering__ProcessReply *rep = S_NEW(call, Tendering__ProcessReply, tendering__process_reply__init);
     if (!rep) return -1;
     rep->process = p;
@@ -335,7 +391,7 @@ static int s_publish(hub_call_t *call, void *ctx)
     tendering_t *t = ctx;
     const Tendering__PublishRequest *q = (const void *)call->req;
     Tendering__Process *p = s_open(call, t, q->ocid, TA_PUBLISH);
-    if (!p) return -1;
+    if (!p || s_buyer(call, p->buyer_id)) return -1;
     int64_t now = hub_now_ms();
     int64_t end = q->tender_end_ms ? q->tender_end_ms : p->tender_end_ms;
     if (end <= now)
@@ -353,7 +409,7 @@ static int s_amend(hub_call_t *call, void *ctx)
     tendering_t *t = ctx;
     const Tendering__AmendRequest *q = (const void *)call->req;
     Tendering__Process *p = s_open(call, t, q->ocid, TA_AMEND);
-    if (!p) return -1;
+    if (!p || s_buyer(call, p->buyer_id)) return -1;
     int64_t now = hub_now_ms();
     if (!*q->rationale || !s_text_ok(q->rationale, TENDER_MAX_TEXT))
         return s_bad(call, "rationale", "an amendment needs a rationale (at most 8 KiB)");
@@ -363,10 +419,9 @@ static int s_amend(hub_call_t *call, void *ctx)
         return s_bad(call, "new_end_ms", "an amendment may only extend the tender period");
     if (p->n_amendments >= TENDER_MAX_AMENDMENTS || p->n_documents + q->n_documents > TENDER_MAX_DOCUMENTS)
         return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too many amendments or documents");
-    for (size_t i = 0; i < q->n_documents; i++)
-        if (tender_validate_document(q->documents[i], "documents", &call->err)) return -1;
+    if (s_documents_ok(call, q->documents, q->n_documents)) return -1;
     Tendering__Amendment *am = S_NEW(call, Tendering__Amendment, tendering__amendment__init);
-    if (!am || !(am->id = s_fmt(call, "AMD-%02llu", p->n_amendments + 1))) return -1;
+    if (!am || !(am->id = s_fmt(call, "AMD-%02zu", p->n_amendments + 1))) return -1;
     am->rationale = q->rationale;
     am->old_end_ms = p->tender_end_ms;
     am->new_end_ms = q->new_end_ms ? q->new_end_ms : p->tender_end_ms;
@@ -387,7 +442,7 @@ static int s_cancel(hub_call_t *call, void *ctx)
     tendering_t *t = ctx;
     const Tendering__CancelRequest *q = (const void *)call->req;
     Tendering__Process *p = s_open(call, t, q->ocid, TA_CANCEL);
-    if (!p) return -1;
+    if (!p || s_buyer(call, p->buyer_id)) return -1;
     if (!*q->reason || !s_text_ok(q->reason, TENDER_MAX_TEXT)) return s_bad(call, "reason", "a cancellation needs a reason");
     if (p->state == TENDERING__STATE__ACTIVE && s_deadline(call, t, p->tender_end_ms, p->ocid, false)) return -1;
     if (p->award) p->award->status = TENDERING__AWARD_STATUS__AWARD_CANCELLED;
@@ -404,11 +459,11 @@ static int s_enquiry_ask(hub_call_t *call, void *ctx)
     if (!p) return -1;
     int64_t now = hub_now_ms();
     if (now >= p->tender_end_ms) return s_refuse(call, "ocid", "the tender period has ended");
-    if (!*q->text || !s_text_ok(q->text, TENDER_MAX_TEXT)) return s_bad(call, "text", "a question is 1 byte to 8 KiB");
+    if (!*q->text || !s_text_ok(q->text, MAX_QUESTION)) return s_bad(call, "text", "a question is 1 to 1000 bytes");
     if (p->n_enquiries >= TENDER_MAX_ENQUIRIES)
         return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too many enquiries");
     Tendering__Enquiry *e = S_NEW(call, Tendering__Enquiry, tendering__enquiry__init);
-    if (!e || !(e->id = s_fmt(call, "ENQ-%03llu", p->n_enquiries + 1))) return -1;
+    if (!e || !(e->id = s_fmt(call, "ENQ-%03zu", p->n_enquiries + 1))) return -1;
     e->question = q->text;
     e->date_ms = now;
     if (s_push(call, &p->enquiries, &p->n_enquiries, e)) return -1;
@@ -420,7 +475,7 @@ static int s_enquiry_answer(hub_call_t *call, void *ctx)
     tendering_t *t = ctx;
     const Tendering__EnquiryRequest *q = (const void *)call->req;
     Tendering__Process *p = s_open(call, t, q->ocid, TA_ENQUIRY_ANSWER);
-    if (!p) return -1;
+    if (!p || s_buyer(call, p->buyer_id)) return -1;
     Tendering__Enquiry *e = tender_find_enquiry(p, q->enquiry_id);
     if (!e) return hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, "enquiry_id", "no enquiry \"%s\"", q->enquiry_id);
     if (*e->answer) return hub_error_set(&call->err, HUB__ERROR_CODE__ALREADY_EXISTS, "enquiry_id", "enquiry %s is already answered", e->id);
@@ -428,7 +483,7 @@ static int s_enquiry_answer(hub_call_t *call, void *ctx)
     int64_t now = hub_now_ms();
     e->answer = q->text;
     e->answered_ms = now;
-    return s_commit(call, t, p, TA_ENQUIRY_ANSWER, "tendering.enquiry.answered", NULL, NULL, NULL, now);
+    return s_commit_item(call, t, p, TA_ENQUIRY_ANSWER, "tendering.enquiry.answered", NULL, NULL, NULL, e->id, now);
 }
 
 /* ------------------------------------------------------------------ handlers: bids */
@@ -475,16 +530,20 @@ static int s_bid_submit(hub_call_t *call, void *ctx)
     if (tender_valid_bid_of(p, q->org_id))
         return hub_error_set(&call->err, HUB__ERROR_CODE__ALREADY_EXISTS, "org_id",
                              "%s already has a valid bid; withdraw it first", q->org_id);
+    size_t mine = 0;
+    for (size_t i = 0; i < p->n_bids; i++) mine += !strcmp(p->bids[i]->org_id, q->org_id);
+    if (mine >= MAX_SUBMISSIONS)
+        return hub_error_set(&call->err, HUB__ERROR_CODE__FAILED_PRECONDITION, "org_id",
+                             "%s has submitted %zu bids to this tender, the most one organization may", q->org_id, mine);
     if (q->price_fen <= 0 || q->price_fen > p->budget_fen)
         return s_bad(call, "price_fen", "a bid's price is above 0 and at most the budget");
     if (!s_text_ok(q->proposal, TENDER_MAX_TEXT)) return s_bad(call, "proposal", "proposal too long (8 KiB)");
     if (q->n_documents > TENDER_MAX_DOCUMENTS) return s_bad(call, "documents", "too many documents");
-    for (size_t i = 0; i < q->n_documents; i++)
-        if (tender_validate_document(q->documents[i], "documents", &call->err)) return -1;
-    if (p->n_bids >= TENDER_MAX_BIDS)
+    if (s_documents_ok(call, q->documents, q->n_documents)) return -1;
+    if (tender_valid_bids(p) >= TENDER_MAX_BIDS)
         return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too many bids on this tender");
     Tendering__Bid *b = S_NEW(call, Tendering__Bid, tendering__bid__init);
-    if (!b || !(b->id = s_fmt(call, "BID-%03llu", p->n_bids + 1))) return -1;
+    if (!b || !(b->id = s_fmt(call, "BID-%03zu", p->n_bids + 1))) return -1;
     b->org_id = org->id;
     b->org_name = org->name;
     b->price_fen = q->price_fen;
@@ -513,6 +572,7 @@ static int s_bid_withdraw(hub_call_t *call, void *ctx)
     if (b->state != TENDERING__BID_STATE__BID_VALID) return s_refuse(call, "bid_id", "the bid is already withdrawn");
     b->state = TENDERING__BID_STATE__BID_WITHDRAWN;
     b->withdrawn_ms = now;
+    b->proposal = "", b->n_documents = 0; /* never opened: nothing of it is kept */
     Tendering__Bid copy = *b;
     if (s_commit(call, t, p, TA_BID_WITHDRAW, "tendering.bid.withdrawn", copy.id, NULL, NULL, now)) return -1;
     return s_bid_reply(call, &copy);
@@ -542,6 +602,20 @@ static int s_bid_disqualify(hub_call_t *call, void *ctx)
     b->state = TENDERING__BID_STATE__BID_DISQUALIFIED;
     b->disqualified_reason = q->reason;
     return s_commit(call, t, p, TA_DISQUALIFY, "tendering.bid.disqualified", b->id, NULL, NULL, hub_now_ms());
+}
+
+/* Checks bid b's organization against p's eligibility as matching knows
+ * it now (a membership suspended or withdrawn since the bid, say). 0
+ * eligible; -1 with call->err (FAILED_PRECONDITION) not eligible or gone;
+ * -1 with a store error. */
+static int s_still_eligible(hub_call_t *call, tendering_t *t, const Tendering__Process *p, const Tendering__Bid *b)
+{
+    Tendering__Org *org = (void *)hub_record_get(call, t->orgs, b->org_id, &tendering__org__descriptor, "organization");
+    if (!org) {
+        if (call->err.code != HUB__ERROR_CODE__NOT_FOUND) return -1;
+        return s_refuse(call, "org_id", "the organization is no longer in the resource library");
+    }
+    return tender_check_eligible(p->eligibility, org, s_year(hub_now_ms()), &call->err);
 }
 
 /* ------------------------------------------------------------------ handlers: evaluation */
@@ -592,10 +666,36 @@ static int s_declare(hub_call_t *call, void *ctx)
         return s_bad(call, "no_conflict", "an evaluator with a conflict of interest must not take part: ask the operator to replace them");
     if (tender_check_conflict(p, e, &call->err)) return -1;
     if (e->declared) return hub_error_set(&call->err, HUB__ERROR_CODE__ALREADY_EXISTS, "evaluator_id", "%s has already declared", e->id);
+    if (e->recused) return s_refuse(call, "evaluator_id", "the evaluator has recused");
     int64_t now = hub_now_ms();
     e->declared = true;
     e->declared_ms = now;
     return s_commit(call, t, p, TA_DECLARE, "tendering.evaluator.declared", NULL, NULL, NULL, now);
+}
+
+/* "tendering.evaluator.recuse": the evaluator stands down with a reason
+ * (a conflict the declaration found, unavailability); from then on it
+ * neither scores nor holds up the award, and its scores no longer count. */
+static int s_recuse(hub_call_t *call, void *ctx)
+{
+    tendering_t *t = ctx;
+    const Tendering__DeclareRequest *q = (const void *)call->req;
+    Tendering__Process *p = s_open(call, t, q->ocid, TA_DECLARE);
+    if (!p || s_self(call, q->evaluator_id)) return -1;
+    Tendering__Evaluator *e = tender_find_evaluator(p, q->evaluator_id);
+    if (!e) return hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, "evaluator_id", "no evaluator \"%s\"", q->evaluator_id);
+    if (e->recused) return hub_error_set(&call->err, HUB__ERROR_CODE__ALREADY_EXISTS, "evaluator_id", "%s has already recused", e->id);
+    if (!*q->reason || !s_text_ok(q->reason, TENDER_MAX_TEXT)) return s_bad(call, "reason", "a recusal needs a reason");
+    e->recused = true;
+    e->declared = false;
+    e->recusal_reason = q->reason;
+    /* its scores no longer count */
+    size_t kept = 0;
+    for (size_t i = 0; i < p->n_scores; i++)
+        if (strcmp(p->scores[i]->evaluator_id, e->id)) p->scores[kept++] = p->scores[i];
+    p->n_scores = kept;
+    tender_rank(p, NULL);
+    return s_commit(call, t, p, TA_DECLARE, "tendering.evaluator.recused", NULL, NULL, NULL, hub_now_ms());
 }
 
 static int s_score(hub_call_t *call, void *ctx)
@@ -631,7 +731,22 @@ static int s_evaluation(hub_call_t *call, void *ctx)
     bool complete = false;
     size_t n = tender_rank(p, &complete);
     rep->complete = complete;
-    for (size_t i = 0; i < p->n_evaluators; i++) rep->evaluators_declared += p->evaluators[i]->declared;
+    rep->waiting_for = hub_arena_alloc(call->arena, (p->n_evaluators + 1) * sizeof *rep->waiting_for);
+    if (!rep->waiting_for) return s_oom(call);
+    for (size_t i = 0; i < p->n_evaluators; i++) {
+        const Tendering__Evaluator *e = p->evaluators[i];
+        rep->evaluators_declared += e->declared;
+        rep->evaluators_recused += e->recused;
+        bool done = e->declared;
+        for (size_t j = 0; j < p->n_bids && done; j++)
+            if (p->bids[j]->state == TENDERING__BID_STATE__BID_VALID) {
+                bool scored = false;
+                for (size_t k = 0; k < p->n_scores && !scored; k++)
+                    scored = !strcmp(p->scores[k]->evaluator_id, e->id) && !strcmp(p->scores[k]->bid_id, p->bids[j]->id);
+                done = scored;
+            }
+        if (!e->recused && !done) rep->waiting_for[rep->n_waiting_for++] = e->id;
+    }
     rep->ranking = hub_arena_alloc(call->arena, (n + 1) * sizeof *rep->ranking);
     if (!rep->ranking) return s_oom(call);
     for (size_t i = 0; i < p->n_bids; i++) {
@@ -672,18 +787,23 @@ static int s_award(hub_call_t *call, void *ctx)
         return s_commit(call, t, p, TA_AWARD, "tendering.tender.unsuccessful", NULL, NULL, NULL, now);
     }
     if (!complete)
-        return s_refuse(call, "ocid", "the evaluation is not complete: every declared evaluator must score every valid bid");
+        return s_refuse(call, "ocid", "the evaluation is not complete: every evaluator of the panel who has not recused must "
+                                 "declare and score every valid bid (tendering.evaluation lists who is awaited)");
     Tendering__Bid *b = NULL;
     for (size_t i = 0; i < p->n_bids && !*q->bid_id; i++)
         if (p->bids[i]->rank == 1) b = p->bids[i];
     if (*q->bid_id && !(b = tender_find_bid(p, q->bid_id)))
         return hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, "bid_id", "no bid \"%s\"", q->bid_id);
     if (!b || b->state != TENDERING__BID_STATE__BID_VALID) return s_refuse(call, "bid_id", "only a valid bid can be awarded");
+    if (b->rank != 1 && (!*q->reason || !s_text_ok(q->reason, TENDER_MAX_TEXT)))
+        return s_bad(call, "reason", "awarding a bid that is not ranked first needs a reason");
+    if (s_still_eligible(call, t, p, b)) return -1;
     int64_t value = q->value_fen ? q->value_fen : b->price_fen;
     if (value <= 0 || value > p->budget_fen || value > b->price_fen)
         return s_bad(call, "value_fen", "the award's value is above 0 and at most the bid's price (and the budget)");
     a->bid_id = b->id, a->org_id = b->org_id, a->org_name = b->org_name;
     a->value_fen = value;
+    a->reason = q->reason;
     a->status = TENDERING__AWARD_STATUS__AWARD_PENDING_STATUS;
     p->state = tender_next(p->state, TA_AWARD, true);
     return s_commit(call, t, p, TA_AWARD, "tendering.award.pending", b->id, NULL, NULL, now);
@@ -710,7 +830,7 @@ static int s_sign(hub_call_t *call, void *ctx)
     tendering_t *t = ctx;
     const Tendering__SignRequest *q = (const void *)call->req;
     Tendering__Process *p = s_open(call, t, q->ocid, TA_SIGN);
-    if (!p) return -1;
+    if (!p || s_buyer(call, p->buyer_id)) return -1;
     int64_t now = hub_now_ms();
     int64_t value = q->value_fen ? q->value_fen : p->award->value_fen;
     if (value <= 0 || value > p->award->value_fen)
@@ -729,12 +849,15 @@ static int s_sign(hub_call_t *call, void *ctx)
     c->status = TENDERING__CONTRACT_STATUS__CONTRACT_ACTIVE;
     for (size_t i = 0; i < q->n_milestones; i++) {
         const Tendering__Milestone *in = q->milestones[i];
+        char field[48];
         if (!*in->title || !s_text_ok(in->title, TENDER_MAX_NAME))
-            return s_bad(call, "milestones.title", "a milestone needs a title");
+            return s_bad(call, (snprintf(field, sizeof field, "milestones[%zu].title", i), field),
+                         "a milestone needs a title");
         if (in->due_ms < start || in->due_ms > q->end_ms)
-            return s_bad(call, "milestones.due_ms", "a milestone falls due within the contract period");
+            return s_bad(call, (snprintf(field, sizeof field, "milestones[%zu].due_ms", i), field),
+                         "a milestone falls due within the contract period");
         Tendering__Milestone *m = S_NEW(call, Tendering__Milestone, tendering__milestone__init);
-        if (!m || !(m->id = s_fmt(call, "MS-%02llu", i + 1))) return -1;
+        if (!m || !(m->id = s_fmt(call, "MS-%02zu", i + 1))) return -1;
         m->title = in->title;
         m->due_ms = in->due_ms;
         m->status = TENDERING__MILESTONE_STATUS__SCHEDULED;
@@ -886,7 +1009,7 @@ static int s_payment(hub_call_t *call, void *ctx)
         return s_refuse(call, "amount_fen", "nothing is left to pay on the funders' draws");
     int64_t now = hub_now_ms();
     Tendering__Payment *pay = S_NEW(call, Tendering__Payment, tendering__payment__init);
-    if (!pay || !(pay->id = s_fmt(call, "PAY-%04llu", c->n_payments + 1))) return -1;
+    if (!pay || !(pay->id = s_fmt(call, "PAY-%04zu", c->n_payments + 1))) return -1;
     char *source = hub_arena_alloc(call->arena, strlen(p->ocid) + strlen(pay->id) + 2);
     if (!source) return s_oom(call);
     sprintf(source, "%s/%s", p->ocid, pay->id);
@@ -915,7 +1038,7 @@ static int s_terminate(hub_call_t *call, void *ctx)
     tendering_t *t = ctx;
     const Tendering__TerminateRequest *q = (const void *)call->req;
     Tendering__Process *p = s_open(call, t, q->ocid, TA_TERMINATE);
-    if (!p) return -1;
+    if (!p || s_buyer(call, p->buyer_id)) return -1;
     const Tendering__Closure *in = q->closure;
     if (!in) return s_bad(call, "closure", "closure (the post-evaluation) is required");
     if (in->post_score > 100) return s_bad(call, "closure.post_score", "the post-evaluation score is 0..100");
@@ -953,8 +1076,21 @@ static int s_close_one(hub_call_t *call, hub_due_item_t *item, void *arg)
         item->skipped = true;
         return 0;
     }
+    /* a bidder suspended or withdrawn from the library since its bid is out */
+    for (size_t i = 0; i < p->n_bids; i++) {
+        Tendering__Bid *b = p->bids[i];
+        if (b->state != TENDERING__BID_STATE__BID_VALID) continue;
+        hub_error_t keep = call->err;
+        if (!s_still_eligible(call, t, p, b)) continue;
+        if (call->err.code != HUB__ERROR_CODE__FAILED_PRECONDITION) return -1;
+        b->state = TENDERING__BID_STATE__BID_DISQUALIFIED;
+        if (!(b->disqualified_reason = s_fmt(call, "no longer eligible at the close: %s", call->err.message))) return -1;
+        call->err = keep;
+        hub_rpc_count(call->rpc, "bids_ineligible_at_close_total", 1);
+    }
     bool any = tender_valid_bids(p) > 0;
     p->state = tender_next(p->state, TA_CLOSE_PERIOD, any);
+    p->bids_opened = true;
     if (!any) {
         Tendering__Award *a = S_NEW(call, Tendering__Award, tendering__award__init);
         char *aid = hub_arena_alloc(call->arena, strlen(p->ocid) + 8);
@@ -1072,6 +1208,14 @@ static int s_export(hub_call_t *call, void *ctx)
                          : ocds_release_package(scan.arr, uri, t->publisher_name, now);
     char *txt = pkg ? json_dumps(pkg, JSON_INDENT(2) | OCDS_DUMP_FLAGS) : NULL;
     json_decref(pkg);
+    /* the text is copied into the arena and packed there again: half of it each */
+    if (txt && strlen(txt) > HUB_WIRE_ARENA_BUDGET / 2 - (64u << 10)) {
+        size_t n = strlen(txt);
+        free(txt);
+        return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "ocid",
+                             "the export is %zu KiB, more than one reply carries (%u KiB)", n >> 10,
+                             (HUB_WIRE_ARENA_BUDGET / 2 - (64u << 10)) >> 10);
+    }
     Tendering__ExportReply *rep = S_NEW(call, Tendering__ExportReply, tendering__export_reply__init);
     if (!txt || !rep || !(rep->json = hub_arena_strdup(call->arena, txt))) {
         free(txt);
@@ -1095,10 +1239,11 @@ static int s_contribute(hub_call_t *call, void *ctx)
 {
     tendering_t *t = ctx;
     const Tendering__ContributeRequest *q = (const void *)call->req;
-    if (!s_id_ok(q->funder_id)) return s_bad(call, "funder_id", "a funder id is 1..64 of A-Z a-z 0-9 . _ -");
+    if (!tender_funder_id_ok(q->funder_id))
+        return s_bad(call, "funder_id", "a funder id is 1..100 of A-Z a-z 0-9 . _ - (not donations, donors)");
     if (s_amount(call, q->amount_fen, "amount_fen")) return -1;
-    if (!s_text_ok(q->funder_name, TENDER_MAX_NAME) || !s_text_ok(q->memo, TENDER_MAX_TEXT))
-        return s_bad(call, "memo", "text too long");
+    if (!s_text_ok(q->funder_name, TENDER_MAX_NAME)) return s_bad(call, "funder_name", "name too long");
+    if (!s_text_ok(q->memo, TENDER_MAX_TEXT)) return s_bad(call, "memo", "memo too long");
     int64_t now = hub_now_ms();
     Tendering__Contribution *c = S_NEW(call, Tendering__Contribution, tendering__contribution__init);
     if (!c || !(c->id = s_next_id_dup(call, t, "contribution_seq", "CON-%06llu"))) return -1;
@@ -1123,8 +1268,8 @@ static int s_donate(hub_call_t *call, void *ctx)
     tendering_t *t = ctx;
     const Tendering__DonateRequest *q = (const void *)call->req;
     if (s_amount(call, q->amount_fen, "amount_fen")) return -1;
-    if (!s_text_ok(q->donor_name, TENDER_MAX_NAME) || !s_text_ok(q->memo, TENDER_MAX_TEXT))
-        return s_bad(call, "memo", "text too long");
+    if (!s_text_ok(q->donor_name, TENDER_MAX_NAME)) return s_bad(call, "donor_name", "name too long");
+    if (!s_text_ok(q->memo, TENDER_MAX_TEXT)) return s_bad(call, "memo", "memo too long");
     if (!q->anonymous && !*q->donor_name) return s_bad(call, "donor_name", "name the donor, or give anonymous");
     int64_t now = hub_now_ms();
     Tendering__Donation *d = S_NEW(call, Tendering__Donation, tendering__donation__init);
@@ -1142,8 +1287,11 @@ static int s_donate(hub_call_t *call, void *ctx)
     char masked[64] = "";
     if (*d->donor_name) tender_mask_name(d->donor_name, masked, sizeof masked);
     pub.donor_name = masked;
+    pub.memo = ""; /* a memo may name the donor: not public */
+    Tendering__Entry pub_e = *e;
+    pub_e.memo = "";
     Tendering__FundsEvent ev = TENDERING__FUNDS_EVENT__INIT;
-    ev.entry = e, ev.donation = &pub;
+    ev.entry = &pub_e, ev.donation = &pub;
     hub_rpc_count(call->rpc, "donations_total", 1);
     Tendering__DonateReply *rep = S_NEW(call, Tendering__DonateReply, tendering__donate_reply__init);
     if (!rep || s_funds_event(call, "funds.donation.received", &ev)) return -1;
@@ -1174,8 +1322,9 @@ static int s_disburse(hub_call_t *call, void *ctx)
         return s_bad(call, "disbursement.recipient_name", "the recipient's name is required");
     if (!*in->street || !s_text_ok(in->street, TENDER_MAX_NAME)) return s_bad(call, "disbursement.street", "the recipient's street is required");
     if (!*in->purpose || !s_text_ok(in->purpose, TENDER_MAX_TEXT)) return s_bad(call, "disbursement.purpose", "the purpose is required");
-    if (!s_text_ok(in->recipient_phone, 32) || !s_text_ok(in->recipient_address, TENDER_MAX_NAME))
-        return s_bad(call, "disbursement.recipient_phone", "phone or address too long");
+    if (!s_text_ok(in->recipient_phone, 32)) return s_bad(call, "disbursement.recipient_phone", "phone too long");
+    if (!s_text_ok(in->recipient_address, TENDER_MAX_NAME))
+        return s_bad(call, "disbursement.recipient_address", "address too long");
     if (s_amount(call, in->amount_fen, "disbursement.amount_fen")) return -1;
     int64_t now = hub_now_ms();
     Tendering__Disbursement *d = S_NEW(call, Tendering__Disbursement, tendering__disbursement__init);
@@ -1212,17 +1361,20 @@ typedef struct {
     uint64_t entries;
     __int128 total_debit, total_credit;
     size_t problems;
-    char **problem;
+    char **problem;             /* -> text[i] */
+    char text[20][256];
     int err;
 } s_bal_t;
 
+/* Notes a problem (fmt with one %s); the first 20 are kept, in a fixed
+ * table of s_bal_t (not the arena: entries are read with the arena
+ * rewound after each). */
 static void s_problem(s_bal_t *b, const char *fmt, const char *a)
 {
     if (b->problems >= 20) return;
-    char buf[256];
-    snprintf(buf, sizeof buf, fmt, a);
-    char *s = hub_arena_strdup(b->call->arena, buf);
-    if (s) b->problem[b->problems++] = s;
+    snprintf(b->text[b->problems], sizeof b->text[0], fmt, a);
+    b->problem[b->problems] = b->text[b->problems];
+    b->problems++;
 }
 static int s_bal_acc(const MDB_val *k, const MDB_val *v, void *arg)
 {
@@ -1260,7 +1412,7 @@ static int s_bal_entry(const MDB_val *k, const MDB_val *v, void *arg)
     for (size_t i = 0; i < e->n_lines; i++) {
         const Tendering__Line *l = e->lines[i];
         d += l->debit_fen, c += l->credit_fen;
-        Tendering__Account **a = bsearch(l->account, b->acc, b->n, sizeof *b->acc, s_bal_cmp);
+        Tendering__Account **a = b->n ? bsearch(l->account, b->acc, b->n, sizeof *b->acc, s_bal_cmp) : NULL;
         if (!a) s_problem(b, "an entry posts to %s, which has no account", l->account);
         else b->debit[a - b->acc] += l->debit_fen, b->credit[a - b->acc] += l->credit_fen;
     }
@@ -1273,38 +1425,42 @@ static int s_bal_entry(const MDB_val *k, const MDB_val *v, void *arg)
 static int s_balance(hub_call_t *call, void *ctx)
 {
     tendering_t *t = ctx;
-    s_bal_t b = {.call = call};
-    b.problem = hub_arena_alloc(call->arena, 20 * sizeof *b.problem);
-    if (!b.problem) return s_oom(call);
-    int rc = hub_store_scan_after(call->txn, t->accounts, "", s_bal_acc, &b);
-    if (!rc && !b.err) {
-        b.debit = hub_arena_alloc(call->arena, (b.n + 1) * sizeof *b.debit);
-        b.credit = hub_arena_alloc(call->arena, (b.n + 1) * sizeof *b.credit);
-        if (!b.debit || !b.credit) return s_oom(call);
-        memset(b.debit, 0, (b.n + 1) * sizeof *b.debit);
-        memset(b.credit, 0, (b.n + 1) * sizeof *b.credit);
-        rc = hub_store_scan_after(call->txn, t->entries, "", s_bal_entry, &b);
+    /* in the arena: the problems' texts must outlive the handler (the reply) */
+    s_bal_t *b = hub_arena_alloc(call->arena, sizeof *b);
+    if (!b) return s_oom(call);
+    memset(b, 0, sizeof *b);
+    b->call = call;
+    b->problem = hub_arena_alloc(call->arena, 20 * sizeof *b->problem);
+    if (!b->problem) return s_oom(call);
+    int rc = hub_store_scan_after(call->txn, t->accounts, "", s_bal_acc, b);
+    if (!rc && !b->err) {
+        b->debit = hub_arena_alloc(call->arena, (b->n + 1) * sizeof *b->debit);
+        b->credit = hub_arena_alloc(call->arena, (b->n + 1) * sizeof *b->credit);
+        if (!b->debit || !b->credit) return s_oom(call);
+        memset(b->debit, 0, (b->n + 1) * sizeof *b->debit);
+        memset(b->credit, 0, (b->n + 1) * sizeof *b->credit);
+        rc = hub_store_scan_after(call->txn, t->entries, "", s_bal_entry, b);
     }
     if (rc) return hub_call_mdb_error(call, rc);
-    if (b.err) return hub_error_set(&call->err, HUB__ERROR_CODE__INTERNAL, "", "a ledger record is unreadable");
+    if (b->err) return hub_error_set(&call->err, HUB__ERROR_CODE__INTERNAL, "", "a ledger record is unreadable");
     Tendering__BalanceReply *rep = S_NEW(call, Tendering__BalanceReply, tendering__balance_reply__init);
     if (!rep) return -1;
-    for (size_t i = 0; i < b.n; i++) {
-        const Tendering__Account *a = b.acc[i];
-        if (a->debit_fen != b.debit[i] || a->credit_fen != b.credit[i])
-            s_problem(&b, "account %s differs from the sum of its entries", a->name);
-        if (!strncmp(a->name, "fund:", 5) && a->balance_fen < 0) s_problem(&b, "%s is below zero", a->name);
+    for (size_t i = 0; i < b->n; i++) {
+        const Tendering__Account *a = b->acc[i];
+        if (a->debit_fen != b->debit[i] || a->credit_fen != b->credit[i])
+            s_problem(b, "account %s differs from the sum of its entries", a->name);
+        if (!strncmp(a->name, "fund:", 5) && a->balance_fen < 0) s_problem(b, "%s is below zero", a->name);
         rep->total_debit_fen += a->debit_fen;
         rep->total_credit_fen += a->credit_fen;
     }
-    if (b.total_debit != b.total_credit) s_problem(&b, "%s", "the journal's debits and credits differ");
-    if (b.total_debit != rep->total_debit_fen || b.total_credit != rep->total_credit_fen)
-        s_problem(&b, "%s", "the accounts' totals differ from the journal's");
-    if (rep->total_debit_fen != rep->total_credit_fen) s_problem(&b, "%s", "the accounts' debits and credits differ");
-    rep->accounts = b.acc, rep->n_accounts = b.n;
-    rep->entries = b.entries;
-    rep->problems = b.problem, rep->n_problems = b.problems;
-    rep->reconciled = b.problems == 0;
+    if (b->total_debit != b->total_credit) s_problem(b, "%s", "the journal's debits and credits differ");
+    if (b->total_debit != rep->total_debit_fen || b->total_credit != rep->total_credit_fen)
+        s_problem(b, "%s", "the accounts' totals differ from the journal's");
+    if (rep->total_debit_fen != rep->total_credit_fen) s_problem(b, "%s", "the accounts' debits and credits differ");
+    rep->accounts = b->acc, rep->n_accounts = b->n;
+    rep->entries = b->entries;
+    rep->problems = b->problem, rep->n_problems = b->problems;
+    rep->reconciled = b->problems == 0;
     if (!rep->reconciled) hub_rpc_count(call->rpc, "ledger_unreconciled_total", 1);
     call->reply = &rep->base;
     return 0;
@@ -1401,6 +1557,7 @@ const hub_handler_t tendering_handlers[] = {
     {"tendering.bid.disqualify", &tendering__bid_request__descriptor, s_bid_disqualify, R_OPERATOR},
     {"tendering.evaluator.add", &tendering__add_evaluator_request__descriptor, s_evaluator_add, R_OPERATOR},
     {"tendering.evaluator.declare", &tendering__declare_request__descriptor, s_declare, R_EVALUATOR},
+    {"tendering.evaluator.recuse", &tendering__declare_request__descriptor, s_recuse, R_EVALUATOR},
     {"tendering.score", &tendering__score_request__descriptor, s_score, R_EVALUATOR},
     {"tendering.evaluation", &tendering__get_request__descriptor, s_evaluation, R_READ},
     {"tendering.award", &tendering__award_request__descriptor, s_award, R_OPERATOR},

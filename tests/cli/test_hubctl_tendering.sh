@@ -5,11 +5,15 @@
 # published, amended, asked about; bids sealed while the period runs (one
 # refused for its legal form, a duplicate refused, one withdrawn and
 # submitted again); the period ends on its own (evaluation); a conflict of
-# interest refused, scores, the ranking, the award, the contract with its
-# milestones and payments (over the value refused), the closure; a venture
-# round cancelled; the funds ledger (contribution, donations, a masked
-# disbursement, balance reconciled); the OCDS export validated; --json,
-# tail, status, exit codes 0/1/2/3.
+# interest refused and the conflicted evaluator recused (the award waits for
+# every evaluator not recused), scores, the ranking, the award, the contract
+# with its milestones and payments (over the value refused), the closure; a
+# second small tender (an organization's fourth bid refused; an evaluator
+# who scored recuses and its scores go; the second-ranked bid awarded only
+# with a reason); a venture round cancelled with its bid still sealed; the
+# funds ledger (contribution, donations, a masked disbursement, a reserved
+# funder id refused, balance reconciled); the OCDS export validated;
+# --json, tail (events carry no proposals), status, exit codes 0/1/2/3.
 #   BUILD=build sh tests/cli/test_hubctl_tendering.sh
 set -u
 BUILD=${BUILD:-build}
@@ -220,6 +224,30 @@ check list-json 0 "$CTL" -c "$CFG" --json tender list
 json_ok list-json "$DIR/out"
 check bid-before-publish 1 "$CTL" -c "$CFG" bid submit "$OCID" --org "$ORG1" --price 45000
 contains bid-before-publish "$DIR/err" "FAILED_PRECONDITION"
+check create-bad-document-type 1 "$CTL" -c "$CFG" tender create --title x --buyer "$BUYER" --buyer-name n \
+    --budget 1 --criterion a:100 --document "说明|https://example.org/x.pdf||notice"
+contains create-bad-document-type "$DIR/err" "INVALID_ARGUMENT (process.documents"
+check create-reserved-buyer 1 "$CTL" -c "$CFG" tender create --title x --buyer donations --buyer-name n \
+    --budget 1 --criterion a:100
+contains create-reserved-buyer "$DIR/err" "INVALID_ARGUMENT (process.buyer_id)"
+
+# ---- a second, small tender open to any organization, its period running
+# alongside (its evaluation and award come after the first's closure)
+check small-create 0 "$CTL" -c "$CFG" tender create --title 鼓楼街道助浴服务 --buyer "$BUYER" \
+    --buyer-name 鼓楼街道办事处 --budget 10000 --criterion 服务方案:100
+SOCID=$(cat "$DIR/out")
+check small-publish 0 "$CTL" -c "$CFG" tender publish "$SOCID" --end "+${PERIOD}s"
+check small-bid-1 0 "$CTL" -c "$CFG" bid submit "$SOCID" --org "$ORG1" --price 9000
+SBID1=$(cat "$DIR/out")
+check small-bid-3 0 "$CTL" -c "$CFG" bid submit "$SOCID" --org "$ORG3" --price 8000
+SBID3=$(cat "$DIR/out")
+# ORG2 submits three times (withdrawing each): a fourth submission is refused
+for n in 1 2 3; do
+    check "small-bid-2-$n" 0 "$CTL" -c "$CFG" bid submit "$SOCID" --org "$ORG2" --price 7000
+    check "small-withdraw-2-$n" 0 "$CTL" -c "$CFG" bid withdraw "$SOCID" "$(cat "$DIR/out")"
+done
+check small-bid-2-4 1 "$CTL" -c "$CFG" bid submit "$SOCID" --org "$ORG2" --price 7000
+contains small-bid-2-4 "$DIR/err" "FAILED_PRECONDITION (org_id)"
 
 # ---- published: the period runs a few seconds, bids are sealed
 check publish-past 1 "$CTL" -c "$CFG" tender publish "$OCID" --end "2020-01-01 08:00"
@@ -302,11 +330,28 @@ check score-1 0 "$CTL" -c "$CFG" tender score "$OCID" --evaluator EV-2 --bid "$B
 contains score-1 "$DIR/out" "^EV-2 scored $BID1: 83.00$"
 check score-3 0 "$CTL" -c "$CFG" tender score "$OCID" --evaluator EV-2 --bid "$BID3" --points 70,70,90
 contains score-3 "$DIR/out" "^EV-2 scored $BID3: 74.00$"
+# EV-1 neither declared nor scored: the evaluation waits for it until it recuses
+check evaluation-waits 0 "$CTL" -c "$CFG" tender evaluation "$OCID"
+contains evaluation-waits "$DIR/out" "^evaluators declared: 1; recused: 0; complete: no$"
+contains evaluation-waits-for "$DIR/out" "^waiting for: EV-1$"
+check award-incomplete 1 "$CTL" -c "$CFG" tender award "$OCID"
+contains award-incomplete "$DIR/err" "FAILED_PRECONDITION"
+check recuse-usage 2 "$CTL" -c "$CFG" tender evaluator recuse "$OCID" EV-1
+check recuse 0 "$CTL" -c "$CFG" tender evaluator recuse "$OCID" EV-1 --reason 与投标人有关联
+contains recuse "$DIR/out" "^EV-1 recused: 与投标人有关联$"
+check recuse-again 1 "$CTL" -c "$CFG" tender evaluator recuse "$OCID" EV-1 --reason 再次
+contains recuse-again "$DIR/err" "ALREADY_EXISTS"
+check recuse-unknown 1 "$CTL" -c "$CFG" tender evaluator recuse "$OCID" EV-9 --reason 无此人
+contains recuse-unknown "$DIR/err" "NOT_FOUND"
+check show-recused 0 "$CTL" -c "$CFG" tender show "$OCID"
+contains show-recused "$DIR/out" "^EV-1  *张评委  *recused  *$ORG1  *recused: 与投标人有关联$"
+contains show-recused-declared "$DIR/out" "^EV-2  *李评委  *[0-9-]* [0-9:]*  *$ORG3 *$"
 check evaluation 0 "$CTL" -c "$CFG" tender evaluation "$OCID"
 contains evaluation-1 "$DIR/out" "^1  *$BID1  *$ORG1  *鼓楼助老服务社  *45000.00  *83.00  *1 of 1$"
 contains evaluation-2 "$DIR/out" "^2  *$BID3  *$ORG2  *海曙乐龄服务中心  *43000.00  *74.00  *1 of 1$"
 expect evaluation-order "$(awk 'NR > 1 && $2 ~ /^BID/ { printf "%s ", $2 }' "$DIR/out")" "$BID1 $BID3 "
-contains evaluation-complete "$DIR/out" "^evaluators declared: 1; complete: yes$"
+contains evaluation-complete "$DIR/out" "^evaluators declared: 1; recused: 1; complete: yes$"
+lacks evaluation-waits-none "$DIR/out" "^waiting for"
 lacks evaluation-withdrawn "$DIR/out" "$BID2"
 check evaluation-json 0 "$CTL" -c "$CFG" --json tender evaluation "$OCID"
 json_ok evaluation-json "$DIR/out"
@@ -321,6 +366,9 @@ check contribute 0 "$CTL" -c "$CFG" funds contribute --funder "$BUYER" --name �
 contains contribute "$DIR/out" "^CON-[0-9]* 50000.00 yuan from $BUYER (entry ENT-[0-9]*)$"
 check sign-over-award 1 "$CTL" -c "$CFG" tender sign "$OCID" --value 45000.01 --start +1h --end +180d
 check sign-usage 2 "$CTL" -c "$CFG" tender sign "$OCID" --start +1h
+check sign-milestone-late 1 "$CTL" -c "$CFG" tender sign "$OCID" --start +1h --end +180d \
+    --milestone "中期评估|+90d" --milestone "结项验收|+181d"
+contains sign-milestone-late "$DIR/err" "INVALID_ARGUMENT (milestones\[1\].due_ms)"
 check sign 0 "$CTL" -c "$CFG" tender sign "$OCID" --start +1h --end "2099-12-31 17:00" \
     --milestone "中期评估|+90d" --milestone "结项验收|2099-12-31 12:00"
 contains sign "$DIR/out" "^$OCID contracted: contract .*, 45000.00 yuan, .* to 2099-12-31 17:00 (CST)$"
@@ -354,6 +402,35 @@ check show-closed-json 0 "$CTL" -c "$CFG" --json tender show "$OCID"
 json_ok show-closed-json "$DIR/out"
 check pay-closed 1 "$CTL" -c "$CFG" tender pay "$OCID" --amount 1
 
+# ---- the small tender: an evaluator who scored recuses; the second-ranked
+# bid is awarded only with a reason
+wait_until small-evaluation 30 in_state "$SOCID" evaluation
+check small-evaluator-8 0 "$CTL" -c "$CFG" tender evaluator add "$SOCID" --id EV-8 --name 王评委
+check small-evaluator-9 0 "$CTL" -c "$CFG" tender evaluator add "$SOCID" --id EV-9 --name 赵评委
+check small-declare-8 0 "$CTL" -c "$CFG" tender evaluator declare "$SOCID" EV-8
+check small-declare-9 0 "$CTL" -c "$CFG" tender evaluator declare "$SOCID" EV-9
+check small-score-9-1 0 "$CTL" -c "$CFG" tender score "$SOCID" --evaluator EV-9 --bid "$SBID1" --points 90
+check small-score-9-3 0 "$CTL" -c "$CFG" tender score "$SOCID" --evaluator EV-9 --bid "$SBID3" --points 60
+check small-score-8-1 0 "$CTL" -c "$CFG" tender score "$SOCID" --evaluator EV-8 --bid "$SBID1" --points 70
+check small-award-incomplete 1 "$CTL" -c "$CFG" tender award "$SOCID"
+contains small-award-incomplete "$DIR/err" "FAILED_PRECONDITION"
+check small-recuse 0 "$CTL" -c "$CFG" tender evaluator recuse "$SOCID" EV-8 --reason 出差无法完成评审
+check small-show-recused 0 "$CTL" -c "$CFG" tender show "$SOCID"
+contains small-show-recused "$DIR/out" "^EV-8  *王评委  *recused  *recused: 出差无法完成评审$"
+lacks small-show-recused-scores "$DIR/out" "^EV-8  *$SBID1 "
+contains small-show-scores "$DIR/out" "^EV-9  *$SBID1  *90 "
+check small-evaluation 0 "$CTL" -c "$CFG" tender evaluation "$SOCID"
+contains small-evaluation-1 "$DIR/out" "^1  *$SBID1  *$ORG1 .* 90.00  *1 of 1$"
+contains small-evaluation-complete "$DIR/out" "^evaluators declared: 1; recused: 1; complete: yes$"
+check small-award-second 1 "$CTL" -c "$CFG" tender award "$SOCID" --bid "$SBID3"
+contains small-award-second "$DIR/err" "INVALID_ARGUMENT (reason)"
+check small-award-second-reason 0 "$CTL" -c "$CFG" tender award "$SOCID" --bid "$SBID3" --reason 第一名已放弃
+contains small-award-second-reason "$DIR/out" \
+    "^$SOCID award-pending: $SBID3 $ORG3 西门邻里互助队, 8000.00 yuan; reason: 第一名已放弃$"
+check small-show-award 0 "$CTL" -c "$CFG" tender show "$SOCID"
+contains small-show-award "$DIR/out" "^award  *.* pending: $SBID3 $ORG3 西门邻里互助队, 8000.00 yuan, "
+contains small-show-award-reason "$DIR/out" "^award reason  *第一名已放弃$"
+
 # ---- OCDS export
 wait_until ocds-validator 300 validator_ready
 check export 0 "$CTL" -c "$CFG" tender export "$OCID"
@@ -383,15 +460,24 @@ check venture-publish 0 "$CTL" -c "$CFG" tender publish "$VOCID" --end +1d
 check venture-bid-young 1 "$CTL" -c "$CFG" bid submit "$VOCID" --org "$ORG2" --price 20000
 contains venture-bid-young "$DIR/err" "FAILED_PRECONDITION (org_id)"
 check venture-bid-old 0 "$CTL" -c "$CFG" bid submit "$VOCID" --org "$ORG1" --price 25000
+Q1000=$(printf '%1000s' '' | tr ' ' q)
+check enquiry-1000 0 "$CTL" -c "$CFG" tender enquiry ask "$VOCID" --question "$Q1000"
+check enquiry-1001 1 "$CTL" -c "$CFG" tender enquiry ask "$VOCID" --question "${Q1000}q"
+contains enquiry-1001 "$DIR/err" "INVALID_ARGUMENT (text)"
 check cancel-usage 2 "$CTL" -c "$CFG" tender cancel "$VOCID"
 check cancel 0 "$CTL" -c "$CFG" tender cancel "$VOCID" --reason 预算调整
 contains cancel "$DIR/out" "^$VOCID cancelled$"
+check cancelled-show 0 "$CTL" -c "$CFG" tender show "$VOCID"
+contains cancelled-show-sealed "$DIR/out" "^bids: sealed (cancelled before the tender period ended), 1 valid$"
+lacks cancelled-show-org "$DIR/out" "$ORG1"
 check cancel-again 1 "$CTL" -c "$CFG" tender cancel "$VOCID" --reason 再次
 check list-cancelled 0 "$CTL" -c "$CFG" tender list --state cancelled
 contains list-cancelled "$DIR/out" "^$VOCID  *cancelled  *venture "
 lacks list-cancelled-only "$DIR/out" "^$OCID "
 
 # ---- the donation box
+check contribute-reserved 1 "$CTL" -c "$CFG" funds contribute --funder donations --amount 1
+contains contribute-reserved "$DIR/err" "INVALID_ARGUMENT (funder_id)"
 check donate-named 0 "$CTL" -c "$CFG" funds donate --donor 陈先生 --amount 1000 --memo 助老
 contains donate-named "$DIR/out" "^DON-[0-9]* 1000.00 yuan from 陈先生 "
 check donate-anonymous 0 "$CTL" -c "$CFG" funds donate --anonymous --amount 500.5
@@ -444,6 +530,13 @@ contains tail-funds-topic "$DIR/out" '^{"topic":"funds.contribution.received",'
 contains tail-funds-disbursement "$DIR/out" '^{"topic":"funds.disbursement.made",'
 lacks tail-funds-phone "$DIR/out" "13812345678"
 lacks tail-funds-name "$DIR/out" "王小明"
+# every event tendering has published (status's LAST SEQ of them)
+check status-last-seq 0 "$CTL" -c "$CFG" status
+LAST=$(awk '$1 == "tendering" && $2 == "up" { print $5; exit }' "$DIR/out")
+check tail-tender-all 0 "$CTL" -c "$CFG" tail --daemon tendering --from 1 --count "${LAST:-1}" --wait 10000
+expect tail-tender-all-count "$(grep -c '^{"topic":' "$DIR/out")" "$LAST"
+contains tail-tender-recused "$DIR/out" '^{"topic":"tendering.evaluator.recused",'
+lacks tail-tender-proposal "$DIR/out" "中央厨房配送"
 
 # ---- usage (2) and refusals (1)
 check usage-tender 2 "$CTL" -c "$CFG" tender

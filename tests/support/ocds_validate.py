@@ -22,7 +22,11 @@ Then what JSON Schema does not say in 1.1.5 (open codelists, references):
   - every Value.amount has at most two decimals in the text;
   - party ids are unique, and buyer, procuringEntity, tenderers, suppliers,
     payers and payees name a party that has the matching role;
-  - contracts[].awardID names an award;
+  - contracts[].awardID names an award: in a package, an award of any of
+    its releases (a record: of its releases or compiledRelease), since a
+    release may carry only what changed (a payment's release has the
+    contract but not its award); in a lone release, one of its own awards
+    when it has any;
   - packages: release ids unique, each record's releases share its ocid, in
     date order, and its compiledRelease has the tag "compiled".
 
@@ -168,7 +172,9 @@ class Checker:
                     self.code("%s[%d].status" % (path, i), m.get("status"), "milestoneStatus")
                     self.code("%s[%d].type" % (path, i), m.get("type"), "milestoneType")
 
-    def release(self, path, r):
+    def release(self, path, r, award_ids=None):
+        """Checks release r; award_ids: the award ids its contracts may name
+        (None: its own, and awardID is only checked when it has awards)."""
         if not isinstance(r, dict):
             return
         p = (path + ".") if path else ""
@@ -213,12 +219,13 @@ class Checker:
             ref(t + "procuringEntity", tender.get("procuringEntity"), "procuringEntity")
             for i, o in enumerate(tender.get("tenderers") or []):
                 ref(t + "tenderers[%d]" % i, o, "tenderer")
-        award_ids = set()
+        check_award_ids = award_ids is not None or bool(release_award_ids(r))
+        if award_ids is None:
+            award_ids = release_award_ids(r)
         for i, a in enumerate(r.get("awards") or []):
             if not isinstance(a, dict):
                 continue
             w = p + "awards[%d]." % i
-            award_ids.add(a.get("id"))
             self.code(w + "status", a.get("status"), "awardStatus")
             self.documents(w + "documents", a.get("documents"))
             for k, o in enumerate(a.get("suppliers") or []):
@@ -228,7 +235,7 @@ class Checker:
                 continue
             w = p + "contracts[%d]." % i
             self.code(w + "status", c.get("status"), "contractStatus")
-            if c.get("awardID") not in award_ids:
+            if check_award_ids and c.get("awardID") not in award_ids:
                 self.error(w + "awardID", "%r names no award" % c.get("awardID"))
             self.documents(w + "documents", c.get("documents"))
             self.milestones(w + "milestones", c.get("milestones"))
@@ -241,6 +248,13 @@ class Checker:
                         ref(w + "implementation.transactions[%d].payer" % k, tx.get("payer"), "payer")
                         ref(w + "implementation.transactions[%d].payee" % k, tx.get("payee"), "payee")
         self.walk_values(path, r)
+
+
+def release_award_ids(r):
+    """The ids of the awards release r carries."""
+    if not isinstance(r, dict):
+        return set()
+    return {a.get("id") for a in (r.get("awards") or []) if isinstance(a, dict)}
 
 
 def sort_key(date):
@@ -256,8 +270,10 @@ def check_file(validator, codelists, kind, doc):
         c.release("", doc)
     elif isinstance(doc, dict) and kind == "release-package":
         ids = set()
-        for i, r in enumerate(doc.get("releases") or []):
-            c.release("releases[%d]" % i, r)
+        releases = doc.get("releases") or []
+        award_ids = set().union(*[release_award_ids(r) for r in releases]) if isinstance(releases, list) else set()
+        for i, r in enumerate(releases):
+            c.release("releases[%d]" % i, r, award_ids)
             rid = r.get("id") if isinstance(r, dict) else None
             if rid in ids:
                 c.error("releases[%d].id" % i, "release id %r is used twice" % rid)
@@ -269,10 +285,14 @@ def check_file(validator, codelists, kind, doc):
             w = "records[%d]." % i
             ids = set()
             dates = []
-            for k, r in enumerate(rec.get("releases") or []):
+            releases = rec.get("releases") or []
+            if not isinstance(releases, list):
+                releases = []
+            award_ids = set().union(*[release_award_ids(r) for r in releases + [rec.get("compiledRelease")]])
+            for k, r in enumerate(releases):
                 if not isinstance(r, dict) or "url" in r:
                     continue  # a linked release: nothing embedded to check
-                c.release(w + "releases[%d]" % k, r)
+                c.release(w + "releases[%d]" % k, r, award_ids)
                 if r.get("ocid") != rec.get("ocid"):
                     c.error(w + "releases[%d].ocid" % k, "%r is not the record's ocid" % r.get("ocid"))
                 if r.get("id") in ids:
@@ -283,7 +303,7 @@ def check_file(validator, codelists, kind, doc):
                 c.error(w + "releases", "the releases are not in date order")
             comp = rec.get("compiledRelease")
             if isinstance(comp, dict):
-                c.release(w + "compiledRelease", comp)
+                c.release(w + "compiledRelease", comp, award_ids)
                 if comp.get("tag") != ["compiled"]:
                     c.error(w + "compiledRelease.tag", "a compiled release has the tag [\"compiled\"]")
                 if comp.get("ocid") != rec.get("ocid"):

@@ -10,7 +10,12 @@
  * sealed content never shows, and validates the release, the release
  * package of the whole history and the record package with
  * tests/support/ocds_validate.py (OCDS 1.1.5 schemas and codelists kept in
- * tests/schemas/ocds-1.1.5): the tests run from the repository root. */
+ * tests/schemas/ocds-1.1.5): the tests run from the repository root.
+ * ocds_release_for: the partial releases of an answer, a payment and a
+ * progress report (only that item, under its snapshot id), a realistic
+ * history of snapshots and partial releases as release and record
+ * packages, and the stored size of a contract with 200 payments and 500
+ * progress reports. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -23,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -579,13 +585,16 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     fixture_t *fx = *state;
-    static const char *const names[] = {"release.json", "release-package.json", "record-package.json",
-                                        "broken.json", "broken-0.json", "broken-1.json", "broken-2.json",
-                                        "broken-3.json", "broken-4.json", "broken-5.json", "broken-6.json"};
-    char path[128];
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        snprintf(path, sizeof path, "%s/%s", fx->dir, names[i]);
-        unlink(path);
+    DIR *d = opendir(fx->dir); /* every file a test wrote there */
+    if (d) {
+        struct dirent *e;
+        char path[512];
+        while ((e = readdir(d))) {
+            if (e->d_name[0] == '.') continue;
+            snprintf(path, sizeof path, "%s/%s", fx->dir, e->d_name);
+            unlink(path);
+        }
+        closedir(d);
     }
     rmdir(fx->dir);
     hub_arena_destroy(&fx->arena);
@@ -605,7 +614,7 @@ static void s_write(const fixture_t *fx, const char *name, const json_t *j, char
  * and jsonschema is the slow part). */
 static int s_validate_args(const char *args)
 {
-    char cmd[1024];
+    char cmd[8192];
     snprintf(cmd, sizeof cmd, VALIDATOR " %s", args);
     fflush(stdout);
     int rc = system(cmd);
@@ -1079,6 +1088,567 @@ static void test_venture(void **state)
     json_decref(r);
 }
 
+/* ------------------------------------------------------------ partial releases */
+
+/* The dumped size of j as the daemon stores it (JSON_COMPACT |
+ * OCDS_DUMP_FLAGS). */
+static size_t s_stored_size(const json_t *j)
+{
+    char *t = json_dumps(j, JSON_COMPACT | OCDS_DUMP_FLAGS);
+    assert_non_null(t);
+    size_t n = strlen(t);
+    free(t);
+    return n;
+}
+
+/* Asserts that obj has exactly these keys, in this order. */
+static void s_assert_keys(json_t *obj, const char *const *keys, size_t n)
+{
+    assert_true(json_is_object(obj));
+    size_t i = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        if (i >= n || strcmp(key, keys[i]) != 0)
+            fail_msg("key %zu is \"%s\", not \"%s\"", i, key, i < n ? keys[i] : "(none)");
+        i++;
+    }
+    assert_int_equal(i, n);
+}
+
+/* The element of arr whose "id" is id, or NULL. */
+static json_t *s_by_id(json_t *arr, const char *id)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(arr, i, it) {
+        const char *got = json_string_value(json_object_get(it, "id"));
+        if (got && strcmp(got, id) == 0) return it;
+    }
+    return NULL;
+}
+
+/* Asserts that the item of the partial release at path (an array of
+ * objects with ids) is the same object as the one with that id in the
+ * snapshot: the same id, the same content, so that merging lines up. */
+static void s_assert_same_item(json_t *partial, json_t *snapshot, const char *path)
+{
+    json_t *arr = s_at(partial, path);
+    assert_int_equal(json_array_size(arr), 1);
+    json_t *item = json_array_get(arr, 0);
+    json_t *twin = s_by_id(s_at(snapshot, path), json_string_value(json_object_get(item, "id")));
+    if (!twin || !json_equal(item, twin)) {
+        char *a = s_text(item), *b = twin ? s_text(twin) : NULL;
+        fail_msg("%s: %s is not the snapshot's %s", path, a, b ? b : "(missing)");
+    }
+}
+
+static Tendering__Progress *s_report(hub_arena_t *a, int64_t ms, uint32_t percent, char *text)
+{
+    Tendering__Progress *r = s_new(a, sizeof *r);
+    tendering__progress__init(r);
+    r->date_ms = ms;
+    r->percent = percent;
+    r->text = text;
+    return r;
+}
+
+/* The sample process at stage st (CONTRACTED or CLOSED) with a third
+ * payment, PAY-0003 (300.01 yuan, day 120), and a second progress report
+ * on MS-2 (day 180): 2 milestones with 3 reports, 3 payments. */
+static Tendering__Process *s_build3(hub_arena_t *a, Tendering__Kind kind, stage_t st)
+{
+    Tendering__Process *p = s_build(a, kind, st);
+    Tendering__Contract *c = p->contract;
+    Tendering__Payment **pays = s_new(a, 3 * sizeof *pays);
+    pays[0] = c->payments[0];
+    pays[1] = c->payments[1];
+    pays[2] = s_payment(a, "PAY-0003", 30001, "MS-2", "ENT-000000000011", T0_MS + 120 * DAY_MS);
+    c->payments = pays;
+    c->n_payments = 3;
+    c->paid_fen += 30001;
+    p->funders[0]->paid_fen += 30001;
+    Tendering__Milestone *m = c->milestones[1];
+    Tendering__Progress **reps = s_new(a, 2 * sizeof *reps);
+    reps[0] = m->reports[0];
+    reps[1] = s_report(a, T0_MS + 180 * DAY_MS, 55, "累计助餐3410人次");
+    m->reports = reps;
+    m->n_reports = 2;
+    return p;
+}
+
+/* ocds_release_for: the three actions that add one item (a payment, a
+ * milestone report, an enquiry's answer) record only that item, under the
+ * ids and with the content it has in the snapshot; every other public
+ * action records the snapshot; the sealed ones record nothing. */
+static void test_release_for_partial(void **state)
+{
+    fixture_t *fx = *state;
+    Tendering__Process *p = s_build3(fx->arena, TENDERING__KIND__PURCHASE, ST_CONTRACTED);
+    const int64_t when = T0_MS + 180 * DAY_MS;
+    json_t *snap = ocds_release(p, "implementation", 9, when, HUB_ID, HUB_NAME);
+    assert_non_null(snap);
+    assert_int_equal(json_array_size(s_at(snap, "contracts[0].implementation.transactions")), 3);
+    assert_int_equal(json_array_size(s_at(snap, "contracts[0].implementation.documents")), 3);
+    char files[6][128], args[2048] = "--kind release";
+
+    /* a payment: that one transaction, its payer and payee, nothing else */
+    json_t *r = ocds_release_for(p, TA_PAYMENT, "PAY-0002", 9, when, HUB_ID, HUB_NAME);
+    assert_non_null(r);
+    static const char *const pay_keys[] = {"ocid", "id", "date", "tag", "initiationType", "parties", "contracts",
+                                           "language"};
+    s_assert_keys(r, pay_keys, 8);
+    assert_string_equal(s_str_at(r, "ocid"), OCID);
+    assert_string_equal(s_str_at(r, "id"), OCID "-9");
+    assert_string_equal(s_str_at(r, "date"), "2027-05-25T03:40:00Z");
+    assert_int_equal(json_array_size(s_at(r, "tag")), 1);
+    assert_string_equal(s_str_at(r, "tag[0]"), "implementation");
+    assert_string_equal(s_str_at(r, "initiationType"), "tender");
+    assert_string_equal(s_str_at(r, "language"), "zh");
+    assert_int_equal(json_array_size(s_at(r, "contracts")), 1);
+    static const char *const pay_contract[] = {"id", "awardID", "implementation"};
+    s_assert_keys(s_at(r, "contracts[0]"), pay_contract, 3);
+    assert_string_equal(s_str_at(r, "contracts[0].id"), "CON-1");
+    assert_string_equal(s_str_at(r, "contracts[0].awardID"), "AWD-1");
+    static const char *const pay_impl[] = {"transactions"};
+    s_assert_keys(s_at(r, "contracts[0].implementation"), pay_impl, 1);
+    assert_int_equal(json_array_size(s_at(r, "contracts[0].implementation.transactions")), 1);
+    s_assert_contains(r, "\"transactions\":[{\"id\":\"PAY-0002\",\"date\":\"2027-02-24T03:40:00Z\","
+                         "\"value\":{\"amount\":234.56,\"currency\":\"CNY\"},"
+                         "\"payer\":{\"id\":\"GOV-MZJ\",\"name\":\"海曙区民政局\"},"
+                         "\"payee\":{\"id\":\"" BID1_ORG "\",\"name\":\"" BID1_NAME "\"}}]");
+    s_assert_same_item(r, snap, "contracts[0].implementation.transactions");
+    s_assert_absent(r, "PAY-0001");
+    s_assert_absent(r, "PAY-0003");
+    s_assert_absent(r, "\"amount\":500,");
+    s_assert_absent(r, "300.01");
+    s_assert_absent(r, "milestones");
+    s_assert_absent(r, "documents");
+    s_assert_absent(r, "\"planning\":");
+    s_assert_absent(r, "\"tender\":");
+    s_assert_absent(r, "\"awards\":");
+    s_assert_never(r);
+    /* the payer and payee with all their roles (a merge replaces roles) */
+    assert_int_equal(json_array_size(s_at(r, "parties")), 2);
+    assert_string_equal(s_str_at(r, "parties[0].id"), "GOV-MZJ");
+    assert_string_equal(s_str_at(r, "parties[1].id"), BID1_ORG);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *party = s_at(r, i ? "parties[1]" : "parties[0]");
+        assert_true(json_equal(party, s_by_id(s_at(snap, "parties"), s_str_at(party, "id"))));
+    }
+    assert_true(s_has_role(r, "GOV-MZJ", "buyer"));
+    assert_true(s_has_role(r, "GOV-MZJ", "funder"));
+    assert_true(s_has_role(r, "GOV-MZJ", "payer"));
+    assert_true(s_has_role(r, BID1_ORG, "tenderer"));
+    assert_true(s_has_role(r, BID1_ORG, "supplier"));
+    assert_true(s_has_role(r, BID1_ORG, "payee"));
+    s_write(fx, "partial-payment.json", r, files[0], sizeof files[0]);
+    json_decref(r);
+
+    /* a milestone report: the milestone and its newest report */
+    r = ocds_release_for(p, TA_MILESTONE, "MS-2", 10, when, HUB_ID, HUB_NAME);
+    assert_non_null(r);
+    static const char *const ms_keys[] = {"ocid", "id", "date", "tag", "initiationType", "contracts", "language"};
+    s_assert_keys(r, ms_keys, 7);
+    assert_string_equal(s_str_at(r, "id"), OCID "-10");
+    assert_string_equal(s_str_at(r, "tag[0]"), "implementation");
+    static const char *const ms_contract[] = {"id", "awardID", "milestones", "implementation"};
+    s_assert_keys(s_at(r, "contracts[0]"), ms_contract, 4);
+    assert_int_equal(json_array_size(s_at(r, "contracts")), 1);
+    s_assert_same_item(r, snap, "contracts[0].milestones");
+    assert_string_equal(s_str_at(r, "contracts[0].milestones[0].id"), "MS-2");
+    assert_string_equal(s_str_at(r, "contracts[0].milestones[0].dateModified"), "2027-05-25T03:40:00Z");
+    static const char *const ms_impl[] = {"documents"};
+    s_assert_keys(s_at(r, "contracts[0].implementation"), ms_impl, 1);
+    s_assert_same_item(r, snap, "contracts[0].implementation.documents");
+    assert_string_equal(s_str_at(r, "contracts[0].implementation.documents[0].id"), "MS-2-progress-2");
+    assert_string_equal(s_str_at(r, "contracts[0].implementation.documents[0].title"), "Progress of 全年服务: 55%");
+    assert_string_equal(s_str_at(r, "contracts[0].implementation.documents[0].description"), "累计助餐3410人次");
+    s_assert_absent(r, "MS-1");
+    s_assert_absent(r, "MS-2-progress-1");
+    s_assert_absent(r, "transactions");
+    s_assert_absent(r, "parties");
+    s_assert_never(r);
+    s_write(fx, "partial-milestone.json", r, files[1], sizeof files[1]);
+    json_decref(r);
+
+    /* an enquiry's answer: the tender's id and that clarification */
+    r = ocds_release_for(p, TA_ENQUIRY_ANSWER, "ENQ-1", 3, T0_MS + 3 * DAY_MS, HUB_ID, HUB_NAME);
+    assert_non_null(r);
+    static const char *const enq_keys[] = {"ocid", "id", "date", "tag", "initiationType", "tender", "language"};
+    s_assert_keys(r, enq_keys, 7);
+    assert_string_equal(s_str_at(r, "tag[0]"), "tenderUpdate");
+    static const char *const enq_tender[] = {"id", "documents"};
+    s_assert_keys(s_at(r, "tender"), enq_tender, 2);
+    assert_string_equal(s_str_at(r, "tender.id"), OCID);
+    s_assert_same_item(r, snap, "tender.documents");
+    assert_string_equal(s_str_at(r, "tender.documents[0].id"), "clarification-ENQ-1");
+    assert_string_equal(s_str_at(r, "tender.documents[0].description"), "Q: 助餐是否包含周末？\nA: 包含，每周七天。");
+    s_assert_absent(r, "DOC-1");
+    s_assert_never(r);
+    s_write(fx, "partial-enquiry.json", r, files[2], sizeof files[2]);
+    json_decref(r);
+
+    /* a venture round: the procuring entity pays from the pooled funds */
+    Tendering__Process *pv = s_build3(fx->arena, TENDERING__KIND__VENTURE, ST_CONTRACTED);
+    r = ocds_release_for(pv, TA_PAYMENT, "PAY-0003", 11, T0_MS + 120 * DAY_MS, HUB_ID, HUB_NAME);
+    assert_non_null(r);
+    assert_int_equal(json_array_size(s_at(r, "parties")), 2);
+    assert_true(s_has_role(r, HUB_ID, "procuringEntity"));
+    assert_true(s_has_role(r, HUB_ID, "payer"));
+    assert_true(s_has_role(r, BID1_ORG, "payee"));
+    s_assert_absent(r, "F-MZJ");
+    assert_string_equal(s_str_at(r, "contracts[0].implementation.transactions[0].payer.id"), HUB_ID);
+    s_assert_contains(r, "\"value\":{\"amount\":300.01,\"currency\":\"CNY\"}");
+    s_write(fx, "partial-venture.json", r, files[3], sizeof files[3]);
+    json_decref(r);
+
+    /* items without an id: the partial release uses the snapshot's "PAY-3", "MS-2" */
+    p->contract->payments[2]->id = "";
+    p->contract->milestones[1]->id = "";
+    json_t *snap2 = ocds_release(p, "implementation", 12, when, HUB_ID, HUB_NAME);
+    assert_non_null(snap2);
+    assert_string_equal(s_str_at(snap2, "contracts[0].implementation.transactions[2].id"), "PAY-3");
+    r = ocds_release_for(p, TA_PAYMENT, "PAY-3", 12, when, HUB_ID, HUB_NAME);
+    assert_non_null(r);
+    s_assert_same_item(r, snap2, "contracts[0].implementation.transactions");
+    json_decref(r);
+    r = ocds_release_for(p, TA_MILESTONE, "MS-2", 13, when, HUB_ID, HUB_NAME);
+    assert_non_null(r);
+    s_assert_same_item(r, snap2, "contracts[0].milestones");
+    s_assert_same_item(r, snap2, "contracts[0].implementation.documents");
+    assert_string_equal(s_str_at(r, "contracts[0].implementation.documents[0].id"), "MS-2-progress-2");
+    s_write(fx, "partial-noid.json", r, files[4], sizeof files[4]);
+    json_decref(r);
+    json_decref(snap2);
+    p->contract->payments[2]->id = "PAY-0003";
+    p->contract->milestones[1]->id = "MS-2";
+
+    /* an item not in p (or not public, or none named): the snapshot */
+    static const struct {
+        tender_action_t a;
+        const char *item;
+    } whole[] = {
+        {TA_PAYMENT, "PAY-0009"}, {TA_PAYMENT, NULL},     {TA_PAYMENT, "MS-1"},          {TA_MILESTONE, "MS-9"},
+        {TA_MILESTONE, "PAY-0001"}, {TA_MILESTONE, NULL}, {TA_ENQUIRY_ANSWER, "ENQ-2"}, /* not answered */
+        {TA_ENQUIRY_ANSWER, "ENQ-9"}, {TA_ENQUIRY_ANSWER, ""},
+    };
+    for (size_t i = 0; i < sizeof whole / sizeof *whole; i++) {
+        json_t *got = ocds_release_for(p, whole[i].a, whole[i].item, 9, when, HUB_ID, HUB_NAME);
+        json_t *want = ocds_release(p, ocds_tag_for(whole[i].a), 9, when, HUB_ID, HUB_NAME);
+        assert_non_null(got);
+        assert_non_null(want);
+        if (!json_equal(got, want)) fail_msg("action %d item %s: not the snapshot", (int)whole[i].a, whole[i].item ? whole[i].item : "(null)");
+        s_assert_absent(got, "UNANSWERED-QUESTION");
+        json_decref(got);
+        json_decref(want);
+    }
+    /* a milestone or payment of a process without a contract: the snapshot */
+    Tendering__Process *pa = s_build(fx->arena, TENDERING__KIND__PURCHASE, ST_AWARDED);
+    r = ocds_release_for(pa, TA_PAYMENT, "PAY-0001", 6, when, HUB_ID, HUB_NAME);
+    json_t *want = ocds_release(pa, "implementation", 6, when, HUB_ID, HUB_NAME);
+    assert_true(json_equal(r, want));
+    json_decref(r);
+    json_decref(want);
+
+    /* every other public action: the snapshot with the action's tag (an item is ignored) */
+    static const tender_action_t snapshot_actions[] = {TA__COUNT, TA_UPDATE, TA_PUBLISH,  TA_AMEND,     TA_CLOSE_PERIOD,
+                                                       TA_AWARD,  TA_ACTIVATE, TA_SIGN, TA_TERMINATE, TA_CANCEL};
+    for (size_t i = 0; i < sizeof snapshot_actions / sizeof *snapshot_actions; i++) {
+        tender_action_t a = snapshot_actions[i];
+        const char *tag = a == TA__COUNT ? "planning" : ocds_tag_for(a);
+        assert_non_null(tag);
+        json_t *got = ocds_release_for(p, a, "PAY-0001", 5, when, HUB_ID, HUB_NAME);
+        json_t *want2 = ocds_release(p, tag, 5, when, HUB_ID, HUB_NAME);
+        assert_non_null(got);
+        assert_true(json_equal(got, want2));
+        assert_string_equal(s_str_at(got, "tag[0]"), tag);
+        assert_non_null(s_at(got, "planning"));
+        json_decref(got);
+        json_decref(want2);
+    }
+    /* the sealed actions record nothing */
+    static const tender_action_t sealed[] = {TA_ENQUIRY_ASK, TA_BID,     TA_BID_WITHDRAW, TA_EVALUATOR_ADD,
+                                             TA_DECLARE,     TA_SCORE,   TA_DISQUALIFY,   TA_READ_BIDS};
+    for (size_t i = 0; i < sizeof sealed / sizeof *sealed; i++) {
+        assert_null(ocds_release_for(p, sealed[i], "PAY-0001", 5, when, HUB_ID, HUB_NAME));
+        assert_null(ocds_release_for(p, sealed[i], NULL, 5, when, HUB_ID, HUB_NAME));
+    }
+    assert_null(ocds_release_for(p, (tender_action_t)(TA__COUNT + 1), NULL, 5, when, HUB_ID, HUB_NAME));
+    assert_null(ocds_release_for(NULL, TA_PAYMENT, "PAY-0001", 5, when, HUB_ID, HUB_NAME));
+
+    /* every partial release is a valid OCDS release on its own */
+    s_write(fx, "snapshot.json", snap, files[5], sizeof files[5]);
+    for (size_t i = 0; i < 6; i++) {
+        strcat(args, " '");
+        strcat(args, files[i]);
+        strcat(args, "'");
+    }
+    assert_int_equal(s_validate_args(args), 0);
+    json_decref(snap);
+}
+
+/* Appends r (taken; not NULL) to releases. */
+static void s_add(json_t *releases, json_t *r)
+{
+    assert_non_null(r);
+    assert_int_equal(json_array_append_new(releases, r), 0);
+}
+
+/* Every id at path (an array of objects) in release r is in the compiled
+ * release at the same path. */
+static void s_assert_ids_in(json_t *r, json_t *compiled, const char *path)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(s_at(r, path), i, it) {
+        const char *id = json_string_value(json_object_get(it, "id"));
+        assert_non_null(id);
+        if (!s_by_id(s_at(compiled, path), id)) fail_msg("%s: %s is not in the compiled release", path, id);
+    }
+}
+
+/* A realistic history of releases as the daemon records them: snapshots
+ * at the stage changes, partial releases for an answer, the payments and
+ * the progress reports. The release package and the record package
+ * validate (the partial releases' contracts name the award of earlier
+ * releases), and every item of a partial release is in the compiled
+ * release under the same id. */
+static void test_release_for_history(void **state)
+{
+    fixture_t *fx = *state;
+    hub_arena_t *a = fx->arena;
+    const Tendering__Kind K = TENDERING__KIND__PURCHASE;
+    json_t *releases = json_array();
+    assert_non_null(releases);
+    uint32_t n = 0;
+#define REL(p, act, item, ms) s_add(releases, ocds_release_for((p), (act), (item), ++n, (ms), HUB_ID, HUB_NAME))
+    REL(s_build(a, K, ST_PLANNING), TA__COUNT, NULL, s_when(ST_PLANNING));
+    Tendering__Process *p = s_build(a, K, ST_ACTIVE);
+    p->enquiries[0]->answer = ""; /* published: not answered yet, not amended yet */
+    p->n_amendments = 0;
+    REL(p, TA_PUBLISH, NULL, s_when(ST_ACTIVE));
+    p->enquiries[0]->answer = "包含，每周七天。";
+    REL(p, TA_ENQUIRY_ANSWER, "ENQ-1", p->enquiries[0]->answered_ms);
+    p->n_amendments = 1;
+    REL(p, TA_AMEND, NULL, p->amendments[0]->date_ms);
+    REL(s_build(a, K, ST_EVALUATION), TA_CLOSE_PERIOD, NULL, s_when(ST_EVALUATION));
+    REL(s_build(a, K, ST_AWARD_PENDING), TA_AWARD, NULL, s_when(ST_AWARD_PENDING));
+    REL(s_build(a, K, ST_AWARDED), TA_ACTIVATE, NULL, s_when(ST_AWARDED));
+
+    /* signed: the milestones scheduled, no report, no payment yet */
+    p = s_build3(a, K, ST_CONTRACTED);
+    Tendering__Contract *c = p->contract;
+    Tendering__Milestone *m1 = c->milestones[0], *m2 = c->milestones[1];
+    c->n_payments = 0;
+    m1->n_reports = m2->n_reports = 0;
+    m1->status = TENDERING__MILESTONE_STATUS__SCHEDULED;
+    m1->date_met_ms = 0;
+    REL(p, TA_SIGN, NULL, s_when(ST_CONTRACTED));
+    const size_t first_partial = n;
+    /* the implementation, in date order */
+    m1->n_reports = 1; /* day 58: MS-1 met */
+    m1->status = TENDERING__MILESTONE_STATUS__MET;
+    m1->date_met_ms = T0_MS + 58 * DAY_MS;
+    REL(p, TA_MILESTONE, "MS-1", m1->date_met_ms);
+    for (size_t i = 0; i < 3; i++) { /* days 59, 90, 120 */
+        c->n_payments = i + 1;
+        REL(p, TA_PAYMENT, c->payments[i]->id, c->payments[i]->date_ms);
+    }
+    for (size_t k = 0; k < 2; k++) { /* days 150, 180: MS-2 40%, 55% */
+        m2->n_reports = k + 1;
+        REL(p, TA_MILESTONE, "MS-2", m2->reports[k]->date_ms);
+    }
+    const size_t last_partial = n;
+    Tendering__Process *pf = s_build3(a, K, ST_CLOSED);
+    REL(pf, TA_TERMINATE, NULL, s_when(ST_CLOSED));
+#undef REL
+    assert_int_equal(n, 15);
+    static const char *const tags[] = {"planning", "tender", "tenderUpdate", "tenderAmendment", "tenderUpdate",
+                                       "award", "awardUpdate", "contract", "implementation", "implementation",
+                                       "implementation", "implementation", "implementation", "implementation",
+                                       "contractTermination"};
+    for (size_t i = 0; i < n; i++) {
+        json_t *r = json_array_get(releases, i);
+        char id[64];
+        snprintf(id, sizeof id, OCID "-%zu", i + 1);
+        assert_string_equal(s_str_at(r, "id"), id);
+        assert_string_equal(s_str_at(r, "tag[0]"), tags[i]);
+        s_assert_never(r);
+        /* partial: the answer, the reports and the payments */
+        bool partial = i == 2 || (i >= first_partial && i < last_partial);
+        assert_true(partial == (s_at(r, "planning") == NULL));
+    }
+
+    json_t *pkg = ocds_release_package(json_copy(releases), PKG_URI "/releases.json", HUB_NAME, s_when(ST_CLOSED));
+    assert_non_null(pkg);
+    json_t *rec = ocds_record_package(pf, releases, PKG_URI "/record.json", HUB_ID, HUB_NAME, s_when(ST_CLOSED) + 1000);
+    assert_non_null(rec);
+    json_t *compiled = s_at(rec, "records[0].compiledRelease");
+    assert_int_equal(json_array_size(s_at(compiled, "contracts[0].implementation.transactions")), 3);
+    /* every item of a partial release is in the compiled release, same id */
+    json_t *embedded = s_at(rec, "records[0].releases");
+    for (size_t i = 0; i < n; i++) {
+        json_t *r = json_array_get(embedded, i);
+        s_assert_ids_in(r, compiled, "tender.documents");
+        s_assert_ids_in(r, compiled, "contracts");
+        s_assert_ids_in(r, compiled, "contracts[0].milestones");
+        s_assert_ids_in(r, compiled, "contracts[0].implementation.documents");
+        s_assert_ids_in(r, compiled, "contracts[0].implementation.transactions");
+        s_assert_ids_in(r, compiled, "parties");
+    }
+    /* the three progress reports come one per release */
+    assert_string_equal(s_str_at(json_array_get(embedded, 8), "contracts[0].implementation.documents[0].id"),
+                        "MS-1-progress-1");
+    assert_string_equal(s_str_at(json_array_get(embedded, 12), "contracts[0].implementation.documents[0].id"),
+                        "MS-2-progress-1");
+    assert_string_equal(s_str_at(json_array_get(embedded, 13), "contracts[0].implementation.documents[0].id"),
+                        "MS-2-progress-2");
+    char f1[128], f2[128], args[512];
+    s_write(fx, "history-release-package.json", pkg, f1, sizeof f1);
+    s_write(fx, "history-record-package.json", rec, f2, sizeof f2);
+    json_decref(pkg);
+    json_decref(rec);
+    snprintf(args, sizeof args, "--kind release-package '%s' --kind record-package '%s'", f1, f2);
+    assert_int_equal(s_validate_args(args), 0);
+}
+
+/* A long contract: 200 payments and 50 milestones of 10 progress reports
+ * each, recorded as the daemon does (a snapshot at each of the 8 stage
+ * changes, a partial release for the answer, every payment and report):
+ * the stored releases stay under 1.5 MB (one snapshot per release would
+ * store tens of MB), and the record package export under the 2 MiB a
+ * reply carries. */
+static void test_release_for_size(void **state)
+{
+    fixture_t *fx = *state;
+    hub_arena_t *a = fx->arena;
+    const Tendering__Kind K = TENDERING__KIND__PURCHASE;
+    enum { MILESTONES = 50, REPORTS = 10, PAYMENTS = 200 };
+    json_t *releases = json_array();
+    assert_non_null(releases);
+    uint32_t n = 0;
+    size_t stored = 0, snapshots = 0, n_snapshots = 0, n_partials = 0, largest_partial = 0;
+    /* what one snapshot per release would store: the snapshots, and every
+     * 10th partial release's snapshot times 10 (building all 700 takes
+     * seconds) */
+    size_t as_snapshots = 0;
+    /* records the release of action act on p (and sizes the snapshot it replaces) */
+#define REL(p, act, item, tag, ms)                                                                  \
+    do {                                                                                            \
+        json_t *r_ = ocds_release_for((p), (act), (item), ++n, (ms), HUB_ID, HUB_NAME);             \
+        assert_non_null(r_);                                                                        \
+        size_t sz_ = s_stored_size(r_);                                                             \
+        stored += sz_;                                                                              \
+        if (s_at(r_, "planning")) {                                                                 \
+            snapshots += sz_;                                                                       \
+            n_snapshots++;                                                                          \
+            as_snapshots += sz_;                                                                    \
+        } else {                                                                                    \
+            if (sz_ > largest_partial) largest_partial = sz_;                                       \
+            if (n_partials++ % 10 == 0) {                                                           \
+                json_t *w_ = ocds_release((p), (tag), n, (ms), HUB_ID, HUB_NAME);                   \
+                assert_non_null(w_);                                                                \
+                as_snapshots += 10 * s_stored_size(w_);                                             \
+                json_decref(w_);                                                                    \
+            }                                                                                       \
+        }                                                                                           \
+        s_add(releases, r_);                                                                        \
+    } while (0)
+
+    REL(s_build(a, K, ST_PLANNING), TA__COUNT, NULL, "planning", s_when(ST_PLANNING));
+    Tendering__Process *p = s_build(a, K, ST_ACTIVE);
+    REL(p, TA_PUBLISH, NULL, "tender", s_when(ST_ACTIVE));
+    REL(p, TA_ENQUIRY_ANSWER, "ENQ-1", "tenderUpdate", p->enquiries[0]->answered_ms);
+    REL(p, TA_AMEND, NULL, "tenderAmendment", p->amendments[0]->date_ms);
+    REL(s_build(a, K, ST_EVALUATION), TA_CLOSE_PERIOD, NULL, "tenderUpdate", s_when(ST_EVALUATION));
+    REL(s_build(a, K, ST_AWARD_PENDING), TA_AWARD, NULL, "award", s_when(ST_AWARD_PENDING));
+    REL(s_build(a, K, ST_AWARDED), TA_ACTIVATE, NULL, "awardUpdate", s_when(ST_AWARDED));
+
+    /* the contract: 50 milestones due weekly, 1,000,000 yuan */
+    p = s_build(a, K, ST_CLOSED);
+    Tendering__Closure *closure = p->closure;
+    p->closure = NULL;
+    p->state = TENDERING__STATE__CONTRACTED;
+    Tendering__Contract *c = p->contract;
+    c->status = TENDERING__CONTRACT_STATUS__CONTRACT_ACTIVE;
+    c->value_fen = p->award->value_fen = 100000000;
+    c->milestones = s_new(a, MILESTONES * sizeof *c->milestones);
+    c->n_milestones = MILESTONES;
+    for (size_t i = 0; i < MILESTONES; i++) {
+        Tendering__Milestone *m = s_new(a, sizeof *m);
+        tendering__milestone__init(m);
+        m->id = s_new(a, 16);
+        snprintf(m->id, 16, "MS-%zu", i + 1);
+        m->title = s_new(a, 64);
+        snprintf(m->title, 64, "第%zu周助餐与上门探访服务", i + 1);
+        m->due_ms = T0_MS + (int64_t)(30 + 7 * (i + 1)) * DAY_MS;
+        m->status = TENDERING__MILESTONE_STATUS__SCHEDULED;
+        m->reports = s_new(a, REPORTS * sizeof *m->reports);
+        c->milestones[i] = m;
+    }
+    c->payments = s_new(a, PAYMENTS * sizeof *c->payments);
+    c->n_payments = 0;
+    c->paid_fen = 0;
+    REL(p, TA_SIGN, NULL, "contract", s_when(ST_CONTRACTED));
+
+    /* 700 actions over 350 days: 5 reports, then 2 payments, 100 times */
+    size_t n_reports = 0;
+    for (size_t t = 0; t < MILESTONES * REPORTS + PAYMENTS; t++) {
+        int64_t now = T0_MS + 30 * DAY_MS + (int64_t)t * (DAY_MS / 2);
+        if (t % 7 >= 5) {
+            size_t i = c->n_payments;
+            char *id = s_new(a, 16), *entry = s_new(a, 24);
+            snprintf(id, 16, "PAY-%04zu", i + 1);
+            snprintf(entry, 24, "ENT-%012zu", 100 + i);
+            int64_t fen = 500000 + (int64_t)i * 37; /* 5000.00 .. 5073.63 yuan */
+            c->payments[c->n_payments++] = s_payment(a, id, fen, c->milestones[i / 4]->id, entry, now);
+            c->paid_fen += fen;
+            p->funders[0]->paid_fen = c->paid_fen;
+            REL(p, TA_PAYMENT, id, "implementation", now);
+        } else {
+            Tendering__Milestone *m = c->milestones[n_reports / REPORTS];
+            size_t k = m->n_reports;
+            char *text = s_new(a, 256);
+            snprintf(text, 256, "第%zu次进度报告：本期助餐%zu人次，上门探访%zu户，独居老人满意度%zu%%。", k + 1,
+                     140 + n_reports % 37, 20 + n_reports % 11, 90 + n_reports % 9);
+            m->reports[m->n_reports++] = s_report(a, now, (uint32_t)(k + 1) * 10, text);
+            if (m->n_reports == REPORTS) {
+                m->status = TENDERING__MILESTONE_STATUS__MET;
+                m->date_met_ms = now;
+            }
+            n_reports++;
+            REL(p, TA_MILESTONE, m->id, "implementation", now);
+        }
+    }
+    assert_int_equal(c->n_payments, PAYMENTS);
+    assert_int_equal(n_reports, MILESTONES * REPORTS);
+
+    p->closure = closure;
+    p->state = TENDERING__STATE__CLOSED;
+    c->status = TENDERING__CONTRACT_STATUS__CONTRACT_TERMINATED;
+    REL(p, TA_TERMINATE, NULL, "contractTermination", s_when(ST_CLOSED));
+#undef REL
+    assert_int_equal(n_snapshots, 8);
+    assert_int_equal(n_partials, 1 + PAYMENTS + MILESTONES * REPORTS);
+    size_t final_snapshot = s_stored_size(json_array_get(releases, n - 1));
+
+    json_t *rec = ocds_record_package(p, releases, PKG_URI "/record.json", HUB_ID, HUB_NAME, s_when(ST_CLOSED) + 1000);
+    assert_non_null(rec);
+    size_t record = s_stored_size(rec);
+    printf("ocds sizes: %u releases stored in %zu B (%zu snapshots %zu B, final snapshot %zu B; %zu partial "
+           "%zu B, largest %zu B); one snapshot per release: ~%zu B; record package export %zu B\n",
+           n, stored, n_snapshots, snapshots, final_snapshot, n_partials, stored - snapshots, largest_partial,
+           as_snapshots, record);
+    assert_true(stored < 1500000);
+    assert_true(record < 2u << 20);
+    assert_true(largest_partial < 2000);
+    char f[128];
+    s_write(fx, "long-record-package.json", rec, f, sizeof f);
+    json_decref(rec);
+    assert_int_equal(s_validate("record-package", f), 0);
+}
+
 /* Input that is not UTF-8 is repaired (U+FFFD), never fatal; a process
  * with nothing set still gives a valid release. */
 static void test_hostile_input(void **state)
@@ -1121,16 +1691,25 @@ static void *s_limited_malloc(size_t n)
 
 /* Out of memory at every allocation in turn: NULL, nothing leaked (the
  * sanitizer build checks), the stolen releases freed; then the same
- * result as without the limit. */
+ * result as without the limit. Also for the partial releases (a payment,
+ * a milestone report, an enquiry's answer). */
 static void test_out_of_memory(void **state)
 {
     fixture_t *fx = *state;
     Tendering__Process *p = s_build(fx->arena, TENDERING__KIND__VENTURE, ST_CLOSED);
     json_t *want = ocds_release(p, "contractTermination", 7, s_when(ST_CLOSED), HUB_ID, HUB_NAME);
     assert_non_null(want);
+    static const tender_action_t partial_action[] = {TA_PAYMENT, TA_MILESTONE, TA_ENQUIRY_ANSWER};
+    static const char *const partial_item[] = {"PAY-0002", "MS-1", "ENQ-1"};
+    json_t *want_partial[3];
+    for (size_t i = 0; i < 3; i++) {
+        want_partial[i] = ocds_release_for(p, partial_action[i], partial_item[i], 8, s_when(ST_CLOSED), HUB_ID, HUB_NAME);
+        assert_non_null(want_partial[i]);
+        assert_null(s_at(want_partial[i], "planning")); /* partial indeed */
+    }
     json_set_alloc_funcs(s_limited_malloc, free);
     size_t failures = 0;
-    for (int what = 0; what < 3; what++) {
+    for (int what = 0; what < 6; what++) {
         for (size_t limit = 0;; limit++) {
             json_t *releases = json_array();
             assert_non_null(releases);
@@ -1143,8 +1722,12 @@ static void test_out_of_memory(void **state)
                 json_decref(releases);
             } else if (what == 1) {
                 got = ocds_release_package(releases, PKG_URI, HUB_NAME, T0_MS);
-            } else {
+            } else if (what == 2) {
                 got = ocds_record_package(p, releases, PKG_URI, HUB_ID, HUB_NAME, T0_MS);
+            } else {
+                got = ocds_release_for(p, partial_action[what - 3], partial_item[what - 3], 8, s_when(ST_CLOSED),
+                                       HUB_ID, HUB_NAME);
+                json_decref(releases);
             }
             s_alloc_limited = false;
             if (!got) {
@@ -1153,6 +1736,10 @@ static void test_out_of_memory(void **state)
                 continue;
             }
             if (what == 0) assert_true(json_equal(got, want));
+            if (what >= 3) {
+                assert_true(json_equal(got, want_partial[what - 3]));
+                assert_true(limit > 10); /* it did fail before */
+            }
             json_decref(got);
             break;
         }
@@ -1160,11 +1747,13 @@ static void test_out_of_memory(void **state)
     json_set_alloc_funcs(malloc, free);
     assert_true(failures > 100);
     json_decref(want);
+    for (size_t i = 0; i < 3; i++) json_decref(want_partial[i]);
 }
 
 /* The validator can fail: a bad tag, a missing ocid, an undeclared party,
  * an amount with three decimals, a code outside an open codelist, a role
- * outside partyRole; each broken file is named in its output and the run
+ * outside partyRole, a contract naming no award (of its release, or of
+ * its package for a partial release); each broken file is named in its output and the run
  * exits 1 (one run for all: starting the validator is the slow part). */
 static void test_validator_rejects(void **state)
 {
@@ -1172,9 +1761,10 @@ static void test_validator_rejects(void **state)
     Tendering__Process *p = s_build(fx->arena, TENDERING__KIND__PURCHASE, ST_CONTRACTED);
     json_t *good = ocds_release(p, "contract", 6, s_when(ST_CONTRACTED), HUB_ID, HUB_NAME);
     assert_non_null(good);
-    static const char *const breaks[] = {"tag", "ocid", "party", "amount", "documentType", "role", "package"};
+    static const char *const breaks[] = {"tag",  "ocid",    "party",   "amount",          "documentType",
+                                         "role", "package", "awardID", "package awardID"};
     enum { N = sizeof breaks / sizeof *breaks };
-    char files[N][128], args[2048] = "--kind release";
+    char files[N][128], args[4096] = "--kind release";
     for (size_t i = 0; i < N; i++) {
         json_t *bad = json_deep_copy(good);
         assert_non_null(bad);
@@ -1196,6 +1786,20 @@ static void test_validator_rejects(void **state)
             strcat(args, " --kind release-package");
             break;
         }
+        case 7: /* a release with awards: its contract names one of them */
+            json_object_set_new(s_at(bad, "contracts[0]"), "awardID", json_string("AWD-NOBODY"));
+            strcat(args, " --kind release");
+            break;
+        case 8: { /* a package: a partial release's contract names an award of the package; here none */
+            json_t *arr = json_array();
+            json_array_append_new(arr, ocds_release_for(p, TA_PAYMENT, "PAY-0001", 7, s_when(ST_CONTRACTED) + 1000,
+                                                        HUB_ID, HUB_NAME));
+            json_decref(bad);
+            bad = ocds_release_package(arr, PKG_URI "/releases.json", HUB_NAME, T0_MS);
+            assert_non_null(bad);
+            strcat(args, " --kind release-package");
+            break;
+        }
         }
         char name[32];
         snprintf(name, sizeof name, "broken-%zu.json", i);
@@ -1205,7 +1809,7 @@ static void test_validator_rejects(void **state)
         strcat(args, files[i]);
         strcat(args, "'");
     }
-    char cmd[2200];
+    char cmd[4200];
     snprintf(cmd, sizeof cmd, VALIDATOR " %s", args);
     FILE *out = popen(cmd, "r");
     assert_non_null(out);
@@ -1227,6 +1831,8 @@ static void test_validator_rejects(void **state)
     assert_non_null(strstr(text, "'memo' is not a code of documentType.csv"));
     assert_non_null(strstr(text, "'boss' is not a code of partyRole.csv"));
     assert_non_null(strstr(text, "releases[0].tag[0]: 'bogus' is not a code of releaseTag.csv"));
+    assert_non_null(strstr(text, "contracts[0].awardID: 'AWD-NOBODY' names no award"));
+    assert_non_null(strstr(text, "releases[0].contracts[0].awardID: 'AWD-1' names no award"));
     /* and the unbroken one passes */
     s_write(fx, "broken.json", good, files[0], sizeof files[0]);
     assert_int_equal(s_validate("release", files[0]), 0);
@@ -1250,6 +1856,9 @@ int main(void)
         T(test_unsuccessful),
         T(test_cancelled),
         T(test_venture),
+        T(test_release_for_partial),
+        T(test_release_for_history),
+        T(test_release_for_size),
         T(test_hostile_input),
         T(test_out_of_memory),
         T(test_validator_rejects),

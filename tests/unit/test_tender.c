@@ -3,8 +3,8 @@
  * action) pair, the transitions, draft and document validation,
  * eligibility, conflicts of interest, score validation, lookups, weighted
  * scoring and ranking, the proportional split of money, yuan text, the
- * ledger's accounts and entries, name masking and the redaction of public
- * outputs. */
+ * ledger's accounts and entries, ids, name masking and the public view of a
+ * process. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -62,6 +62,7 @@ typedef struct {
     Tendering__Score sc[FX_SCORES];
     Tendering__Score *scp[FX_SCORES];
     uint32_t pts[FX_SCORES][FX_CRIT];
+    Tendering__Award award;
 } fx_t;
 
 /* A valid PURCHASE draft in PLANNING: three criteria (50, 30, 20), one
@@ -388,6 +389,23 @@ static void test_draft_valid(void **state)
     f.doc[0].sha256 = S("");
     f.doc[0].document_type = S("");
     s_draft_ok(&f);
+    f.doc[0].document_type = NULL; /* a hand-built message may leave it NULL */
+    s_draft_ok(&f);
+    f.doc[0].document_type = S("clarifications");
+    s_draft_ok(&f);
+    /* ids at the bounds: 100 characters, and every allowed character */
+    char id100[101];
+    memset(id100, 'b', 100);
+    id100[100] = 0;
+    f.p.buyer_id = id100;
+    s_draft_ok(&f);
+    f.p.buyer_id = S("Az09._-");
+    s_draft_ok(&f);
+    /* names that merely contain the donation box's accounts' */
+    f.p.buyer_id = S("donations-office");
+    s_draft_ok(&f);
+    f.p.buyer_id = S("Donors"); /* account names are case-sensitive */
+    s_draft_ok(&f);
     /* 16 criteria of weights summing to 100 */
     for (size_t i = 0; i < TENDER_MAX_CRITERIA; i++) {
         f.crit[i].name = S("c");
@@ -484,6 +502,20 @@ static void test_draft_refused(void **state)
     DRAFT_REFUSED(&f, "process.funders[1].id", NULL);
     f.fund[1].id = S("");
     DRAFT_REFUSED(&f, "process.funders[1].id", NULL);
+    f.fund[1].id = NULL;
+    DRAFT_REFUSED(&f, "process.funders[1].id", NULL);
+    f.fund[1].id = S("fund:b"); /* would forge an account name */
+    DRAFT_REFUSED(&f, "process.funders[1].id", NULL);
+    /* the donation box's accounts are no funder's: "donations", "donors" */
+    f.fund[1].id = S("donations");
+    DRAFT_REFUSED(&f, "process.funders[1].id", NULL);
+    f.fund[1].id = S("donors");
+    DRAFT_REFUSED(&f, "process.funders[1].id", NULL);
+    f.fund[1].id = S("fund-b");
+    f.fund[0].id = S("donors");
+    DRAFT_REFUSED(&f, "process.funders[0].id", NULL);
+    f.fund[0].id = S("fund-a");
+    s_draft_ok(&f);
     /* purchase with a funder whose share differs from the budget */
     s_fx_init(&f);
     f.fund[0].id = S("haishu-civil-affairs");
@@ -524,6 +556,26 @@ static void test_draft_refused(void **state)
     s_fx_init(&f);
     f.p.buyer_id = S("");
     DRAFT_REFUSED(&f, "process.buyer_id", NULL);
+    f.p.buyer_id = NULL;
+    DRAFT_REFUSED(&f, "process.buyer_id", NULL);
+    f.p.buyer_id = S("haishu civil affairs");
+    DRAFT_REFUSED(&f, "process.buyer_id", NULL);
+    char id101[102];
+    memset(id101, 'b', 101);
+    id101[101] = 0;
+    f.p.buyer_id = id101;
+    DRAFT_REFUSED(&f, "process.buyer_id", NULL);
+    /* a buyer's id names its ledger account: not the donation box's */
+    f.p.buyer_id = S("donations");
+    DRAFT_REFUSED(&f, "process.buyer_id", NULL);
+    f.p.buyer_id = S("donors");
+    DRAFT_REFUSED(&f, "process.buyer_id", NULL);
+    /* a purchase's one funder: the same rule */
+    s_fx_init(&f);
+    f.fund[0].id = S("donations");
+    f.fund[0].share_fen = f.p.budget_fen;
+    f.p.n_funders = 1;
+    DRAFT_REFUSED(&f, "process.funders[0].id", NULL);
     s_fx_init(&f);
     f.p.buyer_name = NULL;
     DRAFT_REFUSED(&f, "process.buyer_name", NULL);
@@ -540,6 +592,13 @@ static void test_draft_refused(void **state)
     s_fx_init(&f);
     f.doc[0].document_type = S("tender-notice");
     DRAFT_REFUSED(&f, "process.documents[0].document_type", NULL);
+    /* letters only, but not a code of the documentType codelist */
+    f.doc[0].document_type = S("tenderDocs");
+    DRAFT_REFUSED(&f, "process.documents[0].document_type", "documentType");
+    f.p.n_documents = 3;
+    f.doc[0].document_type = S("tenderNotice");
+    f.doc[2].document_type = S("TenderNotice");
+    DRAFT_REFUSED(&f, "process.documents[2].document_type", NULL);
 }
 
 static void test_document(void **state)
@@ -561,13 +620,88 @@ static void test_document(void **state)
     d.url = S("");
     s_refused(tender_validate_document(&d, "d", &err), &err, HUB__ERROR_CODE__INVALID_ARGUMENT, "d.url", NULL);
     d.url = S("https://a.example/x");
-    d.document_type = S("type2");
-    s_refused(tender_validate_document(&d, "d", &err), &err, HUB__ERROR_CODE__INVALID_ARGUMENT,
-              "d.document_type", NULL);
+    /* document_type: empty, or a code of OCDS 1.1.5's documentType codelist
+     * (tests/schemas/ocds-1.1.5/codelists/documentType.csv, all 41 codes) */
+    static const char *const codes[] = {
+        "plannedProcurementNotice", "tenderNotice", "awardNotice", "contractNotice", "completionCertificate",
+        "procurementPlan", "biddingDocuments", "technicalSpecifications", "evaluationCriteria",
+        "evaluationReports", "contractDraft", "contractSigned", "contractArrangements", "contractSchedule",
+        "physicalProgressReport", "financialProgressReport", "finalAudit", "hearingNotice", "marketStudies",
+        "eligibilityCriteria", "clarifications", "shortlistedFirms", "environmentalImpact",
+        "assetAndLiabilityAssessment", "riskProvisions", "winningBid", "complaints", "contractAnnexe",
+        "contractGuarantees", "subContract", "needsAssessment", "feasibilityStudy", "projectPlan",
+        "billOfQuantity", "bidders", "conflictOfInterest", "debarments", "illustration", "submissionDocuments",
+        "contractSummary", "cancellationDetails",
+    };
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        d.document_type = S(codes[i]);
+        if (tender_validate_document(&d, "d", &err)) fail_msg("%s refused: %s", codes[i], err.message);
+    }
+    d.document_type = S("");
+    assert_int_equal(tender_validate_document(&d, "d", &err), 0);
+    d.document_type = NULL;
+    assert_int_equal(tender_validate_document(&d, "d", &err), 0);
+    /* letters only is no longer enough; case, prefixes, suffixes, spaces count */
+    static const char *const bad[] = {
+        "tenderDocs", "TenderNotice", "tendernotice", "TENDERNOTICE", "tender", "tenderNoticeX", "tenderNotice ",
+        " tenderNotice", "tender-notice", "tender_notice", "type2", "招标公告", "x", "other",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        d.document_type = S(bad[i]);
+        s_refused(tender_validate_document(&d, "bid.documents[3]", &err), &err,
+                  HUB__ERROR_CODE__INVALID_ARGUMENT, "bid.documents[3].document_type", NULL);
+    }
+    d.document_type = S("tenderDocs");
+    s_refused(tender_validate_document(&d, "d", &err), &err, HUB__ERROR_CODE__INVALID_ARGUMENT, "d.document_type",
+              "documentType");
     d.document_type = S("");
     d.title = NULL;
     s_refused(tender_validate_document(&d, "d", &err), &err, HUB__ERROR_CODE__INVALID_ARGUMENT, "d.title", NULL);
     s_refused(tender_validate_document(NULL, "d", &err), &err, HUB__ERROR_CODE__INVALID_ARGUMENT, "d", NULL);
+}
+
+/* ------------------------------------------------------------ ids */
+
+static void test_ids(void **state)
+{
+    (void)state;
+    char id[130];
+    /* [A-Za-z0-9._-]{1,100} */
+    static const char *const ok[] = {
+        "a", "Z", "0", ".", "_", "-", "..", "Az09._-", "haishu-civil-affairs", "acme.foundation_1", "BID-0001",
+        "donations", "donors", "Donations", "donors2", "xdonations", "donation", "donor",
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        if (!tender_id_ok(ok[i])) fail_msg("tender_id_ok(\"%s\") refused", ok[i]);
+        bool box = !strcmp(ok[i], "donations") || !strcmp(ok[i], "donors");
+        if (tender_funder_id_ok(ok[i]) == box)
+            fail_msg("tender_funder_id_ok(\"%s\") %s", ok[i], box ? "accepted" : "refused");
+    }
+    static const char *const bad[] = {
+        "", "a b", " a", "a ", "a:b", "fund:a", "a/b", "a\\b", "a@b", "a+b", "a,b", "a\tb", "a\n", "王", "é",
+        "\xff", "a*", "donations ", " donors", "donors:", "contrib:donors",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (tender_id_ok(bad[i])) fail_msg("tender_id_ok(\"%s\") accepted", bad[i]);
+        if (tender_funder_id_ok(bad[i])) fail_msg("tender_funder_id_ok(\"%s\") accepted", bad[i]);
+    }
+    assert_false(tender_id_ok(NULL));
+    assert_false(tender_funder_id_ok(NULL));
+    /* the length: 100 accepted, 101 refused; one bad character at the end */
+    memset(id, 'x', sizeof id);
+    id[100] = 0;
+    assert_true(tender_id_ok(id));
+    assert_true(tender_funder_id_ok(id));
+    id[99] = ':';
+    assert_false(tender_id_ok(id));
+    assert_false(tender_funder_id_ok(id));
+    id[99] = 'x';
+    id[100] = 'x';
+    id[101] = 0;
+    assert_false(tender_id_ok(id));
+    assert_false(tender_funder_id_ok(id));
+    id[129] = 0;
+    assert_false(tender_id_ok(id));
 }
 
 /* ------------------------------------------------------------ eligibility */
@@ -778,7 +912,11 @@ static void test_weighted_and_rank(void **state)
     s_ev(&f, "ev-1", true, NULL);
     s_ev(&f, "ev-2", true, NULL);
     s_ev(&f, "ev-3", true, NULL);
-    s_ev(&f, "ev-4", false, NULL); /* never declared: does not count for completeness */
+    /* recused (as tendering.evaluator.recuse leaves it: not declared, no
+     * scores): takes no part, does not hold up completeness */
+    Tendering__Evaluator *e4 = s_ev(&f, "ev-4", false, NULL);
+    e4->recused = true;
+    e4->recusal_reason = S("与投标人存在关联");
     Tendering__Bid *a = s_bid(&f, "BID-0001", "org-a", TENDERING__BID_STATE__BID_VALID, 100000, 10);
     Tendering__Bid *b = s_bid(&f, "BID-0002", "org-b", TENDERING__BID_STATE__BID_VALID, 100000, 20);
     Tendering__Bid *c = s_bid(&f, "BID-0003", "org-c", TENDERING__BID_STATE__BID_VALID, 100000, 30);
@@ -833,11 +971,67 @@ static void test_weighted_and_rank(void **state)
     tender_rank(&f.p, NULL);
     assert_int_equal(b->rank, 1);
     assert_int_equal(c->rank, 2);
-    /* no evaluator declared: never complete; scores still give totals */
-    for (size_t i = 0; i < f.p.n_evaluators; i++) f.ev[i].declared = false;
+    /* an evaluator of the panel who has neither declared nor recused holds
+     * up the award, even with no score at all */
+    assert_int_equal(tender_rank(&f.p, &complete), 3);
+    assert_true(complete);
+    e4->recused = false;
+    assert_int_equal(tender_rank(&f.p, &complete), 3);
+    assert_false(complete);
+    assert_int_equal(b->total_centi, 33); /* totals and ranks are computed all the same */
+    assert_int_equal(b->rank, 1);
+    /* ... and so does one who scored everything but never declared */
+    s_score(&f, "ev-4", "BID-0001", 3, 0, 0, 0);
+    s_score(&f, "ev-4", "BID-0002", 3, 0, 0, 0);
+    s_score(&f, "ev-4", "BID-0003", 3, 0, 0, 0);
+    tender_rank(&f.p, &complete);
+    assert_false(complete);
+    f.p.n_scores -= 3;
+    /* once it recuses, complete again */
+    e4->recused = true;
+    assert_int_equal(tender_rank(&f.p, &complete), 3);
+    assert_true(complete);
+    /* a declared evaluator who did not score one valid bid holds it up ... */
+    Tendering__Evaluator *e5 = s_ev(&f, "ev-5", true, NULL);
+    s_score(&f, "ev-5", "BID-0001", 3, 0, 0, 0);
+    s_score(&f, "ev-5", "BID-0003", 3, 0, 0, 0);
+    tender_rank(&f.p, &complete);
+    assert_false(complete);
+    /* ... until it recuses (its scores dropped, as the service does) */
+    e5->recused = true;
+    e5->declared = false;
+    f.p.n_scores -= 2;
+    tender_rank(&f.p, &complete);
+    assert_true(complete);
+    /* withdrawn and disqualified bids need no score: a new withdrawn bid
+     * changes nothing */
+    s_bid(&f, "BID-0006", "org-f", TENDERING__BID_STATE__BID_WITHDRAWN, 1, 1);
+    assert_int_equal(tender_rank(&f.p, &complete), 3);
+    assert_true(complete);
+    /* a new valid bid nobody scored: incomplete */
+    Tendering__Bid *g = s_bid(&f, "BID-0007", "org-g", TENDERING__BID_STATE__BID_VALID, 1, 1);
+    assert_int_equal(tender_rank(&f.p, &complete), 4);
+    assert_false(complete);
+    g->state = TENDERING__BID_STATE__BID_DISQUALIFIED;
+    assert_int_equal(tender_rank(&f.p, &complete), 3);
+    assert_true(complete);
+    /* every evaluator recused: nobody declared, never complete */
+    for (size_t i = 0; i < f.p.n_evaluators; i++) {
+        f.ev[i].recused = true;
+        f.ev[i].declared = false;
+    }
+    assert_int_equal(tender_rank(&f.p, &complete), 3);
+    assert_false(complete);
+    /* no evaluator declared (none recused either): never complete; scores
+     * still give totals */
+    for (size_t i = 0; i < f.p.n_evaluators; i++) f.ev[i].recused = false;
     assert_int_equal(tender_rank(&f.p, &complete), 3);
     assert_false(complete);
     assert_int_equal(b->total_centi, 33);
+    /* an empty panel: never complete */
+    f.p.n_evaluators = 0;
+    tender_rank(&f.p, &complete);
+    assert_false(complete);
 }
 
 static void test_rank_unscored(void **state)
@@ -1185,73 +1379,288 @@ static void test_mask_name(void **state)
     assert_int_equal(out[0], 'q');
 }
 
-/* Asserts bid b has nothing of its content left (id, state and times kept). */
-static void s_assert_sealed(const Tendering__Bid *b, const char *id, Tendering__BidState st, int64_t submitted)
+/* Asserts s is blank: "" (never NULL, a message's strings are set). */
+static void s_blank(const char *s)
 {
-    assert_string_equal(b->id, id);
-    assert_int_equal(b->state, st);
-    assert_int_equal(b->submitted_ms, submitted);
-    assert_string_equal(b->org_id, "");
-    assert_string_equal(b->org_name, "");
-    assert_string_equal(b->proposal, "");
-    assert_string_equal(b->disqualified_reason, "");
+    assert_non_null(s);
+    assert_string_equal(s, "");
+}
+
+/* Asserts view bid b has nothing of o's content left: only id, state and
+ * times stay. */
+static void s_assert_sealed(const Tendering__Bid *b, const Tendering__Bid *o)
+{
+    assert_string_equal(b->id, o->id);
+    assert_int_equal(b->state, o->state);
+    assert_int_equal(b->submitted_ms, o->submitted_ms);
+    assert_int_equal(b->withdrawn_ms, o->withdrawn_ms);
+    s_blank(b->org_id);
+    s_blank(b->org_name);
+    s_blank(b->proposal);
+    s_blank(b->disqualified_reason);
     assert_int_equal(b->price_fen, 0);
     assert_int_equal(b->n_documents, 0);
     assert_int_equal(b->total_centi, 0);
     assert_int_equal(b->rank, 0);
 }
 
-/* A process with a valid and a withdrawn bid and an affiliated evaluator. */
-static void s_redact_fixture(fx_t *f, Tendering__State st)
+/* A process in state st with a valid bid (scored, ranked), a withdrawn one
+ * and a disqualified one (scored before, so with a total), a declared
+ * evaluator with two affiliations and a recused one, two scores, an award
+ * (from AWARD_PENDING on, and CANCELLED: cancelled after the award) and a
+ * stale bid_count. */
+static void s_view_fixture(fx_t *f, Tendering__State st)
 {
     s_fx_init(f);
     f->p.state = st;
+    f->p.bid_count = 7;
+    f->p.tender_start_ms = 500;
+    f->p.tender_end_ms = 5000;
+    f->p.created_ms = 100;
+    f->p.updated_ms = 6000;
     Tendering__Bid *a = s_bid(f, "BID-0001", "org-a", TENDERING__BID_STATE__BID_VALID, 2900000, 1000);
     a->total_centi = 8100;
     a->rank = 1;
     s_bid(f, "BID-0002", "org-b", TENDERING__BID_STATE__BID_WITHDRAWN, 2800000, 2000);
-    s_ev(f, "ev-1", true, "org-x", "org-y", NULL);
+    Tendering__Bid *d = s_bid(f, "BID-0003", "org-c", TENDERING__BID_STATE__BID_DISQUALIFIED, 2700000, 2500);
+    d->total_centi = 6000;
+    Tendering__Evaluator *e = s_ev(f, "ev-1", true, "org-x", "org-y", NULL);
+    e->declared_ms = 4000;
+    Tendering__Evaluator *r = s_ev(f, "ev-2", false, "org-a", NULL);
+    r->recused = true;
+    r->recusal_reason = S("与投标人存在关联");
+    s_score(f, "ev-1", "BID-0001", 3, 80, 90, 70);
+    s_score(f, "ev-1", "BID-0003", 3, 60, 60, 60);
+    f->award = (Tendering__Award)TENDERING__AWARD__INIT;
+    f->award.id = S("AWD-0001");
+    f->award.bid_id = S("BID-0001");
+    f->award.org_id = S("org-a");
+    f->award.value_fen = 2900000;
+    if (st >= TENDERING__STATE__AWARD_PENDING && st != TENDERING__STATE__UNSUCCESSFUL) f->p.award = &f->award;
+    if (st == TENDERING__STATE__CANCELLED) f->p.cancel_reason = S("预算调整");
 }
 
-static void test_redact(void **state)
+/* Checks v, the view of f's process with panel, against the contract. */
+static void s_check_view(const fx_t *f, const Tendering__Process *v, bool panel)
+{
+    Tendering__State st = f->p.state;
+    /* the bids can be read from EVALUATION on (CANCELLED never), the panel
+     * is public from the award on */
+    bool opened = st == TENDERING__STATE__EVALUATION || st == TENDERING__STATE__AWARD_PENDING ||
+                  st == TENDERING__STATE__AWARDED || st == TENDERING__STATE__CONTRACTED ||
+                  st == TENDERING__STATE__UNSUCCESSFUL || st == TENDERING__STATE__CLOSED;
+    bool awarded = opened && st != TENDERING__STATE__EVALUATION;
+
+    /* the process itself: everything kept, sharing p's strings */
+    assert_non_null(v);
+    assert_ptr_not_equal(v, &f->p);
+    assert_ptr_equal(v->ocid, f->p.ocid);
+    assert_ptr_equal(v->title, f->p.title);
+    assert_ptr_equal(v->description, f->p.description);
+    assert_ptr_equal(v->buyer_id, f->p.buyer_id);
+    assert_ptr_equal(v->buyer_name, f->p.buyer_name);
+    assert_int_equal(v->state, st);
+    assert_int_equal(v->kind, f->p.kind);
+    assert_int_equal(v->budget_fen, 30000000);
+    assert_ptr_equal(v->eligibility, f->p.eligibility);
+    assert_int_equal(v->n_criteria, 3);
+    assert_ptr_equal(v->criteria[2], f->p.criteria[2]);
+    assert_int_equal(v->n_documents, 1); /* the tender's documents are public */
+    assert_ptr_equal(v->documents[0], f->p.documents[0]);
+    assert_int_equal(v->tender_start_ms, 500);
+    assert_int_equal(v->tender_end_ms, 5000);
+    assert_int_equal(v->created_ms, 100);
+    assert_int_equal(v->updated_ms, 6000);
+    assert_ptr_equal(v->cancel_reason, f->p.cancel_reason);
+    /* NB a CANCELLED process's award is not asserted: the contract does not
+     * say whether it stays while the bids are sealed */
+    if (st != TENDERING__STATE__CANCELLED) assert_ptr_equal(v->award, f->p.award);
+    assert_int_equal(v->bid_count, 1); /* recounted: one valid bid */
+
+    /* the bids */
+    assert_int_equal(v->n_bids, 3);
+    for (size_t i = 0; i < 3; i++) {
+        const Tendering__Bid *b = v->bids[i], *o = &f->bid[i];
+        assert_non_null(b);
+        if (!opened) {
+            s_assert_sealed(b, o);
+            continue;
+        }
+        assert_string_equal(b->id, o->id);
+        assert_int_equal(b->state, o->state);
+        assert_int_equal(b->submitted_ms, o->submitted_ms);
+        assert_int_equal(b->withdrawn_ms, o->withdrawn_ms);
+        if (!panel && o->state == TENDERING__BID_STATE__BID_WITHDRAWN) { /* the public: no trace of it */
+            s_blank(b->org_id);
+            s_blank(b->org_name);
+            assert_int_equal(b->price_fen, 0);
+        } else {
+            assert_ptr_equal(b->org_id, o->org_id);
+            assert_ptr_equal(b->org_name, o->org_name);
+            assert_int_equal(b->price_fen, o->price_fen);
+            assert_ptr_equal(b->disqualified_reason, o->disqualified_reason);
+        }
+        if (panel) {
+            assert_ptr_equal(b->proposal, o->proposal);
+            assert_int_equal(b->n_documents, 1);
+            assert_ptr_equal(b->documents[0], o->documents[0]);
+        } else {
+            s_blank(b->proposal);
+            assert_int_equal(b->n_documents, 0);
+        }
+        if (panel || awarded) {
+            assert_int_equal(b->total_centi, o->total_centi);
+            assert_int_equal(b->rank, o->rank);
+        } else {
+            assert_int_equal(b->total_centi, 0);
+            assert_int_equal(b->rank, 0);
+        }
+    }
+    /* spot checks of the above on the fixture's values */
+    if (opened) {
+        assert_string_equal(v->bids[0]->org_id, "org-a");
+        assert_int_equal(v->bids[0]->price_fen, 2900000);
+        assert_string_equal(v->bids[2]->disqualified_reason, "资质不符");
+        assert_int_equal(v->bids[0]->rank, panel || awarded ? 1 : 0);
+    }
+
+    /* the panel: evaluators, scores */
+    if (!panel && st == TENDERING__STATE__STATE_UNSPECIFIED) return; /* not said by the contract */
+    if (!panel && !awarded) {
+        assert_int_equal(v->n_evaluators, 0);
+        assert_int_equal(v->n_scores, 0);
+        return;
+    }
+    assert_int_equal(v->n_evaluators, 2);
+    for (size_t i = 0; i < 2; i++) {
+        const Tendering__Evaluator *e = v->evaluators[i], *o = &f->ev[i];
+        assert_non_null(e);
+        assert_string_equal(e->id, o->id);
+        assert_string_equal(e->name, o->name);
+        assert_int_equal(e->declared, o->declared);
+        assert_int_equal(e->declared_ms, o->declared_ms);
+        assert_int_equal(e->recused, o->recused);
+        assert_string_equal(e->recusal_reason, o->recusal_reason);
+        if (panel) {
+            assert_int_equal(e->n_affiliations, o->n_affiliations);
+            for (size_t k = 0; k < o->n_affiliations; k++)
+                assert_string_equal(e->affiliations[k], o->affiliations[k]);
+        } else {
+            assert_int_equal(e->n_affiliations, 0);
+        }
+    }
+    assert_int_equal(v->evaluators[0]->n_affiliations, panel ? 2 : 0);
+    assert_int_equal(v->n_scores, 2);
+    for (size_t i = 0; i < 2; i++) {
+        const Tendering__Score *sc = v->scores[i], *o = &f->sc[i];
+        assert_non_null(sc);
+        assert_string_equal(sc->evaluator_id, o->evaluator_id);
+        assert_string_equal(sc->bid_id, o->bid_id);
+        assert_int_equal(sc->n_points, 3);
+        for (size_t k = 0; k < 3; k++) assert_int_equal(sc->points[k], o->points[k]);
+    }
+}
+
+/* Asserts f's process and every message it points to is as in the fixture. */
+static void s_check_untouched(const fx_t *f, const fx_t *before)
+{
+    assert_memory_equal(f, before, sizeof *f);
+    /* the same, field by field, for a readable failure */
+    assert_ptr_equal(f->p.bids, f->bidp);
+    assert_int_equal(f->p.n_bids, 3);
+    assert_int_equal(f->p.bid_count, 7);
+    assert_string_equal(f->bid[0].org_id, "org-a");
+    assert_string_equal(f->bid[0].org_name, "海曙区某社工服务中心");
+    assert_int_equal(f->bid[0].price_fen, 2900000);
+    assert_string_equal(f->bid[0].proposal, "每日上门送餐");
+    assert_int_equal(f->bid[0].n_documents, 1);
+    assert_int_equal(f->bid[0].total_centi, 8100);
+    assert_int_equal(f->bid[0].rank, 1);
+    assert_string_equal(f->bid[1].org_id, "org-b");
+    assert_int_equal(f->bid[1].price_fen, 2800000);
+    assert_string_equal(f->bid[1].proposal, "每日上门送餐");
+    assert_string_equal(f->bid[2].disqualified_reason, "资质不符");
+    assert_int_equal(f->bid[2].total_centi, 6000);
+    assert_ptr_equal(f->p.evaluators, f->evp);
+    assert_int_equal(f->p.n_evaluators, 2);
+    assert_int_equal(f->ev[0].n_affiliations, 2);
+    assert_string_equal(f->ev[0].affiliations[1], "org-y");
+    assert_int_equal(f->ev[1].n_affiliations, 1);
+    assert_ptr_equal(f->p.scores, f->scp);
+    assert_int_equal(f->p.n_scores, 2);
+}
+
+static void test_public_view(void **state)
 {
     (void)state;
-    fx_t f;
-    /* sealed while ACTIVE (and PLANNING), affiliations blanked */
-    const Tendering__State sealed[] = {TENDERING__STATE__ACTIVE, TENDERING__STATE__PLANNING,
-                                       TENDERING__STATE__CANCELLED};
-    for (size_t i = 0; i < 3; i++) {
-        s_redact_fixture(&f, sealed[i]);
-        tender_redact(&f.p);
-        assert_int_equal(f.p.n_bids, 2);
-        s_assert_sealed(&f.bid[0], "BID-0001", TENDERING__BID_STATE__BID_VALID, 1000);
-        s_assert_sealed(&f.bid[1], "BID-0002", TENDERING__BID_STATE__BID_WITHDRAWN, 2000);
-        assert_int_equal(f.bid[1].withdrawn_ms, 3000);
-        assert_int_equal(f.p.bid_count, 1);
-        assert_int_equal(f.ev[0].n_affiliations, 0);
-        assert_string_equal(f.ev[0].id, "ev-1");
-        assert_true(f.ev[0].declared);
-        assert_string_equal(f.p.title, "鼓楼街道居家养老助餐服务项目"); /* the rest is public */
-        assert_int_equal(f.p.budget_fen, 30000000);
+    static fx_t f, before; /* static: two fixtures are large for a stack */
+    hub_arena_t *arena = hub_arena_new(1 << 20);
+    assert_non_null(arena);
+
+    /* every state, the public's view and the panel's */
+    for (int st = 0; st < N_STATES; st++) {
+        for (int panel = 0; panel <= 1; panel++) {
+            s_view_fixture(&f, (Tendering__State)st);
+            memcpy(&before, &f, sizeof f);
+            Tendering__Process *v = tender_public_view(&f.p, panel, arena);
+            s_check_untouched(&f, &before);
+            s_check_view(&f, v, panel);
+        }
     }
-    /* opened from EVALUATION on: bids kept, affiliations still blanked */
-    const Tendering__State opened[] = {TENDERING__STATE__EVALUATION, TENDERING__STATE__AWARD_PENDING,
-                                       TENDERING__STATE__AWARDED, TENDERING__STATE__CONTRACTED,
-                                       TENDERING__STATE__UNSUCCESSFUL, TENDERING__STATE__CLOSED};
-    for (size_t i = 0; i < 6; i++) {
-        s_redact_fixture(&f, opened[i]);
-        tender_redact(&f.p);
-        assert_string_equal(f.bid[0].org_id, "org-a");
-        assert_int_equal(f.bid[0].price_fen, 2900000);
-        assert_string_equal(f.bid[0].proposal, "每日上门送餐");
-        assert_int_equal(f.bid[0].n_documents, 1);
-        assert_int_equal(f.bid[0].total_centi, 8100);
-        assert_int_equal(f.bid[0].rank, 1);
-        assert_string_equal(f.bid[1].org_id, "org-b");
-        assert_int_equal(f.p.bid_count, 1);
-        assert_int_equal(f.ev[0].n_affiliations, 0);
+
+    /* two views of one process are independent of each other */
+    s_view_fixture(&f, TENDERING__STATE__EVALUATION);
+    memcpy(&before, &f, sizeof f);
+    Tendering__Process *pub = tender_public_view(&f.p, false, arena);
+    Tendering__Process *pan = tender_public_view(&f.p, true, arena);
+    s_check_untouched(&f, &before);
+    s_check_view(&f, pub, false);
+    s_check_view(&f, pan, true);
+    /* ... and of p: writing into a view's bids and evaluators changes neither */
+    pan->bids[0]->price_fen = 1;
+    pan->bids[0]->rank = 9;
+    pan->evaluators[0]->n_affiliations = 0;
+    s_check_untouched(&f, &before);
+    s_check_view(&f, pub, false);
+
+    /* sealed, with several valid bids: bid_count tells how many */
+    s_fx_init(&f);
+    f.p.state = TENDERING__STATE__ACTIVE;
+    s_bid(&f, "BID-0001", "org-a", TENDERING__BID_STATE__BID_VALID, 100, 1);
+    s_bid(&f, "BID-0002", "org-b", TENDERING__BID_STATE__BID_WITHDRAWN, 100, 2);
+    s_bid(&f, "BID-0003", "org-b", TENDERING__BID_STATE__BID_VALID, 100, 3);
+    s_bid(&f, "BID-0004", "org-c", TENDERING__BID_STATE__BID_VALID, 100, 4);
+    for (int panel = 0; panel <= 1; panel++) {
+        Tendering__Process *v = tender_public_view(&f.p, panel, arena);
+        assert_non_null(v);
+        assert_int_equal(v->bid_count, 3);
+        assert_int_equal(v->n_bids, 4);
+        for (size_t i = 0; i < 4; i++) s_assert_sealed(v->bids[i], &f.bid[i]);
     }
-    tender_redact(NULL);
+
+    /* nothing to hide: no bids, no panel */
+    s_fx_init(&f);
+    f.p.state = TENDERING__STATE__AWARDED;
+    Tendering__Process *v = tender_public_view(&f.p, false, arena);
+    assert_non_null(v);
+    assert_int_equal(v->n_bids, 0);
+    assert_int_equal(v->bid_count, 0);
+    assert_int_equal(v->n_evaluators, 0);
+    assert_int_equal(v->n_scores, 0);
+    assert_ptr_equal(v->title, f.p.title);
+
+    /* NULL p; an arena out of budget gives NULL and leaves p alone */
+    assert_null(tender_public_view(NULL, false, arena));
+    assert_null(tender_public_view(NULL, true, arena));
+    hub_arena_destroy(&arena);
+    arena = hub_arena_new(64);
+    assert_non_null(arena);
+    s_view_fixture(&f, TENDERING__STATE__EVALUATION);
+    memcpy(&before, &f, sizeof f);
+    assert_null(tender_public_view(&f.p, false, arena));
+    assert_null(tender_public_view(&f.p, true, arena));
+    s_check_untouched(&f, &before);
+    hub_arena_destroy(&arena);
 }
 
 int main(void)
@@ -1263,6 +1672,7 @@ int main(void)
         cmocka_unit_test(test_draft_valid),
         cmocka_unit_test(test_draft_refused),
         cmocka_unit_test(test_document),
+        cmocka_unit_test(test_ids),
         cmocka_unit_test(test_eligible),
         cmocka_unit_test(test_conflict),
         cmocka_unit_test(test_score_validation),
@@ -1274,7 +1684,7 @@ int main(void)
         cmocka_unit_test(test_ledger_accounts),
         cmocka_unit_test(test_ledger_entry),
         cmocka_unit_test(test_mask_name),
-        cmocka_unit_test(test_redact),
+        cmocka_unit_test(test_public_view),
     };
     return cmocka_run_group_tests_name("test_tender", tests, NULL, NULL);
 }
