@@ -585,6 +585,10 @@ static int s_bid_get(hub_call_t *call, void *ctx)
     if (!p) return -1;
     Tendering__Bid *b = tender_find_bid(p, q->bid_id);
     if (!b) return hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, "bid_id", "no bid \"%s\"", q->bid_id);
+    /* a bid's content is the panel's: others read only their own bid */
+    if (!s_privileged(call) && strcmp(call->principal, b->org_id))
+        return hub_error_set(&call->err, HUB__ERROR_CODE__PERMISSION_DENIED, "bid_id",
+                             "only operators, auditors and the bidder may read a bid");
     tender_rank(p, NULL);
     return s_bid_reply(call, b);
 }
@@ -662,11 +666,11 @@ static int s_declare(hub_call_t *call, void *ctx)
     if (!p || s_self(call, q->evaluator_id)) return -1;
     Tendering__Evaluator *e = tender_find_evaluator(p, q->evaluator_id);
     if (!e) return hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, "evaluator_id", "no evaluator \"%s\"", q->evaluator_id);
-    if (!q->no_conflict)
-        return s_bad(call, "no_conflict", "an evaluator with a conflict of interest must not take part: ask the operator to replace them");
-    if (tender_check_conflict(p, e, &call->err)) return -1;
-    if (e->declared) return hub_error_set(&call->err, HUB__ERROR_CODE__ALREADY_EXISTS, "evaluator_id", "%s has already declared", e->id);
     if (e->recused) return s_refuse(call, "evaluator_id", "the evaluator has recused");
+    if (e->declared) return hub_error_set(&call->err, HUB__ERROR_CODE__ALREADY_EXISTS, "evaluator_id", "%s has already declared", e->id);
+    if (!q->no_conflict)
+        return s_bad(call, "no_conflict", "an evaluator with a conflict of interest must not take part: recuse");
+    if (tender_check_conflict(p, e, &call->err)) return -1;
     int64_t now = hub_now_ms();
     e->declared = true;
     e->declared_ms = now;
@@ -726,6 +730,9 @@ static int s_evaluation(hub_call_t *call, void *ctx)
     const Tendering__GetRequest *q = (const void *)call->req;
     Tendering__Process *p = s_open(call, ctx, q->ocid, TA_READ_BIDS);
     if (!p) return -1;
+    if (!s_privileged(call) && p->state == TENDERING__STATE__EVALUATION)
+        return hub_error_set(&call->err, HUB__ERROR_CODE__PERMISSION_DENIED, "ocid",
+                             "the ranking is the panel's until the award");
     Tendering__EvaluationReply *rep = S_NEW(call, Tendering__EvaluationReply, tendering__evaluation_reply__init);
     if (!rep) return -1;
     bool complete = false;

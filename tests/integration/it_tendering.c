@@ -530,6 +530,37 @@ static Tendering__Process *s_declare(ctx_t *c, const char *ocid, const char *id)
     return NULL;
 }
 
+static Tendering__DeclareRequest s_recuse_req(const char *ocid, const char *id, const char *reason)
+{
+    Tendering__DeclareRequest q = TENDERING__DECLARE_REQUEST__INIT;
+    q.ocid = (char *)ocid;
+    q.evaluator_id = (char *)id;
+    q.reason = (char *)reason;
+    return q;
+}
+
+/* The evaluator id of p, or NULL. */
+static const Tendering__Evaluator *s_evaluator_of(const Tendering__Process *p, const char *id)
+{
+    for (size_t i = 0; i < p->n_evaluators; i++)
+        if (!strcmp(p->evaluators[i]->id, id)) return p->evaluators[i];
+    return NULL;
+}
+
+/* The evaluator stands down with reason; the reply shows it recused, not
+ * declared, with the reason. */
+static Tendering__Process *s_recuse(ctx_t *c, const char *ocid, const char *id, const char *reason)
+{
+    Tendering__DeclareRequest q = s_recuse_req(ocid, id, reason);
+    Tendering__Process *p = s_proc(c->td, c->a, "tendering.evaluator.recuse", &q.base);
+    const Tendering__Evaluator *e = s_evaluator_of(p, id);
+    if (!e) fail_msg("%s: evaluator %s not in the recusal's reply", ocid, id);
+    if (!e->recused || e->declared || strcmp(e->recusal_reason, reason))
+        fail_msg("%s: after the recusal %s is recused %d declared %d reason \"%s\"", ocid, id, e->recused, e->declared,
+                 e->recusal_reason);
+    return p;
+}
+
 /* One evaluator's points (service plan, team, price) for one bid. */
 static void s_score(ctx_t *c, const char *ocid, const char *ev, const char *bid, uint32_t p1, uint32_t p2, uint32_t p3)
 {
@@ -784,6 +815,15 @@ typedef struct {
     bool anonymous;
     char recipient[64];   /* funds.disbursement.made */
     bool leak;            /* the raw payload names a secret */
+    /* what a TenderEvent's process shows of the panel and the bids */
+    size_t n_evaluators;  /* evaluators listed */
+    size_t n_scores;      /* scores listed */
+    bool totals;          /* some bid carries a total or a rank */
+    bool proposals;       /* some bid carries a proposal or documents */
+    bool affiliations;    /* some evaluator carries affiliations */
+    bool withdrawn_named; /* some withdrawn bid carries its org or price */
+    size_t n_withdrawn;   /* withdrawn bids listed */
+    char award_reason[128];
 } ev_t;
 
 /* Every event of tendering's outbox from seq 1 (gap-free), decoded; the
@@ -829,7 +869,19 @@ static size_t s_events(ctx_t *c, const char *const *secrets, ev_t **out)
                         if (p->bids[b]->org_id[0] || p->bids[b]->price_fen || p->bids[b]->proposal[0])
                             e->sealed_ok = false;
                     for (size_t v = 0; v < p->n_evaluators; v++)
-                        if (p->evaluators[v]->n_affiliations) e->sealed_ok = false;
+                        if (p->evaluators[v]->n_affiliations) e->sealed_ok = false, e->affiliations = true;
+                    e->n_evaluators = p->n_evaluators;
+                    e->n_scores = p->n_scores;
+                    for (size_t b = 0; b < p->n_bids; b++) {
+                        const Tendering__Bid *bd = p->bids[b];
+                        if (bd->total_centi || bd->rank) e->totals = true;
+                        if (bd->proposal[0] || bd->n_documents) e->proposals = true;
+                        if (bd->state == TENDERING__BID_STATE__BID_WITHDRAWN) {
+                            e->n_withdrawn++;
+                            if (bd->org_id[0] || bd->org_name[0] || bd->price_fen) e->withdrawn_named = true;
+                        }
+                    }
+                    if (p->award) snprintf(e->award_reason, sizeof e->award_reason, "%s", p->award->reason);
                 }
                 tendering__tender_event__free_unpacked(te, NULL);
             } else if (!strncmp(ev->topic, "funds.", 6)) {
@@ -1450,14 +1502,45 @@ static void test_evaluator_conflict_refused(void **state)
     sq.score = &s;
     s_refused(c->td, "tendering.score", &sq.base, &tendering__process_reply__descriptor,
               HUB__ERROR_CODE__FAILED_PRECONDITION, NULL, NULL);
-    /* the evaluation counts only the declared evaluator */
+    /* the declared evaluator scores every bid, but the conflicted ones are
+     * still on the panel undeclared: the evaluation is not complete */
     s_score(c, ocid, "EV-OK", bids[0], 70, 70, 70);
     s_score(c, ocid, "EV-OK", bids[1], 80, 80, 80);
     Tendering__EvaluationReply *er = s_evaluation(c, ocid);
     assert_int_equal(er->evaluators_declared, 1);
+    assert_false(er->complete);
+    if (er->n_waiting_for != 2 || strcmp(er->waiting_for[0], "EV-CONFLICT") || strcmp(er->waiting_for[1], "ORG-A"))
+        fail_msg("the evaluation waits for %zu evaluators (first \"%s\"), expected EV-CONFLICT and ORG-A",
+                 er->n_waiting_for, er->n_waiting_for ? er->waiting_for[0] : "");
+    Tendering__AwardRequest aw = TENDERING__AWARD_REQUEST__INIT;
+    aw.ocid = ocid;
+    aw.bid_id = "";
+    s_refused(c->td, "tendering.award", &aw.base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__FAILED_PRECONDITION, NULL, "evaluation is not complete");
+    /* a recusal needs a reason */
+    Tendering__DeclareRequest rq = s_recuse_req(ocid, "EV-CONFLICT", "");
+    s_refused(c->td, "tendering.evaluator.recuse", &rq.base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__INVALID_ARGUMENT, "reason", NULL);
+    /* the conflicted evaluators stand down with a reason */
+    s_recuse(c, ocid, "EV-CONFLICT", "与投标人 ORG-B 存在关联");
+    er = s_evaluation(c, ocid);
+    assert_false(er->complete); /* ORG-A's own evaluator is still on the panel */
+    p = s_recuse(c, ocid, "ORG-A", "本人为投标人");
+    assert_string_equal(s_evaluator_of(p, "EV-CONFLICT")->recusal_reason, "与投标人 ORG-B 存在关联");
+    assert_false(s_evaluator_of(p, "EV-OK")->recused);
+    /* ... then the evaluation counts only the declared evaluator, and is complete */
+    er = s_evaluation(c, ocid);
+    assert_int_equal(er->evaluators_declared, 1);
+    assert_int_equal(er->evaluators_recused, 2);
+    assert_int_equal(er->n_waiting_for, 0);
     assert_true(er->complete);
+    assert_int_equal(er->n_ranking, 2);
     assert_string_equal(er->ranking[0]->bid_id, bids[1]);
     assert_int_equal(er->ranking[0]->total_centi, 8000);
+    assert_int_equal(er->ranking[0]->evaluators_scored, 1);
+    /* the recused evaluator cannot score either */
+    s_refused(c->td, "tendering.score", &sq.base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__FAILED_PRECONDITION, NULL, NULL);
     /* no public event carries an affiliation */
     ev_t *evs;
     size_t n = s_events(c, NULL, &evs);
@@ -1467,6 +1550,9 @@ static void test_evaluator_conflict_refused(void **state)
         if (!strcmp(evs[i].topic, "tendering.evaluator.declared")) declared++;
     }
     assert_int_equal(declared, 1);
+    size_t recused = 0;
+    for (size_t i = 0; i < n; i++) recused += !strcmp(evs[i].topic, "tendering.evaluator.recused");
+    assert_int_equal(recused, 2);
     s_close(c);
 }
 
@@ -1531,8 +1617,9 @@ static void test_payment_over_value_refused(void **state)
     s_close(c);
 }
 
-/* The sign request above the award value, in its own test so the failure
- * is told apart from the payment rules. */
+/* The sign request above the award value (and milestones outside the
+ * contract period), in its own test so the failure is told apart from the
+ * payment rules. */
 static void test_sign_above_award_refused(void **state)
 {
     ctx_t *c = s_open(state);
@@ -1547,6 +1634,20 @@ static void test_sign_above_award_refused(void **state)
     Tendering__SignRequest *sr = s_sign_req(c->a, ocid, 1200001);
     s_refused(c->td, "tendering.contract.sign", &sr->base, &tendering__process_reply__descriptor,
               HUB__ERROR_CODE__INVALID_ARGUMENT, "value_fen", NULL);
+    assert_int_equal(s_get(c->td, c->a, ocid)->state, TENDERING__STATE__AWARDED);
+    /* a milestone due outside the contract period: the refusal names it */
+    sr = s_sign_req(c->a, ocid, 0);
+    sr->milestones[1]->due_ms = sr->end_ms + 24LL * 3600 * 1000;
+    s_refused(c->td, "tendering.contract.sign", &sr->base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__INVALID_ARGUMENT, "milestones[1].due_ms", NULL);
+    sr = s_sign_req(c->a, ocid, 0);
+    sr->milestones[0]->due_ms = sr->start_ms - 24LL * 3600 * 1000;
+    s_refused(c->td, "tendering.contract.sign", &sr->base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__INVALID_ARGUMENT, "milestones[0].due_ms", NULL);
+    sr = s_sign_req(c->a, ocid, 0);
+    sr->milestones[1]->title = "";
+    s_refused(c->td, "tendering.contract.sign", &sr->base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__INVALID_ARGUMENT, "milestones[1].title", NULL);
     assert_int_equal(s_get(c->td, c->a, ocid)->state, TENDERING__STATE__AWARDED);
     char ms[2][32];
     Tendering__Process *p = s_sign(c, ocid, 0, ms); /* 0: the award's value */
@@ -2465,6 +2566,644 @@ static void test_refusals_counted(void **state)
     s_close(c);
 }
 
+/* ================================================================== the review's changes */
+
+/* Asserts er ranks bids (ids) first to last with totals (centi), each
+ * scored by scored evaluators. */
+static void s_ranking_is(const Tendering__EvaluationReply *er, size_t n, const char *const *bids, const uint32_t *centi,
+                         uint32_t scored)
+{
+    if (er->n_ranking != n) fail_msg("the ranking has %zu bids, expected %zu", er->n_ranking, n);
+    for (size_t i = 0; i < n; i++) {
+        const Tendering__Ranked *r = er->ranking[i];
+        if (strcmp(r->bid_id, bids[i]) || r->total_centi != centi[i] || r->rank != i + 1 || r->evaluators_scored != scored)
+            fail_msg("ranking[%zu]: %s %u rank %u by %u; expected %s %u rank %zu by %u", i, r->bid_id, r->total_centi,
+                     r->rank, r->evaluators_scored, bids[i], centi[i], i + 1, scored);
+    }
+}
+
+static Tendering__ScoreRequest s_score_req(const char *ocid, Tendering__Score *s, uint32_t pts[3], const char *ev,
+                                           const char *bid)
+{
+    tendering__score__init(s);
+    s->evaluator_id = (char *)ev;
+    s->bid_id = (char *)bid;
+    s->points = pts;
+    s->n_points = 3;
+    Tendering__ScoreRequest q = TENDERING__SCORE_REQUEST__INIT;
+    q.ocid = (char *)ocid;
+    q.score = s;
+    return q;
+}
+
+/* ---- 13. an undeclared evaluator holds up the award; a recused one neither declares, scores nor counts ---- */
+static void test_recusal(void **state)
+{
+    ctx_t *c = s_open(state);
+    s_three_orgs(c);
+    char ocid[64], bids[2][32];
+    s_to_evaluation(c, 0, NULL, NULL, 5000000, 4000000, ocid, bids); /* A 4000000, B 4001000 */
+    s_add_evaluator(c, ocid, "EV-1", "陈评审", NULL);
+    s_add_evaluator(c, ocid, "EV-2", "林评审", NULL);
+    s_add_evaluator(c, ocid, "EV-3", "周评审", NULL);
+    s_declare(c, ocid, "EV-1");
+    s_declare(c, ocid, "EV-2");
+    s_score(c, ocid, "EV-1", bids[0], 90, 90, 90);   /* 90.00 */
+    s_score(c, ocid, "EV-1", bids[1], 60, 60, 60);   /* 60.00 */
+    s_score(c, ocid, "EV-2", bids[0], 40, 60, 80);   /* 20 + 18 + 16 = 54.00 -> A 72.00 */
+    s_score(c, ocid, "EV-2", bids[1], 100, 90, 70);  /* 50 + 27 + 14 = 91.00 -> B 75.50 */
+    Tendering__EvaluationReply *er = s_evaluation(c, ocid);
+    assert_int_equal(er->evaluators_declared, 2);
+    assert_int_equal(er->evaluators_recused, 0);
+    s_ranking_is(er, 2, (const char *const[]){bids[1], bids[0]}, (const uint32_t[]){7550, 7200}, 2);
+    /* EV-3 has neither declared nor recused: no award, first ranked or named */
+    assert_false(er->complete);
+    assert_int_equal(er->n_waiting_for, 1);
+    assert_string_equal(er->waiting_for[0], "EV-3");
+    Tendering__AwardRequest aw = TENDERING__AWARD_REQUEST__INIT;
+    aw.ocid = ocid;
+    aw.bid_id = "";
+    s_refused(c->td, "tendering.award", &aw.base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__FAILED_PRECONDITION, "ocid", "evaluation is not complete");
+    aw.bid_id = bids[1];
+    s_refused(c->td, "tendering.award", &aw.base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__FAILED_PRECONDITION, "ocid", "evaluation is not complete");
+    Tendering__Process *p = s_get(c->td, c->a, ocid);
+    assert_int_equal(p->state, TENDERING__STATE__EVALUATION);
+    assert_null(p->award);
+
+    /* EV-3 stands down: complete, the totals unchanged (it never scored) */
+    s_recuse(c, ocid, "EV-3", "出差，无法参加评审");
+    er = s_evaluation(c, ocid);
+    assert_true(er->complete);
+    assert_int_equal(er->n_waiting_for, 0);
+    assert_int_equal(er->evaluators_declared, 2);
+    assert_int_equal(er->evaluators_recused, 1);
+    s_ranking_is(er, 2, (const char *const[]){bids[1], bids[0]}, (const uint32_t[]){7550, 7200}, 2);
+
+    /* EV-2 stands down after scoring: its scores no longer count */
+    p = s_recuse(c, ocid, "EV-2", "与投标人负责人存在亲属关系，主动回避");
+    assert_int_equal(p->n_scores, 2);
+    for (size_t i = 0; i < p->n_scores; i++) assert_string_equal(p->scores[i]->evaluator_id, "EV-1");
+    er = s_evaluation(c, ocid);
+    assert_true(er->complete);
+    assert_int_equal(er->evaluators_declared, 1);
+    assert_int_equal(er->evaluators_recused, 2);
+    assert_int_equal(er->n_waiting_for, 0);
+    s_ranking_is(er, 2, (const char *const[]){bids[0], bids[1]}, (const uint32_t[]){9000, 6000}, 1);
+    Tendering__BidRequest gq = TENDERING__BID_REQUEST__INIT;
+    gq.ocid = ocid;
+    gq.bid_id = bids[1];
+    Tendering__BidReply *br = s_ok(c->td, "tendering.bid.get", &gq.base, &tendering__bid_reply__descriptor, c->a);
+    assert_int_equal(br->bid->total_centi, 6000);
+    assert_int_equal(br->bid->rank, 2);
+
+    /* a recused evaluator cannot declare, score, nor recuse again */
+    Tendering__DeclareRequest dq = s_declare_req(ocid, "EV-2");
+    s_refused(c->td, "tendering.evaluator.declare", &dq.base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__FAILED_PRECONDITION, "evaluator_id", NULL);
+    dq = s_declare_req(ocid, "EV-3");
+    s_refused(c->td, "tendering.evaluator.declare", &dq.base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__FAILED_PRECONDITION, "evaluator_id", NULL);
+    uint32_t pts[3] = {100, 100, 100};
+    Tendering__Score sc;
+    Tendering__ScoreRequest sq = s_score_req(ocid, &sc, pts, "EV-2", bids[1]);
+    s_refused(c->td, "tendering.score", &sq.base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__FAILED_PRECONDITION, NULL, NULL);
+    sq = s_score_req(ocid, &sc, pts, "EV-3", bids[1]);
+    s_refused(c->td, "tendering.score", &sq.base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__FAILED_PRECONDITION, NULL, NULL);
+    Tendering__DeclareRequest rq = s_recuse_req(ocid, "EV-2", "再次回避");
+    s_refused(c->td, "tendering.evaluator.recuse", &rq.base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__ALREADY_EXISTS, "evaluator_id", NULL);
+    rq = s_recuse_req(ocid, "EV-9", "不在评审组");
+    s_refused(c->td, "tendering.evaluator.recuse", &rq.base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__NOT_FOUND, "evaluator_id", NULL);
+    /* the refusals changed nothing */
+    hub_arena_reset(c->a);
+    p = s_get(c->td, c->a, ocid);
+    assert_int_equal(p->n_scores, 2);
+    const Tendering__Evaluator *e2 = s_evaluator_of(p, "EV-2");
+    assert_non_null(e2);
+    assert_true(e2->recused);
+    assert_false(e2->declared);
+    assert_string_equal(e2->recusal_reason, "与投标人负责人存在亲属关系，主动回避");
+    er = s_evaluation(c, ocid);
+    s_ranking_is(er, 2, (const char *const[]){bids[0], bids[1]}, (const uint32_t[]){9000, 6000}, 1);
+
+    /* the award goes through, to the first ranked now */
+    p = s_award_activate(c, ocid, NULL);
+    assert_string_equal(p->award->bid_id, bids[0]);
+    assert_string_equal(p->award->org_id, "ORG-A");
+    assert_int_equal(p->award->value_fen, 4000000);
+    ev_t *evs;
+    size_t n = s_events(c, NULL, &evs), recused = 0;
+    for (size_t i = 0; i < n; i++) recused += !strcmp(evs[i].topic, "tendering.evaluator.recused");
+    assert_int_equal(recused, 2);
+    s_close(c);
+}
+
+/* ---- 14. a bid not ranked first is awarded only with a reason ---- */
+static void test_award_not_first_needs_reason(void **state)
+{
+    ctx_t *c = s_open(state);
+    s_three_orgs(c);
+    char ocid[64], bids[2][32];
+    s_to_evaluation(c, 0, NULL, NULL, 5000000, 4000000, ocid, bids);
+    s_add_evaluator(c, ocid, "EV-1", "陈评审", NULL);
+    s_declare(c, ocid, "EV-1");
+    s_score(c, ocid, "EV-1", bids[0], 90, 90, 90);
+    s_score(c, ocid, "EV-1", bids[1], 60, 60, 60);
+    Tendering__EvaluationReply *er = s_evaluation(c, ocid);
+    assert_true(er->complete);
+    s_ranking_is(er, 2, (const char *const[]){bids[0], bids[1]}, (const uint32_t[]){9000, 6000}, 1);
+    /* B is second: no reason, no award */
+    Tendering__AwardRequest aw = TENDERING__AWARD_REQUEST__INIT;
+    aw.ocid = ocid;
+    aw.bid_id = bids[1];
+    s_refused(c->td, "tendering.award", &aw.base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__INVALID_ARGUMENT, "reason", NULL);
+    Tendering__Process *p = s_get(c->td, c->a, ocid);
+    assert_int_equal(p->state, TENDERING__STATE__EVALUATION);
+    assert_null(p->award);
+    /* with a reason: awarded, the reason kept */
+    static const char reason[] = "第一名承接能力核查未通过，按评审委员会意见授予第二名";
+    aw.reason = (char *)reason;
+    p = s_proc(c->td, c->a, "tendering.award", &aw.base);
+    assert_int_equal(p->state, TENDERING__STATE__AWARD_PENDING);
+    assert_non_null(p->award);
+    assert_string_equal(p->award->bid_id, bids[1]);
+    assert_string_equal(p->award->org_id, "ORG-B");
+    assert_int_equal(p->award->value_fen, 4001000);
+    assert_string_equal(p->award->reason, reason);
+    hub_arena_reset(c->a);
+    p = s_get(c->td, c->a, ocid);
+    assert_non_null(p->award);
+    assert_string_equal(p->award->reason, reason);
+    Tendering__GetRequest g = TENDERING__GET_REQUEST__INIT;
+    g.ocid = ocid;
+    p = s_proc(c->td, c->a, "tendering.award.activate", &g.base);
+    assert_int_equal(p->award->status, TENDERING__AWARD_STATUS__AWARD_ACTIVE);
+    assert_string_equal(p->award->reason, reason);
+    /* the public event says why too */
+    ev_t *evs;
+    size_t n = s_events(c, NULL, &evs), pending = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(evs[i].topic, "tendering.award.pending")) {
+            pending++;
+            assert_string_equal(evs[i].award_reason, reason);
+        }
+    assert_int_equal(pending, 1);
+    s_close(c);
+}
+
+/* ---- 15. the public view (events) against the operator's (a trusted local peer) ---- */
+static void test_public_and_operator_views(void **state)
+{
+    ctx_t *c = s_open(state);
+    s_three_orgs(c);
+    char ocid[64], bid_a[32], bid_b[32], bid_c[32];
+    s_create(c, s_draft(c->a, TENDERING__KIND__PURCHASE, 5000000, 0, NULL, NULL), ocid);
+    s_publish(c, ocid, hub_now_ms() + PERIOD_MS);
+    /* A's bid carries a document */
+    Tendering__SubmitBidRequest sq = s_bid_req(ocid, "ORG-A", 4000000);
+    Tendering__Document *docs[1] = {s_doc(c->a, "BIDDOC-1", "服务方案", "submissionDocuments")};
+    sq.documents = docs;
+    sq.n_documents = 1;
+    Tendering__BidReply *r = s_ok(c->td, "tendering.bid.submit", &sq.base, &tendering__bid_reply__descriptor, c->a);
+    snprintf(bid_a, sizeof bid_a, "%s", r->bid->id);
+    s_bid(c, ocid, "ORG-B", 4500000, bid_b);
+    s_bid(c, ocid, "ORG-C", 4200000, bid_c);
+    Tendering__BidRequest wq = TENDERING__BID_REQUEST__INIT;
+    wq.ocid = ocid;
+    wq.bid_id = bid_c;
+    s_ok(c->td, "tendering.bid.withdraw", &wq.base, &tendering__bid_reply__descriptor, c->a);
+    Tendering__Process *p = s_wait_state(c, ocid, TENDERING__STATE__EVALUATION);
+
+    /* opened: the operator sees the valid bids whole; of the withdrawn one
+     * nothing of its content is kept (its org and price: see the events) */
+    assert_int_equal(p->n_bids, 3);
+    assert_int_equal(p->bid_count, 2);
+    for (size_t i = 0; i < p->n_bids; i++) {
+        const Tendering__Bid *b = p->bids[i];
+        if (!strcmp(b->id, bid_c)) {
+            assert_int_equal(b->state, TENDERING__BID_STATE__BID_WITHDRAWN);
+            if (b->proposal[0] || b->n_documents)
+                fail_msg("the withdrawn bid %s shows proposal \"%s\", %zu documents", b->id, b->proposal, b->n_documents);
+        } else if (!strcmp(b->id, bid_a)) {
+            assert_string_equal(b->org_id, "ORG-A");
+            assert_int_equal(b->price_fen, 4000000);
+            assert_string_equal(b->proposal, sq.proposal);
+            assert_int_equal(b->n_documents, 1);
+        }
+    }
+
+    /* the panel works; the operator sees it whole */
+    s_add_evaluator(c, ocid, "EV-1", "陈评审", "ORG-X");
+    s_add_evaluator(c, ocid, "EV-2", "林评审", NULL);
+    s_declare(c, ocid, "EV-1");
+    s_declare(c, ocid, "EV-2");
+    s_score(c, ocid, "EV-1", bid_a, 90, 80, 70);  /* 83.00 */
+    s_score(c, ocid, "EV-2", bid_a, 80, 80, 80);  /* 80.00 -> 81.50 */
+    s_score(c, ocid, "EV-1", bid_b, 70, 70, 70);  /* 70.00 */
+    s_score(c, ocid, "EV-2", bid_b, 60, 90, 50);  /* 67.00 -> 68.50 */
+    hub_arena_reset(c->a);
+    p = s_get(c->td, c->a, ocid);
+    assert_int_equal(p->n_evaluators, 2);
+    const Tendering__Evaluator *e1 = s_evaluator_of(p, "EV-1");
+    assert_non_null(e1);
+    assert_int_equal(e1->n_affiliations, 1);
+    assert_string_equal(e1->affiliations[0], "ORG-X");
+    assert_int_equal(p->n_scores, 4);
+    for (size_t i = 0; i < p->n_bids; i++) {
+        const Tendering__Bid *b = p->bids[i];
+        uint32_t centi = !strcmp(b->id, bid_a) ? 8150 : !strcmp(b->id, bid_b) ? 6850 : 0;
+        uint32_t rank = !strcmp(b->id, bid_a) ? 1 : !strcmp(b->id, bid_b) ? 2 : 0;
+        if (b->total_centi != centi || b->rank != rank)
+            fail_msg("operator view: bid %s total %u rank %u, expected %u rank %u", b->id, b->total_centi, b->rank,
+                     centi, rank);
+    }
+    /* the first ranked, named, needs no reason */
+    Tendering__AwardRequest aw = TENDERING__AWARD_REQUEST__INIT;
+    aw.ocid = ocid;
+    aw.bid_id = bid_a;
+    p = s_proc(c->td, c->a, "tendering.award", &aw.base);
+    assert_int_equal(p->state, TENDERING__STATE__AWARD_PENDING);
+    assert_string_equal(p->award->bid_id, bid_a);
+    assert_string_equal(p->award->reason, "");
+
+    /* the public view: what the events carry */
+    static const char *const secrets[] = {"每日午餐配送", "BIDDOC-1", "ORG-X", "ORG-C", NULL};
+    ev_t *evs;
+    size_t n = s_events(c, secrets, &evs), scored = 0, declared = 0, pending = 0, withdrawn_listed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ev_t *e = &evs[i];
+        if (strcmp(e->ocid, ocid)) continue;
+        if (e->leak) fail_msg("event %llu (%s) carries a proposal, a bid document, an affiliation or the withdrawn bidder",
+                              (unsigned long long)e->seq, e->topic);
+        if (e->proposals) fail_msg("event %llu (%s) carries a proposal", (unsigned long long)e->seq, e->topic);
+        if (e->affiliations) fail_msg("event %llu (%s) carries an affiliation", (unsigned long long)e->seq, e->topic);
+        if (e->withdrawn_named)
+            fail_msg("event %llu (%s) names the withdrawn bid's org or price", (unsigned long long)e->seq, e->topic);
+        if (e->n_withdrawn) withdrawn_listed++;
+        if (e->state == TENDERING__STATE__EVALUATION &&
+            (e->n_evaluators || e->n_scores || e->totals))
+            fail_msg("event %llu (%s) during the evaluation shows the panel: %zu evaluators, %zu scores, totals %d",
+                     (unsigned long long)e->seq, e->topic, e->n_evaluators, e->n_scores, e->totals);
+        scored += !strcmp(e->topic, "tendering.bid.scored");
+        declared += !strcmp(e->topic, "tendering.evaluator.declared");
+        if (!strcmp(e->topic, "tendering.award.pending")) {
+            pending++;
+            if (e->n_evaluators != 2 || e->n_scores != 4 || !e->totals)
+                fail_msg("the award.pending event shows %zu evaluators, %zu scores, totals %d; expected 2, 4, 1",
+                         e->n_evaluators, e->n_scores, e->totals);
+        }
+    }
+    assert_int_equal(scored, 4);
+    assert_int_equal(declared, 2);
+    assert_int_equal(pending, 1);
+    assert_true(withdrawn_listed >= 8); /* the checks on the withdrawn bid were not vacuous */
+    s_close(c);
+}
+
+/* ---- 16. at most three bids of one organization to one tender; a withdrawn bid's proposal is gone ---- */
+static void test_bid_submissions_capped(void **state)
+{
+    ctx_t *c = s_open(state);
+    s_three_orgs(c);
+    char ocid[64], ids[3][32], bid_b[32];
+    s_create(c, s_draft(c->a, TENDERING__KIND__PURCHASE, 5000000, 0, NULL, NULL), ocid);
+    int64_t end = hub_now_ms() + 2 * PERIOD_MS;
+    s_publish(c, ocid, end);
+    Tendering__Document *docs[1] = {s_doc(c->a, "BIDDOC-1", "服务方案", "submissionDocuments")};
+    Tendering__BidRequest wq = TENDERING__BID_REQUEST__INIT;
+    wq.ocid = ocid;
+    for (int i = 0; i < 3; i++) {
+        Tendering__SubmitBidRequest sq = s_bid_req(ocid, "ORG-A", 4000000 + i);
+        sq.documents = docs;
+        sq.n_documents = 1;
+        Tendering__BidReply *r = s_ok(c->td, "tendering.bid.submit", &sq.base, &tendering__bid_reply__descriptor, c->a);
+        snprintf(ids[i], sizeof ids[i], "%s", r->bid->id);
+        if (i == 2) { /* the third is valid: a fourth is refused as a second valid bid */
+            Tendering__SubmitBidRequest again = s_bid_req(ocid, "ORG-A", 3900000);
+            s_refused(c->td, "tendering.bid.submit", &again.base, &tendering__bid_reply__descriptor,
+                      HUB__ERROR_CODE__ALREADY_EXISTS, "org_id", NULL);
+        }
+        wq.bid_id = ids[i];
+        s_ok(c->td, "tendering.bid.withdraw", &wq.base, &tendering__bid_reply__descriptor, c->a);
+    }
+    /* three submitted, all withdrawn: the fourth is one too many */
+    Tendering__SubmitBidRequest sq = s_bid_req(ocid, "ORG-A", 3800000);
+    s_refused(c->td, "tendering.bid.submit", &sq.base, &tendering__bid_reply__descriptor,
+              HUB__ERROR_CODE__FAILED_PRECONDITION, "org_id", NULL);
+    s_bid(c, ocid, "ORG-B", 4500000, bid_b); /* another organization is not held up */
+    if (hub_now_ms() >= end) fail_msg("the period ended before the bids were in (too slow)");
+    Tendering__Process *p = s_wait_state(c, ocid, TENDERING__STATE__EVALUATION);
+    assert_int_equal(p->n_bids, 4);
+    assert_int_equal(p->bid_count, 1);
+
+    /* opened: the withdrawn bids' proposals and documents are gone, even for the operator */
+    Tendering__BidRequest gq = TENDERING__BID_REQUEST__INIT;
+    gq.ocid = ocid;
+    for (int i = 0; i < 3; i++) {
+        gq.bid_id = ids[i];
+        Tendering__BidReply *br = s_ok(c->td, "tendering.bid.get", &gq.base, &tendering__bid_reply__descriptor, c->a);
+        assert_int_equal(br->bid->state, TENDERING__BID_STATE__BID_WITHDRAWN);
+        if (br->bid->proposal[0] || br->bid->n_documents)
+            fail_msg("withdrawn bid %s: proposal \"%s\", %zu documents", ids[i], br->bid->proposal, br->bid->n_documents);
+    }
+    gq.bid_id = bid_b;
+    Tendering__BidReply *br = s_ok(c->td, "tendering.bid.get", &gq.base, &tendering__bid_reply__descriptor, c->a);
+    assert_string_equal(br->bid->proposal, sq.proposal); /* a valid bid's proposal is there */
+    for (size_t i = 0; i < p->n_bids; i++)
+        if (p->bids[i]->state == TENDERING__BID_STATE__BID_WITHDRAWN && (p->bids[i]->proposal[0] || p->bids[i]->n_documents))
+            fail_msg("tender.get: withdrawn bid %s shows proposal \"%s\", %zu documents", p->bids[i]->id,
+                     p->bids[i]->proposal, p->bids[i]->n_documents);
+    /* the public view (events) names none of the withdrawn bids */
+    ev_t *evs;
+    size_t n = s_events(c, NULL, &evs), listed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(evs[i].ocid, ocid)) continue;
+        if (evs[i].withdrawn_named || evs[i].proposals)
+            fail_msg("event %llu (%s) names a withdrawn bid or carries a proposal", (unsigned long long)evs[i].seq,
+                     evs[i].topic);
+        if (evs[i].state == TENDERING__STATE__EVALUATION && evs[i].n_withdrawn == 3) listed++;
+    }
+    assert_true(listed >= 1); /* the close's event lists them, opened */
+    s_close(c);
+}
+
+/* ---- 17. a bidder suspended before the close is disqualified at the close ---- */
+static void test_suspended_bidder_disqualified_at_close(void **state)
+{
+    ctx_t *c = s_open(state);
+    s_three_orgs(c);
+    uint64_t ineligible0 = s_counter(s_status(c->td, c->scratch), "bids_ineligible_at_close_total");
+    char shared[64], alone[64], bid_a[32], bid_c[32], bid_c2[32];
+    s_create(c, s_draft(c->a, TENDERING__KIND__PURCHASE, 5000000, 0, NULL, NULL), shared);
+    s_create(c, s_draft(c->a, TENDERING__KIND__PURCHASE, 5000000, 0, NULL, NULL), alone);
+    int64_t end = hub_now_ms() + 2 * PERIOD_MS;
+    s_publish(c, shared, end);
+    s_publish(c, alone, end);
+    s_bid(c, shared, "ORG-A", 4200000, bid_a);
+    s_bid(c, shared, "ORG-C", 4000000, bid_c);
+    s_bid(c, alone, "ORG-C", 4000000, bid_c2);
+    /* C is suspended in matching while the period runs */
+    Matching__MembershipRequest mq = MATCHING__MEMBERSHIP_REQUEST__INIT;
+    mq.id = "ORG-C";
+    mq.membership = MATCHING__MEMBERSHIP__SUSPENDED;
+    mq.reason = "年检未通过";
+    s_ok(c->mt, "matching.org.membership", &mq.base, &matching__organization_reply__descriptor, c->a);
+    s_org_wait(c, "ORG-C", MATCHING__MEMBERSHIP__SUSPENDED);
+    Tendering__Process *p = s_get(c->td, c->a, shared);
+    if (hub_now_ms() >= end || p->state != TENDERING__STATE__ACTIVE)
+        fail_msg("tendering learned of the suspension only after the close (too slow): %s", s_state_name(p->state));
+    assert_int_equal(p->bid_count, 2); /* still counted until the close */
+
+    /* the close: C's bids are out, the tender with A goes on */
+    p = s_wait_state(c, shared, TENDERING__STATE__EVALUATION);
+    assert_int_equal(p->bid_count, 1);
+    static const char prefix[] = "no longer eligible at the close";
+    for (size_t i = 0; i < p->n_bids; i++) {
+        const Tendering__Bid *b = p->bids[i];
+        if (!strcmp(b->id, bid_c)) {
+            assert_int_equal(b->state, TENDERING__BID_STATE__BID_DISQUALIFIED);
+            if (strncmp(b->disqualified_reason, prefix, strlen(prefix)))
+                fail_msg("bid %s disqualified with \"%s\"", b->id, b->disqualified_reason);
+        } else {
+            assert_string_equal(b->id, bid_a);
+            assert_int_equal(b->state, TENDERING__BID_STATE__BID_VALID);
+        }
+    }
+    /* ... and the one where C was the only bidder is unsuccessful */
+    p = s_wait_state(c, alone, TENDERING__STATE__UNSUCCESSFUL);
+    assert_int_equal(p->bid_count, 0);
+    assert_int_equal(p->n_bids, 1);
+    assert_string_equal(p->bids[0]->id, bid_c2);
+    assert_int_equal(p->bids[0]->state, TENDERING__BID_STATE__BID_DISQUALIFIED);
+    if (strncmp(p->bids[0]->disqualified_reason, prefix, strlen(prefix)))
+        fail_msg("bid %s disqualified with \"%s\"", bid_c2, p->bids[0]->disqualified_reason);
+    hub_arena_reset(c->scratch);
+    uint64_t ineligible = s_counter(s_status(c->td, c->scratch), "bids_ineligible_at_close_total");
+    if (ineligible != ineligible0 + 2)
+        fail_msg("bids_ineligible_at_close_total went from %llu to %llu; expected +2", (unsigned long long)ineligible0,
+                 (unsigned long long)ineligible);
+    /* the evaluation goes on with A */
+    s_add_evaluator(c, shared, "EV-1", "陈评审", NULL);
+    s_declare(c, shared, "EV-1");
+    s_score(c, shared, "EV-1", bid_a, 80, 80, 80);
+    Tendering__EvaluationReply *er = s_evaluation(c, shared);
+    assert_true(er->complete);
+    s_ranking_is(er, 1, (const char *const[]){bid_a}, (const uint32_t[]){8000}, 1);
+    p = s_award_activate(c, shared, NULL);
+    assert_string_equal(p->award->bid_id, bid_a);
+    s_close(c);
+}
+
+/* ---- 18. the donation box's accounts' names are not funders' ids ---- */
+static void test_reserved_ids_refused(void **state)
+{
+    ctx_t *c = s_open(state);
+    const ProtobufCMessageDescriptor *pd = &tendering__process_reply__descriptor;
+    static const char *const reserved[] = {"donations", "donors"};
+    for (int i = 0; i < 2; i++) {
+        Tendering__ContributeRequest kq = TENDERING__CONTRIBUTE_REQUEST__INIT;
+        kq.funder_id = (char *)reserved[i];
+        kq.funder_name = "冒名出资方";
+        kq.amount_fen = 100000;
+        s_refused(c->td, "tendering.funds.contribute", &kq.base, &tendering__contribute_reply__descriptor,
+                  HUB__ERROR_CODE__INVALID_ARGUMENT, "funder_id", NULL);
+        Tendering__Process *d = s_draft(c->a, TENDERING__KIND__PURCHASE, 5000000, 0, NULL, NULL);
+        d->buyer_id = (char *)reserved[i];
+        Tendering__CreateRequest cq = TENDERING__CREATE_REQUEST__INIT;
+        cq.process = d;
+        s_refused(c->td, "tendering.tender.create", &cq.base, pd, HUB__ERROR_CODE__INVALID_ARGUMENT, "process.buyer_id",
+                  NULL);
+        const char *fids[2] = {"F-A", reserved[i]};
+        static const int64_t shares[2] = {600000, 400000};
+        cq.process = s_draft(c->a, TENDERING__KIND__VENTURE, 0, 2, fids, shares);
+        s_refused(c->td, "tendering.tender.create", &cq.base, pd, HUB__ERROR_CODE__INVALID_ARGUMENT, "process.funders[1].id",
+                  NULL);
+    }
+    /* nothing was recorded; an id merely containing the word is fine */
+    Tendering__ListRequest lq = TENDERING__LIST_REQUEST__INIT;
+    Tendering__ListReply *lr = s_ok(c->td, "tendering.tender.list", &lq.base, &tendering__list_reply__descriptor, c->a);
+    assert_int_equal(lr->n_processes, 0);
+    Tendering__BalanceReply *b = s_reconciled(c->td, c->a);
+    assert_int_equal(b->entries, 0);
+    s_contribute(c, "donations-2027", 100000);
+    b = s_reconciled(c->td, c->a);
+    assert_int_equal(b->entries, 1);
+    assert_int_equal(s_bal(b, "fund:donations"), 0);
+    assert_int_equal(s_bal(b, "contrib:donors"), 0);
+    assert_int_equal(s_bal(b, "fund:donations-2027"), 100000);
+    s_status(c->td, c->a);
+    s_close(c);
+}
+
+/* ---- 19. a process's record is capped at 512 KiB; refusals leave it usable ---- */
+#define RECORD_CAP (512u << 10) /* bytes of one process record */
+#define ANSWER_MAX 8192          /* bytes of an enquiry's answer */
+static void test_process_size_capped(void **state)
+{
+    ctx_t *c = s_open(state);
+    char ocid[64];
+    s_create(c, s_draft(c->a, TENDERING__KIND__PURCHASE, 5000000, 0, NULL, NULL), ocid);
+    s_publish(c, ocid, hub_now_ms() + 3600 * 1000);
+    char *text = s_new(c->a, ANSWER_MAX + 2);
+    Tendering__EnquiryRequest eq = TENDERING__ENQUIRY_REQUEST__INIT;
+    eq.ocid = ocid;
+    eq.text = text;
+    /* a question is at most 1000 bytes */
+    memset(text, 'q', 1001);
+    text[1001] = 0;
+    s_refused(c->td, "tendering.enquiry.ask", &eq.base, &tendering__process_reply__descriptor,
+              HUB__ERROR_CODE__INVALID_ARGUMENT, "text", NULL);
+    s_status(c->td, c->scratch);
+    /* 1000-byte questions until refused: the count caps them (200) */
+    text[1000] = 0;
+    size_t asked = 0;
+    hub_error_t err;
+    for (;;) {
+        text[0] = (char)('A' + asked % 26);
+        int rc = s_try(c->td, "tendering.enquiry.ask", &eq.base, &tendering__process_reply__descriptor, &err);
+        if (rc) break;
+        if (++asked > 1000) fail_msg("1000 questions of 1000 bytes were taken");
+    }
+    if (err.code != HUB__ERROR_CODE__RESOURCE_EXHAUSTED)
+        fail_msg("question %zu: %s field \"%s\": %s", asked + 1, hub_error_code_name(err.code), err.field, err.message);
+    assert_int_equal(asked, 200);
+    hub_arena_reset(c->scratch);
+    s_status(c->td, c->scratch);
+    /* 8 KiB answers until the record would be over 512 KiB */
+    hub_arena_reset(c->a);
+    Tendering__Process *p = s_get(c->td, c->a, ocid);
+    assert_int_equal(p->n_enquiries, 200);
+    char enq[200][32];
+    for (size_t i = 0; i < 200; i++) snprintf(enq[i], sizeof enq[i], "%s", p->enquiries[i]->id);
+    text = s_new(c->a, ANSWER_MAX + 1);
+    memset(text, 'a', ANSWER_MAX);
+    text[ANSWER_MAX] = 0;
+    eq.text = text;
+    size_t answered = 0;
+    for (; answered < 200; answered++) {
+        eq.enquiry_id = enq[answered];
+        text[0] = (char)('A' + answered % 26);
+        if (s_try(c->td, "tendering.enquiry.answer", &eq.base, &tendering__process_reply__descriptor, &err)) break;
+    }
+    if (answered == 200) fail_msg("200 answers of 8 KiB (1.6 MiB) were taken");
+    if (err.code != HUB__ERROR_CODE__RESOURCE_EXHAUSTED)
+        fail_msg("answer %zu: %s field \"%s\": %s", answered + 1, hub_error_code_name(err.code), err.field, err.message);
+    /* about 512 KiB of 200 questions and 8 KiB answers */
+    if (answered < 30 || answered > (RECORD_CAP - 200 * 1000) / ANSWER_MAX)
+        fail_msg("refused at answer %zu: not where a 512 KiB record ends", answered + 1);
+    hub_arena_reset(c->scratch);
+    s_status(c->td, c->scratch);
+
+    /* still readable, unchanged by the refusal, under the cap */
+    hub_arena_reset(c->a);
+    p = s_get(c->td, c->a, ocid);
+    assert_int_equal(p->state, TENDERING__STATE__ACTIVE);
+    assert_int_equal(p->n_enquiries, 200);
+    for (size_t i = 0; i < 200; i++)
+        if ((i < answered) != (p->enquiries[i]->answer[0] != 0))
+            fail_msg("enquiry %zu of %zu answered: \"%.20s\"", i + 1, answered, p->enquiries[i]->answer);
+    size_t size = tendering__process__get_packed_size(p);
+    if (size > RECORD_CAP || size + ANSWER_MAX + 64 < RECORD_CAP)
+        fail_msg("the process is %zu bytes after the refusal", size);
+    /* ... and usable: it can still be cancelled */
+    Tendering__CancelRequest cq = TENDERING__CANCEL_REQUEST__INIT;
+    cq.ocid = ocid;
+    cq.reason = "问题过多，重新组织招标";
+    p = s_proc(c->td, c->a, "tendering.tender.cancel", &cq.base);
+    assert_int_equal(p->state, TENDERING__STATE__CANCELLED);
+    hub_arena_reset(c->a);
+    p = s_get(c->td, c->a, ocid);
+    assert_int_equal(p->state, TENDERING__STATE__CANCELLED);
+    assert_string_equal(p->cancel_reason, cq.reason);
+    assert_true(s_alive(&c->t->td));
+    s_status(c->td, c->scratch);
+    s_close(c);
+}
+
+/* ---- 20. documents: ids given, the OCDS codelist, bid documents' urls ---- */
+static void test_documents(void **state)
+{
+    ctx_t *c = s_open(state);
+    s_three_orgs(c);
+    const ProtobufCMessageDescriptor *pd = &tendering__process_reply__descriptor;
+    /* documents without an id get DOC-01, DOC-02 (and a date when they have none) */
+    Tendering__Process *d = s_draft(c->a, TENDERING__KIND__PURCHASE, 5000000, 0, NULL, NULL);
+    Tendering__Document *docs[2] = {s_doc(c->a, "", "招标公告", "tenderNotice"), s_doc(c->a, "", "技术规格", "")};
+    docs[1]->date_ms = 0;
+    d->documents = docs;
+    d->n_documents = 2;
+    char ocid[64];
+    Tendering__Process *p = s_create(c, d, ocid);
+    assert_int_equal(p->n_documents, 2);
+    assert_string_equal(p->documents[0]->id, "DOC-01");
+    assert_string_equal(p->documents[1]->id, "DOC-02");
+    assert_string_equal(p->documents[0]->document_type, "tenderNotice");
+    assert_true(p->documents[1]->date_ms > 0);
+    /* an id already taken is replaced by the first free one */
+    Tendering__Document *docs2[2] = {s_doc(c->a, "DOC-02", "技术规格", "technicalSpecifications"),
+                                     s_doc(c->a, "", "评分细则", "evaluationCriteria")};
+    d = s_draft(c->a, TENDERING__KIND__PURCHASE, 5000000, 0, NULL, NULL);
+    d->ocid = ocid;
+    d->documents = docs2;
+    d->n_documents = 2;
+    Tendering__UpdateRequest uq = TENDERING__UPDATE_REQUEST__INIT;
+    uq.process = d;
+    p = s_proc(c->td, c->a, "tendering.tender.update", &uq.base);
+    assert_int_equal(p->n_documents, 2);
+    assert_string_equal(p->documents[0]->id, "DOC-02");
+    assert_string_equal(p->documents[1]->id, "DOC-03");
+    /* a document type not in OCDS's codelist */
+    d = s_draft(c->a, TENDERING__KIND__PURCHASE, 5000000, 0, NULL, NULL);
+    d->documents[0]->document_type = "tenderDocs";
+    Tendering__CreateRequest cq = TENDERING__CREATE_REQUEST__INIT;
+    cq.process = d;
+    s_refused(c->td, "tendering.tender.create", &cq.base, pd, HUB__ERROR_CODE__INVALID_ARGUMENT,
+              "process.documents[0].document_type", "documentType");
+    /* an amendment's document without an id: the next free one */
+    s_publish(c, ocid, hub_now_ms() + 3600 * 1000);
+    Tendering__Document *adocs[1] = {s_doc(c->a, "", "补充说明", "clarifications")};
+    Tendering__AmendRequest am = TENDERING__AMEND_REQUEST__INIT;
+    am.ocid = ocid;
+    am.rationale = "补充服务标准";
+    am.documents = adocs;
+    am.n_documents = 1;
+    p = s_proc(c->td, c->a, "tendering.tender.amend", &am.base);
+    assert_int_equal(p->n_documents, 3);
+    assert_string_equal(p->documents[2]->id, "DOC-04"); /* DOC-03, its position, is taken */
+    adocs[0] = s_doc(c->a, "", "补充说明二", "tenderDocs");
+    s_refused(c->td, "tendering.tender.amend", &am.base, pd, HUB__ERROR_CODE__INVALID_ARGUMENT,
+              "documents[0].document_type", NULL);
+    /* a bid's document with a bad url */
+    static const char *const bad_urls[] = {"ftp://hub.example.org/a.pdf", "https://", "not a url", ""};
+    Tendering__SubmitBidRequest sq = s_bid_req(ocid, "ORG-A", 4000000);
+    Tendering__Document *bdocs[2] = {s_doc(c->a, "B-1", "服务方案", "submissionDocuments"),
+                                     s_doc(c->a, "B-2", "资质证明", "")};
+    sq.documents = bdocs;
+    sq.n_documents = 2;
+    for (int i = 0; i < 4; i++) {
+        bdocs[0]->url = (char *)bad_urls[i];
+        s_refused(c->td, "tendering.bid.submit", &sq.base, &tendering__bid_reply__descriptor,
+                  HUB__ERROR_CODE__INVALID_ARGUMENT, "documents[0].url", NULL);
+    }
+    bdocs[0]->url = "https://hub.example.org/docs/B-1.pdf";
+    bdocs[1]->document_type = "tenderDocs";
+    s_refused(c->td, "tendering.bid.submit", &sq.base, &tendering__bid_reply__descriptor,
+              HUB__ERROR_CODE__INVALID_ARGUMENT, "documents[1].document_type", NULL);
+    bdocs[1]->document_type = "";
+    Tendering__BidReply *br = s_ok(c->td, "tendering.bid.submit", &sq.base, &tendering__bid_reply__descriptor, c->a);
+    assert_int_equal(br->bid->n_documents, 2);
+    p = s_get(c->td, c->a, ocid);
+    assert_int_equal(p->bid_count, 1);
+    assert_int_equal(p->n_documents, 3);
+    s_close(c);
+}
+
 int main(void)
 {
     s_zctx = zmq_ctx_new();
@@ -2484,6 +3223,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_input, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_donation_box_disclosure, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_refusals_counted, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_recusal, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_award_not_first_needs_reason, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_public_and_operator_views, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_bid_submissions_capped, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_suspended_bidder_disqualified_at_close, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_reserved_ids_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_process_size_capped, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_documents, s_setup, s_teardown),
     };
     /* the context is not terminated: a failed test may leave a socket open */
     return cmocka_run_group_tests_name("it_tendering", tests, NULL, NULL);
