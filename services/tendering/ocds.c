@@ -335,6 +335,14 @@ static const char *s_tender_status(Tendering__State s)
     }
 }
 
+/* True if p's award was made (pending or active) and then cancelled with
+ * the process. */
+static bool s_award_cancelled(const Tendering__Process *p)
+{
+    return p->state == TENDERING__STATE__CANCELLED && p->award && p->award->org_id && *p->award->org_id &&
+           p->award->status != TENDERING__AWARD_STATUS__AWARD_UNSUCCESSFUL;
+}
+
 /* The tag to use when the caller gives none: what the state last recorded. */
 static const char *s_state_tag(Tendering__State s)
 {
@@ -397,7 +405,7 @@ static const char *s_legal_form(uint32_t f)
  * normally: EVALUATION through CLOSED, and UNSUCCESSFUL (reached only
  * after the period ended or the evaluation). Never while PLANNING or
  * ACTIVE, and never for a CANCELLED process. */
-static bool s_opened(Tendering__State s)
+static bool s_opened_state(Tendering__State s)
 {
     switch (s) {
     case TENDERING__STATE__EVALUATION:
@@ -408,6 +416,11 @@ static bool s_opened(Tendering__State s)
     case TENDERING__STATE__UNSUCCESSFUL: return true;
     default: return false;
     }
+}
+/* ... and a process cancelled after its period closed (bids_opened). */
+static bool s_opened(const Tendering__Process *p)
+{
+    return s_opened_state(p->state) || (p->state == TENDERING__STATE__CANCELLED && p->bids_opened);
 }
 
 /* A tenderer is an organization that submitted a bid it did not withdraw
@@ -480,7 +493,7 @@ static void s_parties(build_t *b, const Tendering__Process *p, json_t *parties, 
     if (p->n_funders == 0) s_party(b, parties, p->buyer_id, p->buyer_name, "funder");
     for (size_t i = 0; i < p->n_funders; i++)
         if (p->funders[i]) s_party(b, parties, p->funders[i]->id, p->funders[i]->name, "funder");
-    if (s_opened(p->state))
+    if (s_opened(p))
         for (size_t i = 0; i < p->n_bids; i++)
             if (s_tenderer_at(p, i)) s_party(b, parties, p->bids[i]->org_id, p->bids[i]->org_name, "tenderer");
     if (s_has_award(p)) s_party(b, parties, p->award->org_id, p->award->org_name, "supplier");
@@ -613,6 +626,8 @@ static json_t *s_tender(build_t *b, const Tendering__Process *p, const char *pub
     s_set_str(b, td, "title", p->title);
     s_set_str(b, td, "description", p->description);
     const char *status = s_tender_status(p->state);
+    /* cancelling a made award leaves the tender complete: the award is cancelled */
+    if (p->state == TENDERING__STATE__CANCELLED && s_award_cancelled(p)) status = "complete";
     if (status) s_set(b, td, "status", json_string(status));
     if (pub_id && *pub_id) s_set(b, td, "procuringEntity", s_orgref(b, pub_id, pub_name));
     s_set(b, td, "value", s_value(b, p->budget_fen));
@@ -650,7 +665,7 @@ static json_t *s_tender(build_t *b, const Tendering__Process *p, const char *pub
     if (p->state != TENDERING__STATE__PLANNING) s_set(b, td, "hasEnquiries", json_boolean(p->n_enquiries > 0));
 
     /* tenderers: named only once the bids are opened */
-    if (s_opened(p->state)) {
+    if (s_opened(p)) {
         json_t *tenderers = json_array();
         for (size_t i = 0; i < p->n_bids; i++)
             if (s_tenderer_at(p, i)) s_append(b, tenderers, s_orgref(b, p->bids[i]->org_id, p->bids[i]->org_name));
@@ -993,6 +1008,7 @@ json_t *ocds_release_for(const Tendering__Process *p, tender_action_t a, const c
     if (!p) return NULL;
     const char *tag = a == TA__COUNT ? "planning" : ocds_tag_for(a);
     if (!tag) return NULL;
+    if (a == TA_CANCEL && s_award_cancelled(p)) tag = "awardCancellation";
     const Tendering__Contract *c = s_has_contract(p) ? p->contract : NULL;
     size_t found = SIZE_MAX;
     char id[32];

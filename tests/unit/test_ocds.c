@@ -229,8 +229,8 @@ static const char *s_tag(stage_t st)
     case ST_AWARDED: return ocds_tag_for(TA_ACTIVATE);
     case ST_CONTRACTED: return ocds_tag_for(TA_SIGN);
     case ST_CLOSED: return ocds_tag_for(TA_TERMINATE);
-    case ST_CANCELLED:
-    case ST_CANCELLED_AWARD: return ocds_tag_for(TA_CANCEL);
+    case ST_CANCELLED: return ocds_tag_for(TA_CANCEL);
+    case ST_CANCELLED_AWARD: return "awardCancellation"; /* ocds_release_for's tag for it */
     }
     return NULL;
 }
@@ -271,6 +271,7 @@ static Tendering__Process *s_build(hub_arena_t *a, Tendering__Kind kind, stage_t
     p->ocid = OCID;
     p->kind = kind;
     p->state = s_state(st);
+    p->bids_opened = lvl >= 2 && st != ST_CANCELLED; /* the period closed (EVALUATION on) */
     p->title = venture ? "2027年海曙区公益创投：社区居家养老" : "鼓楼街道独居老人助餐服务项目";
     p->description = "为鼓楼街道独居老人提供每日助餐与每周上门探访服务，为期一年。";
     p->buyer_id = venture ? "F-MZJ" : "GOV-MZJ";
@@ -1047,14 +1048,23 @@ static void test_cancelled(void **state)
     assert_string_equal(s_str_at(last, "datePublished"), "2026-12-06T03:40:00Z");
     json_decref(r);
 
-    /* cancelled with the award pending: the award is cancelled, tenderers not named */
+    /* cancelled with the award pending (bids opened): an award cancellation;
+     * the tender stays complete and its tenderers stay named */
     r = s_scenario(fx, TENDERING__KIND__PURCHASE, ST_CANCELLED_AWARD, &p);
-    assert_string_equal(s_str_at(r, "tender.status"), "cancelled");
+    assert_string_equal(s_str_at(r, "tender.status"), "complete");
     assert_string_equal(s_str_at(r, "awards[0].status"), "cancelled");
-    assert_null(s_at(r, "tender.tenderers"));
-    s_assert_absent(r, BID2_ORG);
-    s_assert_absent(r, "\"tenderer\"");
+    assert_non_null(s_at(r, "tender.tenderers"));
     json_decref(r);
+    json_t *rc = ocds_release_for(p, TA_CANCEL, NULL, 9, s_when(ST_CANCELLED_AWARD), HUB_ID, HUB_NAME);
+    assert_non_null(rc);
+    assert_string_equal(s_str_at(rc, "tag[0]"), "awardCancellation");
+    json_decref(rc);
+    /* cancelled while sealed: still a tender cancellation */
+    Tendering__Process *sealed = s_build(fx->arena, TENDERING__KIND__PURCHASE, ST_CANCELLED);
+    rc = ocds_release_for(sealed, TA_CANCEL, NULL, 9, s_when(ST_CANCELLED), HUB_ID, HUB_NAME);
+    assert_non_null(rc);
+    assert_string_equal(s_str_at(rc, "tag[0]"), "tenderCancellation");
+    json_decref(rc);
 }
 
 static void test_venture(void **state)
