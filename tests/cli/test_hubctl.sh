@@ -8,33 +8,10 @@ CTL=$BUILD/bin/hubctl
 DIR=$(mktemp -d /tmp/hub-cli.XXXXXX) || exit 1
 CFG=$DIR/hub.ini
 PID=
-FAILS=0
-CHECKS=0
+. "$(dirname "$0")/lib.sh"
 
-cleanup() {
-    [ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-    rm -rf "$DIR"
-}
+cleanup() { stop "$PID"; rm -rf "$DIR"; }
 trap 'cleanup; exit 130' INT TERM
-
-# check NAME EXPECTED_RC COMMAND... ; output in $DIR/out, errors in $DIR/err
-check() {
-    name=$1; want=$2; shift 2
-    CHECKS=$((CHECKS + 1))
-    "$@" >"$DIR/out" 2>"$DIR/err"; rc=$?
-    if [ "$rc" -ne "$want" ]; then
-        echo "FAIL $name: exit $rc, wanted $want"; sed 's/^/  | /' "$DIR/out" "$DIR/err"
-        FAILS=$((FAILS + 1)); return 1
-    fi
-    return 0
-}
-# contains NAME FILE TEXT
-contains() {
-    CHECKS=$((CHECKS + 1))
-    if ! grep -q -- "$3" "$2"; then
-        echo "FAIL $1: no \"$3\" in"; sed 's/^/  | /' "$2"; FAILS=$((FAILS + 1))
-    fi
-}
 
 cat >"$CFG" <<EOF
 [hub]
@@ -47,13 +24,7 @@ EOF
 "$BUILD/bin/hub-intake" -c "$CFG" 2>"$DIR/intake.log" &
 PID=$!
 # ready when hubctl gets an answer (exit 3 until then); bounded by a deadline
-i=0
-until "$CTL" -c "$CFG" -T 200 status >/dev/null 2>&1; do
-    i=$((i + 1))
-    if [ $i -gt 75 ] || ! kill -0 "$PID" 2>/dev/null; then
-        echo "hubctl test: daemon did not start"; cat "$DIR/intake.log"; cleanup; exit 1
-    fi
-done
+wait_started "hubctl test: daemon" "$PID"
 
 check services 0 "$CTL" -c "$CFG" services && contains services "$DIR/out" "养老服务"
 contains services-areas "$DIR/out" "龙观乡"
@@ -115,6 +86,4 @@ CHECKS=$((CHECKS + 1))
 check unreachable 3 "$CTL" -c "$CFG" -T 300 status
 
 rm -rf "$DIR"
-echo "hubctl: $CHECKS checks, $FAILS failed"
-[ "$FAILS" -eq 0 ] && echo "hubctl test: ok"
-[ "$FAILS" -eq 0 ]
+summary hubctl

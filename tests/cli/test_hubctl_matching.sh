@@ -12,8 +12,7 @@ DIR=$(mktemp -d /tmp/hub-cli-matching.XXXXXX) || exit 1
 CFG=$DIR/hub.ini
 IPID=
 MPID=
-FAILS=0
-CHECKS=0
+. "$(dirname "$0")/lib.sh"
 
 # Valid 统一社会信用代码 (GB 32100-2015), computed once with:
 #   CS = "0123456789ABCDEFGHJKLMNPQRTUWXY"; W = [3^i mod 31 for i in 0..16]
@@ -23,53 +22,9 @@ CODE1=51330203MJ0000018B
 CODE2=52330203MJ00000263
 BADCODE=91330203MA2AAAAAAA   # last character wrong
 
-cleanup() {
-    [ -n "$MPID" ] && kill -TERM "$MPID" 2>/dev/null && wait "$MPID" 2>/dev/null
-    [ -n "$IPID" ] && kill -TERM "$IPID" 2>/dev/null && wait "$IPID" 2>/dev/null
-    rm -rf "$DIR"
-}
+cleanup() { stop "$MPID" "$IPID"; rm -rf "$DIR"; }
 trap 'cleanup; exit 130' INT TERM
 
-# check NAME EXPECTED_RC COMMAND... ; output in $DIR/out, errors in $DIR/err
-check() {
-    name=$1; want=$2; shift 2
-    CHECKS=$((CHECKS + 1))
-    "$@" >"$DIR/out" 2>"$DIR/err"; rc=$?
-    if [ "$rc" -ne "$want" ]; then
-        echo "FAIL $name: exit $rc, wanted $want"; sed 's/^/  | /' "$DIR/out" "$DIR/err"
-        FAILS=$((FAILS + 1)); return 1
-    fi
-    return 0
-}
-# contains NAME FILE TEXT (a grep pattern)
-contains() {
-    CHECKS=$((CHECKS + 1))
-    if ! grep -q -- "$3" "$2"; then
-        echo "FAIL $1: no \"$3\" in"; sed 's/^/  | /' "$2"; FAILS=$((FAILS + 1))
-    fi
-}
-# lacks NAME FILE TEXT
-lacks() {
-    CHECKS=$((CHECKS + 1))
-    if grep -q -- "$3" "$2"; then
-        echo "FAIL $1: \"$3\" should not be in"; sed 's/^/  | /' "$2"; FAILS=$((FAILS + 1))
-    fi
-}
-# wait_until NAME SECONDS COMMAND... : reruns COMMAND until it succeeds or
-# the deadline passes (a condition with a deadline, not a sleep for luck)
-wait_until() {
-    name=$1; secs=$2; shift 2
-    CHECKS=$((CHECKS + 1))
-    end=$(($(date +%s) + secs))
-    until "$@"; do
-        if [ "$(date +%s)" -ge "$end" ]; then
-            echo "FAIL $name: not within ${secs}s"; sed 's/^/  | /' "$DIR/poll" 2>/dev/null
-            FAILS=$((FAILS + 1)); return 1
-        fi
-        sleep 0.05
-    done
-    return 0
-}
 # is_json_array FILE [MIN_LENGTH]
 is_json_array() {
     python3 -c 'import json, sys
@@ -104,14 +59,7 @@ IPID=$!
 "$BUILD/bin/hub-matching" -c "$CFG" 2>"$DIR/matching.log" &
 MPID=$!
 # ready when status reaches both daemons (exit 3 until then); bounded
-i=0
-until "$CTL" -c "$CFG" -T 200 status >/dev/null 2>&1; do
-    i=$((i + 1))
-    if [ $i -gt 75 ] || ! kill -0 "$IPID" 2>/dev/null || ! kill -0 "$MPID" 2>/dev/null; then
-        echo "hubctl matching test: daemons did not start"; cat "$DIR/intake.log" "$DIR/matching.log"
-        cleanup; exit 1
-    fi
-done
+wait_started "hubctl matching test: daemons" "$IPID" "$MPID"
 
 check status 0 "$CTL" -c "$CFG" status
 contains status-intake "$DIR/out" "^intake  *up "
@@ -320,6 +268,4 @@ if [ "$FAILS" -ne 0 ]; then
     echo "--- matching.log"; tail -20 "$DIR/matching.log"
 fi
 rm -rf "$DIR"
-echo "hubctl matching: $CHECKS checks, $FAILS failed"
-[ "$FAILS" -eq 0 ] && echo "hubctl matching test: ok"
-[ "$FAILS" -eq 0 ]
+summary "hubctl matching"

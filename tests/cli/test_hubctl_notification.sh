@@ -15,67 +15,13 @@ CFG=$DIR/hub.ini
 IPID=
 MPID=
 NPID=
-FAILS=0
-CHECKS=0
+. "$(dirname "$0")/lib.sh"
 SECRET=hmac-s3cr3t-$$-do-not-print
 DEAD_URL=http://127.0.0.1:9/x   # the discard port: nothing listens, connections are refused
 
-cleanup() {
-    [ -n "$NPID" ] && kill -TERM "$NPID" 2>/dev/null && wait "$NPID" 2>/dev/null
-    [ -n "$MPID" ] && kill -TERM "$MPID" 2>/dev/null && wait "$MPID" 2>/dev/null
-    [ -n "$IPID" ] && kill -TERM "$IPID" 2>/dev/null && wait "$IPID" 2>/dev/null
-    rm -rf "$DIR"
-}
+cleanup() { stop "$NPID" "$MPID" "$IPID"; rm -rf "$DIR"; }
 trap 'cleanup; exit 130' INT TERM
 
-# check NAME EXPECTED_RC COMMAND... ; output in $DIR/out, errors in $DIR/err
-# (everything printed is also kept in $DIR/transcript)
-check() {
-    name=$1; want=$2; shift 2
-    CHECKS=$((CHECKS + 1))
-    "$@" >"$DIR/out" 2>"$DIR/err"; rc=$?
-    cat "$DIR/out" "$DIR/err" >>"$DIR/transcript"
-    if [ "$rc" -ne "$want" ]; then
-        echo "FAIL $name: exit $rc, wanted $want"; sed 's/^/  | /' "$DIR/out" "$DIR/err" | head -40
-        FAILS=$((FAILS + 1)); return 1
-    fi
-    echo "ok   $name (exit $want)"
-    return 0
-}
-# contains NAME FILE TEXT (a grep pattern)
-contains() {
-    CHECKS=$((CHECKS + 1))
-    if grep -q -- "$3" "$2"; then echo "ok   $1"; return 0; fi
-    echo "FAIL $1: no \"$3\" in"; sed 's/^/  | /' "$2" | head -40; FAILS=$((FAILS + 1)); return 1
-}
-# lacks NAME FILE TEXT
-lacks() {
-    CHECKS=$((CHECKS + 1))
-    if ! grep -q -- "$3" "$2"; then echo "ok   $1"; return 0; fi
-    echo "FAIL $1: \"$3\" should not be in"; sed 's/^/  | /' "$2" | head -40; FAILS=$((FAILS + 1)); return 1
-}
-# json_ok NAME FILE: FILE is one JSON document
-json_ok() {
-    CHECKS=$((CHECKS + 1))
-    if python3 -c 'import json, sys; json.load(sys.stdin)' <"$2" 2>/dev/null; then echo "ok   $1"; return 0; fi
-    echo "FAIL $1: not JSON"; sed 's/^/  | /' "$2" | head -40; FAILS=$((FAILS + 1)); return 1
-}
-# wait_until NAME SECONDS COMMAND... : reruns COMMAND until it succeeds or
-# the deadline passes (a condition with a deadline, not a sleep for luck)
-wait_until() {
-    name=$1; secs=$2; shift 2
-    CHECKS=$((CHECKS + 1))
-    end=$(($(date +%s) + secs))
-    until "$@"; do
-        if [ "$(date +%s)" -ge "$end" ]; then
-            echo "FAIL $name: not within ${secs}s"; sed 's/^/  | /' "$DIR/poll" 2>/dev/null | head -40
-            FAILS=$((FAILS + 1)); return 1
-        fi
-        sleep 0.05
-    done
-    echo "ok   $name"
-    return 0
-}
 # is_dead ID: the dead-letter list has delivery ID
 is_dead() {
     "$CTL" -c "$CFG" -T 1000 deliveries dead >"$DIR/poll" 2>&1 && grep -q "^$1  *dead  *webhook  *ORG-X " "$DIR/poll"
@@ -140,16 +86,7 @@ MPID=$!
 "$BUILD/bin/hub-notification" -c "$CFG" 2>"$DIR/notification.log" &
 NPID=$!
 # ready when status reaches all three daemons (exit 3 until then); bounded
-i=0
-until "$CTL" -c "$CFG" -T 200 status >/dev/null 2>&1; do
-    i=$((i + 1))
-    if [ $i -gt 75 ] || ! kill -0 "$IPID" 2>/dev/null || ! kill -0 "$MPID" 2>/dev/null ||
-        ! kill -0 "$NPID" 2>/dev/null; then
-        echo "hubctl notification test: daemons did not start"
-        cat "$DIR/intake.log" "$DIR/matching.log" "$DIR/notification.log"
-        cleanup; exit 1
-    fi
-done
+wait_started "hubctl notification test: daemons" "$IPID" "$MPID" "$NPID"
 
 check status 0 "$CTL" -c "$CFG" status
 contains status-intake "$DIR/out" "^intake  *up "
@@ -305,6 +242,4 @@ if [ "$FAILS" -ne 0 ]; then
     echo "--- notification.log"; tail -20 "$DIR/notification.log"
 fi
 rm -rf "$DIR"
-echo "hubctl notification: $CHECKS checks, $FAILS failed"
-[ "$FAILS" -eq 0 ] && echo "hubctl notification test: ok"
-[ "$FAILS" -eq 0 ]
+summary "hubctl notification"

@@ -28,8 +28,7 @@ CFG=$DIR/hub.ini
 IPID=
 MPID=
 TPID=
-FAILS=0
-CHECKS=0
+. "$(dirname "$0")/lib.sh"
 
 # Valid 统一社会信用代码 (see test_hubctl_matching.sh for how they are made)
 CODE1=51330203MJ0000018B   # 51: 社会团体
@@ -40,67 +39,14 @@ BUYER=GOV-GULOU
 # in it (slow builds, e.g. AddressSanitizer, may want more)
 PERIOD=${TENDER_PERIOD_S:-10}
 
-cleanup() {
-    [ -n "$TPID" ] && kill -TERM "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null
-    [ -n "$MPID" ] && kill -TERM "$MPID" 2>/dev/null && wait "$MPID" 2>/dev/null
-    [ -n "$IPID" ] && kill -TERM "$IPID" 2>/dev/null && wait "$IPID" 2>/dev/null
-    rm -rf "$DIR"
-}
+cleanup() { stop "$TPID" "$MPID" "$IPID"; rm -rf "$DIR"; }
 trap 'cleanup; exit 130' INT TERM
 
-# check NAME EXPECTED_RC COMMAND... ; output in $DIR/out, errors in $DIR/err
-# (everything printed is also kept in $DIR/transcript)
-check() {
-    name=$1; want=$2; shift 2
-    CHECKS=$((CHECKS + 1))
-    "$@" >"$DIR/out" 2>"$DIR/err"; rc=$?
-    cat "$DIR/out" "$DIR/err" >>"$DIR/transcript"
-    if [ "$rc" -ne "$want" ]; then
-        echo "FAIL $name: exit $rc, wanted $want"; sed 's/^/  | /' "$DIR/out" "$DIR/err" | head -40
-        FAILS=$((FAILS + 1)); return 1
-    fi
-    echo "ok   $name (exit $want)"
-    return 0
-}
-# contains NAME FILE TEXT (a grep pattern)
-contains() {
-    CHECKS=$((CHECKS + 1))
-    if grep -q -- "$3" "$2"; then echo "ok   $1"; return 0; fi
-    echo "FAIL $1: no \"$3\" in"; sed 's/^/  | /' "$2" | head -40; FAILS=$((FAILS + 1)); return 1
-}
-# lacks NAME FILE TEXT
-lacks() {
-    CHECKS=$((CHECKS + 1))
-    if ! grep -q -- "$3" "$2"; then echo "ok   $1"; return 0; fi
-    echo "FAIL $1: \"$3\" should not be in"; sed 's/^/  | /' "$2" | head -40; FAILS=$((FAILS + 1)); return 1
-}
-# json_ok NAME FILE: FILE is one JSON document
-json_ok() {
-    CHECKS=$((CHECKS + 1))
-    if "$PY" -c 'import json, sys; json.load(sys.stdin)' <"$2" 2>/dev/null; then echo "ok   $1"; return 0; fi
-    echo "FAIL $1: not JSON"; sed 's/^/  | /' "$2" | head -40; FAILS=$((FAILS + 1)); return 1
-}
 # expect NAME ACTUAL WANTED: two strings are equal
 expect() {
     CHECKS=$((CHECKS + 1))
     if [ "$2" = "$3" ]; then echo "ok   $1"; return 0; fi
     echo "FAIL $1: \"$2\", wanted \"$3\""; FAILS=$((FAILS + 1)); return 1
-}
-# wait_until NAME SECONDS COMMAND... : reruns COMMAND until it succeeds or
-# the deadline passes (a condition with a deadline, not a sleep for luck)
-wait_until() {
-    name=$1; secs=$2; shift 2
-    CHECKS=$((CHECKS + 1))
-    end=$(($(date +%s) + secs))
-    until "$@"; do
-        if [ "$(date +%s)" -ge "$end" ]; then
-            echo "FAIL $name: not within ${secs}s"; sed 's/^/  | /' "$DIR/poll" 2>/dev/null | head -40
-            FAILS=$((FAILS + 1)); return 1
-        fi
-        sleep 0.05
-    done
-    echo "ok   $name"
-    return 0
 }
 # org_known ORG: tendering knows ORG as an approved member
 org_known() {
@@ -147,16 +93,7 @@ MPID=$!
 "$BUILD/bin/hub-tendering" -c "$CFG" 2>"$DIR/tendering.log" &
 TPID=$!
 # ready when status reaches all three daemons (exit 3 until then); bounded
-i=0
-until "$CTL" -c "$CFG" -T 200 status >/dev/null 2>&1; do
-    i=$((i + 1))
-    if [ $i -gt 75 ] || ! kill -0 "$IPID" 2>/dev/null || ! kill -0 "$MPID" 2>/dev/null ||
-        ! kill -0 "$TPID" 2>/dev/null; then
-        echo "hubctl tendering test: daemons did not start"
-        cat "$DIR/intake.log" "$DIR/matching.log" "$DIR/tendering.log"
-        cleanup; exit 1
-    fi
-done
+wait_started "hubctl tendering test: daemons" "$IPID" "$MPID" "$TPID"
 
 check status 0 "$CTL" -c "$CFG" status
 contains status-matching "$DIR/out" "^matching  *up "
@@ -576,6 +513,4 @@ if [ "$FAILS" -ne 0 ]; then
     echo "--- tendering.log"; tail -20 "$DIR/tendering.log"
 fi
 rm -rf "$DIR"
-echo "hubctl tendering: $CHECKS checks, $FAILS failed"
-[ "$FAILS" -eq 0 ] && echo "hubctl tendering test: ok"
-[ "$FAILS" -eq 0 ]
+summary "hubctl tendering"
