@@ -106,3 +106,12 @@ int hub_due_take(hub_call_t *call, MDB_dbi db, int64_t now, unsigned max, hub_du
     }
     return done;
 }
+
+size_t hub_due_key(uint8_t *out, int64_t when_ms, const char *id)
+{
+    size_t n = strlen(id);
+    if (n > HUB_DUE_MAX_ID) n = HUB_DUE_MAX_ID;
+    hub_be64_put(out, (uint64_t)when_ms);
+    memcpy(out + 8, id, n);
+    return 8 + n;
+}

@@ -23,6 +23,12 @@ typedef struct {
     bool on;
 } hub_due_t;
 
+/* The key of id due at when_ms in a time-ordered database: 8 bytes
+ * big-endian time, then id (cut to HUB_DUE_MAX_ID bytes). out needs
+ * 8 + HUB_DUE_MAX_ID bytes. Returns the key's length. */
+#define HUB_DUE_MAX_ID 400
+size_t hub_due_key(uint8_t *out, int64_t when_ms, const char *id);
+
 /* Starts watching db every interval_ms on loop. rpc, store and verb must
  * outlive the timer (stop it before destroying rpc). */
 void hub_due_start(hub_due_t *self, uv_loop_t *loop, hub_rpc_t *rpc, hub_store_t *store, MDB_dbi db,

@@ -82,3 +82,12 @@ int hub_list_run(hub_list_t *l, MDB_dbi db, const char *after_id, unsigned limit
     return rc ? hub_call_mdb_error(call, rc) : 0;
 }
 
+int hub_record_next_seq(hub_call_t *call, hub_store_t *store, const char *name, uint64_t *out)
+{
+    uint64_t v = 0;
+    int rc = hub_store_meta_get_u64(store, call->txn, name, &v);
+    if (rc && rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
+    if ((rc = hub_store_meta_put_u64(store, call->txn, name, v + 1))) return hub_call_mdb_error(call, rc);
+    *out = v + 1;
+    return 0;
+}

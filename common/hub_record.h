@@ -19,6 +19,11 @@ int hub_record_put(hub_call_t *call, MDB_dbi db, const char *key, const Protobuf
 ProtobufCMessage *hub_record_get(hub_call_t *call, MDB_dbi db, const char *key,
                                  const ProtobufCMessageDescriptor *desc, const char *what);
 
+/* Next value (from 1) of the counter name in store's meta database,
+ * counted in call->txn (so a refused command leaves it unchanged). 0, or
+ * -1 with a store error (hub_call_mdb_error). */
+int hub_record_next_seq(hub_call_t *call, hub_store_t *store, const char *name, uint64_t *out);
+
 /* One page of a list. Each record is unpacked into scratch to be filtered
  * by match; a matching one is unpacked again into the reply arena and
  * passed to taken, which returns its id (and may trim it). */

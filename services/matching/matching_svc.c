@@ -216,10 +216,8 @@ static int s_prov_event(hub_call_t *call, const char *topic, const prov_t *p)
 static int s_next_id(hub_call_t *call, matching_t *m, int kind, char *id, size_t len)
 {
     const char *key = kind == MATCHING__PROVIDER_KIND__ORGANIZATION ? "org_seq" : "vol_seq";
-    uint64_t seq = 0;
-    int rc = hub_store_meta_get_u64(m->store, call->txn, key, &seq);
-    if (rc && rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
-    if ((rc = hub_store_meta_put_u64(m->store, call->txn, key, ++seq))) return hub_call_mdb_error(call, rc);
+    uint64_t seq;
+    if (hub_record_next_seq(call, m->store, key, &seq)) return -1;
     snprintf(id, len, "%s-%06llu", kind == MATCHING__PROVIDER_KIND__ORGANIZATION ? "ORG" : "VOL",
              (unsigned long long)seq);
     return 0;
@@ -458,14 +456,10 @@ static Matching__Offer *s_current_offer(const Matching__Referral *r)
     return strcmp(o->provider_id, r->provider_id) ? NULL : o;
 }
 
-/* Key of the deadline index: 8 bytes BE deadline + request id. */
+/* Key of the deadline index: 8 bytes BE deadline + request id (hub_due's). */
 static size_t s_deadline_key(char *buf, int64_t deadline, const char *id)
 {
-    size_t n = strlen(id);
-    if (n > 400) n = 400;
-    hub_be64_put((uint8_t *)buf, (uint64_t)deadline);
-    memcpy(buf + 8, id, n);
-    return 8 + n;
+    return hub_due_key((uint8_t *)buf, deadline, id);
 }
 
 /* Ends the current provider's part: gives its unit back, marks the offer

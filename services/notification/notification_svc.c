@@ -50,26 +50,6 @@ static int s_put_raw(hub_call_t *call, MDB_dbi db, const void *key, size_t klen,
     return rc ? hub_call_mdb_error(call, rc) : 0;
 }
 
-/* A time-ordered key: when (8 bytes BE) then id. Returns its length. */
-static size_t s_time_key(uint8_t out[96], int64_t when, const char *id)
-{
-    size_t n = strlen(id);
-    if (n > 80) n = 80;
-    hub_be64_put(out, (uint64_t)when);
-    memcpy(out + 8, id, n);
-    return 8 + n;
-}
-
-/* Next value of the counter name in the meta database (from 1). */
-static int s_next_counter(hub_call_t *call, notif_t *n, const char *name, uint64_t *out)
-{
-    uint64_t v = 0;
-    int rc = hub_store_meta_get_u64(n->store, call->txn, name, &v);
-    if (rc && rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
-    if ((rc = hub_store_meta_put_u64(n->store, call->txn, name, v + 1))) return hub_call_mdb_error(call, rc);
-    *out = v + 1;
-    return 0;
-}
 
 static void s_pump(uv_timer_t *t);
 
@@ -325,7 +305,7 @@ static int s_inbox_put(hub_call_t *call, notif_t *n, const Notification__Deliver
     char meta[160];
     snprintf(meta, sizeof meta, "inbox:%s", d->recipient);
     uint64_t seq;
-    if (s_next_counter(call, n, meta, &seq)) return -1;
+    if (hub_record_next_seq(call, n->store, meta, &seq)) return -1;
     Notification__InboxMessage m = NOTIFICATION__INBOX_MESSAGE__INIT;
     m.recipient = d->recipient;
     m.seq = seq;
@@ -388,7 +368,7 @@ static int s_deliver(hub_call_t *call, notif_t *n, const message_t *msg, const t
         }
         if (rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
         uint64_t seq;
-        if (s_next_counter(call, n, "notification:delivery", &seq)) return -1;
+        if (hub_record_next_seq(call, n->store, "notification:delivery", &seq)) return -1;
         Notification__Delivery *d = hub_arena_alloc(call->arena, sizeof *d);
         char *id = hub_arena_alloc(call->arena, 24);
         if (!d || !id) return s_oom(call);
@@ -459,13 +439,13 @@ static int s_deliver_to(hub_call_t *call, notif_t *n, const message_t *msg, cons
 static int s_schedule_put(hub_call_t *call, notif_t *n, Notification__Schedule *s)
 {
     uint64_t seq;
-    if (s_next_counter(call, n, "notification:schedule", &seq)) return -1;
+    if (hub_record_next_seq(call, n->store, "notification:schedule", &seq)) return -1;
     char *id = hub_arena_alloc(call->arena, 24);
     if (!id) return s_oom(call);
     snprintf(id, 24, "SCH-%012llu", (unsigned long long)seq);
     s->id = id;
-    uint8_t key[96];
-    size_t kl = s_time_key(key, s->fire_ms, id), len;
+    uint8_t key[8 + HUB_DUE_MAX_ID];
+    size_t kl = hub_due_key(key, s->fire_ms, id), len;
     uint8_t *val = hub_wire_pack(&s->base, call->arena, &len);
     if (!val) return s_oom(call);
     hub_rpc_count(call->rpc, "schedules_total", 1);

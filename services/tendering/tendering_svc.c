@@ -101,10 +101,8 @@ static const char *s_when(int64_t ms, char *buf, size_t len)
 /* Next "<prefix><n>" from the meta counter key (fmt has one %llu). */
 static int s_next_id(hub_call_t *call, tendering_t *t, const char *key, const char *fmt, char *out, size_t len)
 {
-    uint64_t seq = 0;
-    int rc = hub_store_meta_get_u64(t->store, call->txn, key, &seq);
-    if (rc && rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
-    if ((rc = hub_store_meta_put_u64(t->store, call->txn, key, ++seq))) return hub_call_mdb_error(call, rc);
+    uint64_t seq;
+    if (hub_record_next_seq(call, t->store, key, &seq)) return -1;
     snprintf(out, len, fmt, (unsigned long long)seq);
     return 0;
 }
@@ -134,15 +132,12 @@ static char *s_fmt(hub_call_t *call, const char *fmt, ...)
  * before the award; everyone else the public view. */
 static bool s_privileged(const hub_call_t *call) { return hub_call_has_role(call, "operator auditor"); }
 
-/* deadline key: end_ms (8 BE) + ocid. */
+/* Puts (put) or deletes the tender-period deadline of ocid at end_ms in
+ * the time-ordered index hub_due watches. */
 static int s_deadline(hub_call_t *call, tendering_t *t, int64_t end_ms, const char *ocid, bool put)
 {
-    uint8_t key[8 + 128];
-    size_t n = strlen(ocid);
-    if (n > 128) return s_bad(call, "ocid", "ocid too long");
-    hub_be64_put(key, (uint64_t)end_ms);
-    memcpy(key + 8, ocid, n);
-    MDB_val k = {8 + n, key}, v = {0, ""};
+    uint8_t key[8 + HUB_DUE_MAX_ID];
+    MDB_val k = {hub_due_key(key, end_ms, ocid), key}, v = {0, ""};
     int rc = put ? mdb_put(call->txn, t->deadlines, &k, &v, 0) : mdb_del(call->txn, t->deadlines, &k, NULL);
     return rc && !(rc == MDB_NOTFOUND && !put) ? hub_call_mdb_error(call, rc) : 0;
 }
