@@ -7,13 +7,13 @@
 
 BUILD   ?= build
 SAN     ?=
-PKGS    := libzmq libprotobuf-c lmdb libuv jansson inih libsystemd libcurl libsodium
+PKGS    := libzmq libprotobuf-c lmdb libuv jansson inih libsystemd libcurl libsodium libmicrohttpd
 CC      ?= cc
 OPT     ?= -O2
 CFLAGS  := -std=c11 $(OPT) -g -Wall -Wextra -Werror -D_GNU_SOURCE \
            -I$(BUILD)/gen -Icommon $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),\
-             -lzmq -lprotobuf-c -llmdb -luv -ljansson -linih -lsystemd -lcurl -lsodium) -lpthread
+             -lzmq -lprotobuf-c -llmdb -luv -ljansson -linih -lsystemd -lcurl -lsodium -lmicrohttpd) -lpthread -lm
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
@@ -28,7 +28,7 @@ LIB_OBJS  := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_C)) \
              $(BUILD)/obj/common/embed.o
 LIB       := $(BUILD)/libhub.a
 
-DAEMONS   := intake matching notification tendering
+DAEMONS   := intake matching notification tendering reporting
 # each daemon's domain code (all but its main.c); matching reuses intake's catalogue
 INTAKE_LIB_C   := $(filter-out services/intake/main.c,$(wildcard services/intake/*.c))
 MATCHING_LIB_C := $(filter-out services/matching/main.c,$(wildcard services/matching/*.c)) \
@@ -36,7 +36,8 @@ MATCHING_LIB_C := $(filter-out services/matching/main.c,$(wildcard services/matc
 NOTIFICATION_LIB_C := $(filter-out services/notification/main.c,$(wildcard services/notification/*.c)) \
                   services/intake/catalogue.c
 TENDERING_LIB_C := $(filter-out services/tendering/main.c,$(wildcard services/tendering/*.c))
-SVC_LIB_C := $(sort $(INTAKE_LIB_C) $(MATCHING_LIB_C) $(NOTIFICATION_LIB_C) $(TENDERING_LIB_C))
+REPORTING_LIB_C := $(filter-out services/reporting/main.c,$(wildcard services/reporting/*.c))
+SVC_LIB_C := $(sort $(INTAKE_LIB_C) $(MATCHING_LIB_C) $(NOTIFICATION_LIB_C) $(TENDERING_LIB_C) $(REPORTING_LIB_C))
 SVC_INC   := $(addprefix -I,$(wildcard services/*))
 HUBCTL_C  := $(wildcard services/hubctl/*.c)
 BINS      := $(addprefix $(BUILD)/bin/hub-,$(DAEMONS)) $(BUILD)/bin/hubctl
@@ -70,7 +71,7 @@ $(BUILD)/obj/%.o: %.c $(GEN_H) $(wildcard common/*.h services/*/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/obj/common/embed.o: common/embed.S deploy/hub.ini deploy/catalogue/haishu.json $(wildcard deploy/templates/*.txt)
+$(BUILD)/obj/common/embed.o: common/embed.S deploy/hub.ini deploy/catalogue/haishu.json $(wildcard deploy/templates/*.txt) $(wildcard deploy/dashboard/*)
 	@mkdir -p $(dir $@)
 	$(CC) -c -o $@ $<
 
@@ -93,6 +94,10 @@ $(BUILD)/bin/hub-tendering: $(patsubst %.c,$(BUILD)/obj/%.o,services/tendering/m
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/bin/hub-reporting: $(patsubst %.c,$(BUILD)/obj/%.o,services/reporting/main.c $(REPORTING_LIB_C)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/bin/hubctl: $(patsubst %.c,$(BUILD)/obj/%.o,$(HUBCTL_C)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -109,7 +114,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/integration/%.o $(TEST_LIBS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka -lmicrohttpd
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # The user-facing targets install missing packages first, then run a fresh
 # make so that pkg-config sees what was just installed.

@@ -1,4 +1,4 @@
-/* Embeds the default configuration the Haishu service catalogue and the notification templates in the
+/* Embeds the default configuration, the Haishu service catalogue, the notification templates and the dashboard page in the
  * binaries, NUL-terminated, so `make run` works without any file. */
     .section .rodata
     .global hub_default_config
@@ -16,5 +16,9 @@ hub_default_templates_zh:
     .global hub_default_templates_en
 hub_default_templates_en:
     .incbin "deploy/templates/en.txt"
+    .byte 0
+    .global hub_dashboard_html
+hub_dashboard_html:
+    .incbin "deploy/dashboard/index.html"
     .byte 0
     .section .note.GNU-stack,"",@progbits

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "hub_auth.h"
 #include "hub_bus.h"
 #include "hub_log.h"
 #include "hub_sub.h"
@@ -304,4 +305,19 @@ void hub_feed_destroy(hub_feed_t **self_p)
      * reads no more commands */
     free(self);
     *self_p = NULL;
+}
+
+int hub_feed_keys(const hub_config_t *cfg, const char *section, const char *publisher, char server_key[41],
+                  char public_key[41], char secret_key[41], hub_error_t *err)
+{
+    char name[96];
+    server_key[0] = public_key[0] = secret_key[0] = 0;
+    snprintf(name, sizeof name, "%.40s_server_public_key_file", publisher);
+    const char *sk = hub_config_get(cfg, section, name, "");
+    if (!*sk) return 0;
+    if (hub_auth_read_key(sk, server_key, err)) return -1;
+    snprintf(name, sizeof name, "%.40s_public_key_file", publisher);
+    if (hub_auth_read_key(hub_config_get(cfg, section, name, ""), public_key, err)) return -1;
+    snprintf(name, sizeof name, "%.40s_secret_key_file", publisher);
+    return hub_auth_read_key(hub_config_get(cfg, section, name, ""), secret_key, err);
 }

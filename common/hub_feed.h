@@ -16,6 +16,7 @@
 #define HUB_FEED_H
 
 #include "hub_client.h"
+#include "hub_config.h"
 #include "hub_rpc.h"
 #include "hub_store.h"
 
@@ -40,6 +41,13 @@ typedef int (*hub_feed_apply_fn)(hub_call_t *call, const char *publisher, const 
 hub_feed_t *hub_feed_new(hub_rpc_t *rpc, hub_store_t *store, void *zctx, const char *publisher,
                          const char *pub_ep, const char *api_ep, const hub_curve_t *curve,
                          hub_feed_apply_fn fn, void *arg, hub_error_t *err);
+/* Reads the CURVE keys a daemon uses to follow publisher, from its config
+ * section: <publisher>_server_public_key_file, <publisher>_public_key_file
+ * and <publisher>_secret_key_file (Z85 key files). Without the first, all
+ * three keys are "" (no CURVE) and it returns 0; else 0 or -1 with err. */
+int hub_feed_keys(const hub_config_t *cfg, const char *section, const char *publisher, char server_key[41],
+                  char public_key[41], char secret_key[41], hub_error_t *err);
+
 /* Starts the subscriber thread. 0 or -1 with err. */
 int hub_feed_start(hub_feed_t *self, hub_error_t *err);
 /* Stops and joins the thread (it notices within ~100 ms, or after a replay

@@ -8,6 +8,7 @@
 #include "hub_bus.h"
 #include "hub_hist.h"
 #include "hub_log.h"
+#include "hub_sub.h"
 #include "hub_util.h"
 #include "version.h"
 
@@ -472,6 +473,32 @@ static int s_replay(hub_call_t *call, void *ctx)
     return 0;
 }
 
+/* Adds the daemon's durable subscriber cursors (meta "sub:<publisher>:seq",
+ * see hub_sub) to a status reply; at most 16. Arena-owned. */
+static void s_status_cursors(hub_rpc_t *self, hub_call_t *call, Hub__StatusReply *rep)
+{
+    MDB_cursor *cur;
+    if (mdb_cursor_open(call->txn, self->store->meta, &cur)) return;
+    enum { MAX_SUBS = 16 };
+    rep->subscriptions = hub_arena_alloc(call->arena, MAX_SUBS * sizeof(void *));
+    MDB_val k = {4, "sub:"}, v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    for (; !rc && rep->subscriptions && rep->n_subscriptions < MAX_SUBS; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < 8 || memcmp(k.mv_data, "sub:", 4)) break;
+        if (memcmp((char *)k.mv_data + k.mv_size - 4, ":seq", 4) || k.mv_size > 100) continue;
+        Hub__Subscription *s = hub_arena_alloc(call->arena, sizeof *s);
+        char *name = hub_arena_alloc(call->arena, k.mv_size - 7);
+        if (!s || !name) break;
+        hub__subscription__init(s);
+        memcpy(name, (char *)k.mv_data + 4, k.mv_size - 8);
+        name[k.mv_size - 8] = 0;
+        s->publisher = name;
+        hub_sub_cursor_load(self->store, call->txn, name, &s->epoch, &s->seq);
+        rep->subscriptions[rep->n_subscriptions++] = s;
+    }
+    mdb_cursor_close(cur);
+}
+
 static int s_status(hub_call_t *call, void *ctx)
 {
     (void)ctx;
@@ -515,6 +542,7 @@ static int s_status(hub_call_t *call, void *ctx)
             rep->counters[rep->n_counters++] = &p[1];
         }
     }
+    s_status_cursors(self, call, rep);
     call->reply = &rep->base;
     return 0;
 }

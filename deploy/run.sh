@@ -3,7 +3,7 @@
 # the embedded default configuration (or $HUB_CONFIG) and data under ./var/,
 # and stops them cleanly (SIGTERM, then wait) on Ctrl-C.
 BIN=${1:-build/bin}
-DAEMONS="intake matching notification tendering"
+DAEMONS="intake matching notification tendering reporting"
 CONF_ARG=""
 [ -n "${HUB_CONFIG:-}" ] && CONF_ARG="-c $HUB_CONFIG"
 mkdir -p var && chmod 700 var
@@ -33,6 +33,9 @@ The hub is running (data in ./var/). Each daemon listens on:
   matching  commands tcp://127.0.0.1:7311   events tcp://127.0.0.1:7312
   notification commands tcp://127.0.0.1:7321 events tcp://127.0.0.1:7322
   tendering commands tcp://127.0.0.1:7331   events tcp://127.0.0.1:7332
+  reporting commands tcp://127.0.0.1:7341   events tcp://127.0.0.1:7342
+The dashboard (live events, health, charts): http://127.0.0.1:7380/
+  Prometheus metrics of every daemon:       http://127.0.0.1:7380/metrics
 Try, in another terminal:
   $BIN/hubctl services
   $BIN/hubctl submit --service elderly-care --street 鼓楼街道 --name 王阿姨 \\
@@ -44,6 +47,9 @@ Try, in another terminal:
   $BIN/hubctl queue                                        # what no provider could take
   $BIN/hubctl tender list                                  # public-benefit tenders (hubctl tender --help)
   $BIN/hubctl funds balance                                # the funds ledger, reconciled
+  $BIN/hubctl report requests --by street                  # figures (also --json, --csv, --public)
+  $BIN/hubctl report yearly $(date +%Y) > report.html       # the yearly report (HTML, SVG charts)
+  $BIN/hubctl health                                       # every daemon up/down, subscriber lags
   $BIN/hubctl tail --from 1
 Press Ctrl-C to stop.
 MSG

@@ -173,4 +173,8 @@ extern const ctl_command_t ctl_tendering_commands[];
 extern const char ctl_tendering_usage[];
 const ProtobufCMessageDescriptor *ctl_tendering_payload_type(const char *topic);
 
+/* hubctl_reporting.c: hub-reporting's commands (report, health), usage lines. */
+extern const ctl_command_t ctl_reporting_commands[];
+extern const char ctl_reporting_usage[];
+
 #endif

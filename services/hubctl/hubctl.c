@@ -27,7 +27,7 @@
 #include "version.h"
 
 /* Every daemon hubctl knows, in the order "status" shows them. */
-static const char *const s_known_daemons[] = {"intake", "matching", "notification", "tendering"};
+static const char *const s_known_daemons[] = {"intake", "matching", "notification", "tendering", "reporting"};
 #define N_KNOWN (int)(sizeof s_known_daemons / sizeof *s_known_daemons)
 
 int ctl_usage(void)
@@ -55,6 +55,7 @@ int ctl_usage(void)
         "%s"
         "%s"
         "%s"
+        "%s"
         "Every daemon:\n"
         "  tail [TOPIC-PREFIX] [--daemon NAME] [--from SEQ] [--count N] [--wait MS]\n"
         "                                    events as JSON lines (from SEQ, else new ones)\n"
@@ -63,7 +64,7 @@ int ctl_usage(void)
         "  status                            each configured daemon's status and counters\n"
         "  keys gen NAME                     write a CURVE key pair NAME.pub / NAME.key\n"
         "Exit codes: 0 ok, 1 refused, 2 usage, 3 daemon not reachable.\n",
-        ctl_matching_usage, ctl_notification_usage, ctl_tendering_usage);
+        ctl_matching_usage, ctl_notification_usage, ctl_tendering_usage, ctl_reporting_usage);
     return EXIT_USAGE;
 }
 
@@ -620,6 +621,7 @@ int main(int argc, char **argv)
     if (!cmd) cmd = s_find(ctl_matching_commands, argv[0]);
     if (!cmd) cmd = s_find(ctl_notification_commands, argv[0]);
     if (!cmd) cmd = s_find(ctl_tendering_commands, argv[0]);
+    if (!cmd) cmd = s_find(ctl_reporting_commands, argv[0]);
     if (!cmd) { ctl_usage(); goto out; }
     c.zctx = zmq_ctx_new();
     c.arena = hub_arena_new(256u << 20);

@@ -1469,12 +1469,7 @@ int matching_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err)
         return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
                              "[matching] needs intake_pub and intake_api (intake's endpoints)");
     }
-    const char *sk = hub_config_get(d->cfg, "matching", "intake_server_public_key_file", "");
-    if (*sk && (hub_auth_read_key(sk, m->server_key, err) ||
-                hub_auth_read_key(hub_config_get(d->cfg, "matching", "intake_public_key_file", ""),
-                                  m->public_key, err) ||
-                hub_auth_read_key(hub_config_get(d->cfg, "matching", "intake_secret_key_file", ""),
-                                  m->secret_key, err))) {
+    if (hub_feed_keys(d->cfg, "matching", "intake", m->server_key, m->public_key, m->secret_key, err)) {
         matching_fini(m);
         return -1;
     }

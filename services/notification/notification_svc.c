@@ -1747,20 +1747,6 @@ static int s_read_secret(const char *path, char *out, size_t cap, hub_error_t *e
 
 static void s_copy(char *dst, size_t cap, const char *src) { snprintf(dst, cap, "%s", src ? src : ""); }
 
-/* Reads the key files of feed i ("intake" or "matching"). */
-static int s_feed_keys(hub_daemon_t *d, notif_t *n, int i, const char *pub, hub_error_t *err)
-{
-    char name[64];
-    snprintf(name, sizeof name, "%s_server_public_key_file", pub);
-    const char *sk = hub_config_get(d->cfg, "notification", name, "");
-    if (!*sk) return 0;
-    if (hub_auth_read_key(sk, n->keys[i][0], err)) return -1;
-    snprintf(name, sizeof name, "%s_public_key_file", pub);
-    if (hub_auth_read_key(hub_config_get(d->cfg, "notification", name, ""), n->keys[i][1], err)) return -1;
-    snprintf(name, sizeof name, "%s_secret_key_file", pub);
-    return hub_auth_read_key(hub_config_get(d->cfg, "notification", name, ""), n->keys[i][2], err);
-}
-
 static int s_config(hub_daemon_t *d, notif_t *n, hub_error_t *err)
 {
     const hub_config_t *c = d->cfg;
@@ -1825,7 +1811,8 @@ static int s_config(hub_daemon_t *d, notif_t *n, hub_error_t *err)
     for (int i = 0; i < 4; i++)
         if (!*CFG(need[i], ""))
             return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "", "[notification] needs %s", need[i]);
-    if (s_feed_keys(d, n, 0, "intake", err) || s_feed_keys(d, n, 1, "matching", err)) return -1;
+    if (hub_feed_keys(d->cfg, "notification", "intake", n->keys[0][0], n->keys[0][1], n->keys[0][2], err) ||
+        hub_feed_keys(d->cfg, "notification", "matching", n->keys[1][0], n->keys[1][1], n->keys[1][2], err)) return -1;
     if (!(n->templates = notify_templates_load(CFG("templates", ""), err))) return -1;
     n->catalogue = intake_catalogue_load(CFG("catalogue", hub_config_get(c, "intake", "catalogue", NULL)), err);
     return n->catalogue ? 0 : -1;

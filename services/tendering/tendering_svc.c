@@ -1619,10 +1619,7 @@ int tendering_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err
         return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
                              "[tendering] needs matching_pub and matching_api (matching's endpoints)");
     }
-    const char *sk = hub_config_get(d->cfg, "tendering", "matching_server_public_key_file", "");
-    if (*sk && (hub_auth_read_key(sk, t->server_key, err) ||
-                hub_auth_read_key(hub_config_get(d->cfg, "tendering", "matching_public_key_file", ""), t->public_key, err) ||
-                hub_auth_read_key(hub_config_get(d->cfg, "tendering", "matching_secret_key_file", ""), t->secret_key, err))) {
+    if (hub_feed_keys(d->cfg, "tendering", "matching", t->server_key, t->public_key, t->secret_key, err)) {
         tendering_fini(t);
         return -1;
     }

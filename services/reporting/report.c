@@ -1,0 +1,1302 @@
+#include "report.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hub_util.h"
+#include "intake.pb-c.h"
+#include "matching.pb-c.h"
+#include "notification.pb-c.h"
+#include "tendering.pb-c.h"
+
+#define CST_MS (8 * 3600 * 1000LL)
+#define KEY_MAX 480             /* counter keys stay under LMDB's 511 bytes */
+
+/* ------------------------------------------------------------------ time */
+
+uint32_t rep_day(int64_t t_ms)
+{
+    int64_t s = t_ms + CST_MS;
+    s = s >= 0 ? s / 1000 : -((-s + 999) / 1000);
+    time_t t = (time_t)s;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) return 0;
+    return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+}
+
+int64_t rep_date_ms(int y, int m, int d)
+{
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+    return (int64_t)timegm(&tm) * 1000 - CST_MS;
+}
+
+int rep_period(const char *period, int64_t *from_ms, int64_t *to_ms, int64_t *prev_from_ms,
+               int64_t *prev_to_ms, hub_error_t *err)
+{
+    int y = 0, m = 0, n = 0;
+    size_t len = period ? strlen(period) : 0;
+    if (len == 4 && sscanf(period, "%4d%n", &y, &n) == 1 && n == 4 && y >= 2000 && y <= 2200) {
+        *from_ms = rep_date_ms(y, 1, 1);
+        *to_ms = rep_date_ms(y + 1, 1, 1);
+        *prev_from_ms = rep_date_ms(y - 1, 1, 1);
+        *prev_to_ms = *from_ms;
+        return 0;
+    }
+    if (len == 7 && period[4] == '-' && isdigit((unsigned char)period[5]) && isdigit((unsigned char)period[6]) &&
+        sscanf(period, "%4d-%2d%n", &y, &m, &n) == 2 && n == 7 && y >= 2000 && y <= 2200 && m >= 1 && m <= 12) {
+        *from_ms = rep_date_ms(y, m, 1);
+        *to_ms = rep_date_ms(y, m + 1, 1);
+        *prev_from_ms = rep_date_ms(y, m - 1, 1);
+        *prev_to_ms = *from_ms;
+        return 0;
+    }
+    return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "period",
+                         "a period is a year (2026) or a month (2026-11)");
+}
+
+/* ------------------------------------------------------------ the store */
+
+/* Unpacks the record under key into arena. 0, MDB_NOTFOUND, another MDB
+ * error, or MDB_CORRUPTED when it does not decode. */
+static int s_get(MDB_txn *txn, MDB_dbi db, const void *key, size_t klen, const ProtobufCMessageDescriptor *desc,
+                 hub_arena_t *arena, ProtobufCMessage **out)
+{
+    MDB_val k = {klen, (void *)key}, v;
+    int rc = mdb_get(txn, db, &k, &v);
+    if (rc) return rc;
+    *out = protobuf_c_message_unpack(desc, hub_arena_allocator(arena), v.mv_size, v.mv_data);
+    return *out ? 0 : MDB_CORRUPTED;
+}
+
+/* Packs m under key straight into LMDB's page (MDB_RESERVE). 0 or an MDB error. */
+static int s_put(MDB_txn *txn, MDB_dbi db, const void *key, size_t klen, const ProtobufCMessage *m)
+{
+    MDB_val k = {klen, (void *)key}, v = {protobuf_c_message_get_packed_size(m), NULL};
+    int rc = mdb_put(txn, db, &k, &v, MDB_RESERVE);
+    if (!rc) protobuf_c_message_pack(m, v.mv_data);
+    return rc;
+}
+
+/* Builds a counter key: metric \0 day (4 bytes BE) dims. Returns its length. */
+static size_t s_ckey(uint8_t *key, const char *metric, uint32_t day, const char *dims)
+{
+    size_t ml = strlen(metric), dl = strlen(dims);
+    if (ml + 5 + dl > KEY_MAX) dl = KEY_MAX - ml - 5;
+    memcpy(key, metric, ml + 1);
+    key[ml + 1] = (uint8_t)(day >> 24);
+    key[ml + 2] = (uint8_t)(day >> 16);
+    key[ml + 3] = (uint8_t)(day >> 8);
+    key[ml + 4] = (uint8_t)day;
+    memcpy(key + ml + 5, dims, dl);
+    return ml + 5 + dl;
+}
+
+/* Adds add[0..n) to the values of counter (metric, day, dims). 0 or an MDB error. */
+static int s_count(MDB_txn *txn, const rep_dbs_t *db, const char *metric, uint32_t day, const char *dims,
+                   const int64_t *add, int n)
+{
+    uint8_t key[KEY_MAX + 8];
+    MDB_val k = {s_ckey(key, metric, day, dims), key}, v;
+    int64_t vals[REP_VALUES] = {0};
+    int rc = mdb_get(txn, db->counts, &k, &v);
+    if (rc && rc != MDB_NOTFOUND) return rc;
+    if (!rc) memcpy(vals, v.mv_data, v.mv_size < sizeof vals ? v.mv_size : sizeof vals);
+    for (int i = 0; i < n && i < REP_VALUES; i++) vals[i] += add[i];
+    v.mv_size = sizeof vals;
+    v.mv_data = vals;
+    return mdb_put(txn, db->counts, &k, &v, 0);
+}
+
+static int s_count1(MDB_txn *txn, const rep_dbs_t *db, const char *metric, uint32_t day, const char *dims)
+{
+    int64_t one = 1;
+    return s_count(txn, db, metric, day, dims, &one, 1);
+}
+
+/* The by_day key of a request: day (4 bytes BE) + id. Returns its length. */
+static size_t s_daykey(uint8_t *key, uint32_t day, const char *id)
+{
+    size_t n = strnlen(id, 200);
+    key[0] = (uint8_t)(day >> 24), key[1] = (uint8_t)(day >> 16), key[2] = (uint8_t)(day >> 8), key[3] = (uint8_t)day;
+    memcpy(key + 4, id, n);
+    return n + 4;
+}
+
+/* Lower-case name of an enum value ("GOT_HELP" -> "got_help") into buf. */
+static const char *s_enum(const ProtobufCEnumDescriptor *d, int v, char *buf, size_t cap)
+{
+    const ProtobufCEnumValue *e = protobuf_c_enum_descriptor_get_value(d, v);
+    const char *n = e ? e->name : "unknown";
+    size_t i = 0;
+    for (; n[i] && i + 1 < cap; i++) buf[i] = (char)tolower((unsigned char)n[i]);
+    buf[i] = 0;
+    return buf;
+}
+
+static char *s_dup(hub_arena_t *a, const char *s) { return hub_arena_strdup(a, s ? s : ""); }
+
+/* ------------------------------------------------------ applying events */
+
+typedef struct {
+    MDB_txn *txn;
+    const rep_dbs_t *db;
+    const Hub__Event *ev;
+    hub_arena_t *arena;
+    uint32_t day;        /* the event's CST day */
+    int *mdb_rc;
+    hub_error_t *err;
+} apply_t;
+
+static int s_fail(apply_t *a, int rc)
+{
+    *a->mdb_rc = rc;
+    return -1;
+}
+
+static ProtobufCMessage *s_payload(apply_t *a, const ProtobufCMessageDescriptor *d)
+{
+    ProtobufCMessage *m = protobuf_c_message_unpack(d, hub_arena_allocator(a->arena), a->ev->payload.len,
+                                                    a->ev->payload.data);
+    if (!m)
+        hub_error_set(a->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "payload", "%s: not a %s", a->ev->topic,
+                      d->name);
+    return m;
+}
+
+/* Loads the fact of request id, or starts a new one (*fresh). */
+static int s_fact(apply_t *a, const char *id, Reporting__RequestFact **f, bool *fresh)
+{
+    if (!id || !*id || strlen(id) > 200)
+        return hub_error_set(a->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "id", "an event without a request id");
+    int rc = s_get(a->txn, a->db->facts, id, strlen(id), &reporting__request_fact__descriptor, a->arena,
+                   (ProtobufCMessage **)f);
+    *fresh = rc == MDB_NOTFOUND;
+    if (rc && !*fresh) return s_fail(a, rc);
+    if (*fresh) {
+        *f = hub_arena_alloc(a->arena, sizeof **f);
+        if (!*f) return hub_error_set(a->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "out of memory");
+        reporting__request_fact__init(*f);
+        (*f)->id = s_dup(a->arena, id);
+    }
+    return 0;
+}
+
+/* Stores f, moving its by_day entry from old_ms's day when the request's
+ * time changed (old_ms 0: no entry yet). */
+static int s_fact_put(apply_t *a, Reporting__RequestFact *f, int64_t old_ms, bool had_entry)
+{
+    uint8_t key[208];
+    int rc;
+    if (had_entry && rep_day(old_ms) != rep_day(f->requested_ms)) {
+        MDB_val k = {s_daykey(key, rep_day(old_ms), f->id), key};
+        if ((rc = mdb_del(a->txn, a->db->by_day, &k, NULL)) && rc != MDB_NOTFOUND) return s_fail(a, rc);
+        had_entry = false;
+    }
+    if (!had_entry) {
+        MDB_val k = {s_daykey(key, rep_day(f->requested_ms), f->id), key}, v = {0, ""};
+        if ((rc = mdb_put(a->txn, a->db->by_day, &k, &v, 0))) return s_fail(a, rc);
+    }
+    if ((rc = s_put(a->txn, a->db->facts, f->id, strlen(f->id), &f->base))) return s_fail(a, rc);
+    return 0;
+}
+
+static const char *s_kind_name(const Intake__Person *p)
+{
+    if (!p) return "";
+    switch (p->kind) {
+    case INTAKE__REQUESTER_KIND__RESIDENT: return "resident";
+    case INTAKE__REQUESTER_KIND__ORGANIZATION: return "organization";
+    case INTAKE__REQUESTER_KIND__ENTERPRISE: return "enterprise";
+    default: return "";
+    }
+}
+
+/* intake.request.*: what, where, which channel, when; the request's own status. */
+static int s_intake_request(apply_t *a, const char *action)
+{
+    Intake__RequestEvent *re = (Intake__RequestEvent *)s_payload(a, &intake__request_event__descriptor);
+    if (!re) return -1;
+    const Intake__Request *r = re->request;
+    if (!r) return hub_error_set(a->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "request", "no request");
+    Reporting__RequestFact *f;
+    bool fresh;
+    if (s_fact(a, r->service_request_id, &f, &fresh)) return -1;
+    int64_t old_ms = f->requested_ms;
+    if (!f->from_intake) {
+        f->requested_ms = r->requested_ms ? r->requested_ms : a->ev->time_ms;
+        f->from_intake = true;
+    }
+    f->channel = s_dup(a->arena, r->channel);
+    if (*r->service_code) f->service_code = s_dup(a->arena, r->service_code);
+    if (*r->street) f->street = s_dup(a->arena, r->street);
+    if (*s_kind_name(r->requester)) f->requester_kind = (char *)s_kind_name(r->requester);
+    if (!strcmp(action, "accepted")) {
+        if (!*f->status) f->status = "open";
+    } else if (!strcmp(action, "cancelled")) {
+        f->status = "cancelled";
+        f->queued = false;
+    } else if (!strcmp(action, "duplicate")) {
+        f->status = "duplicate";
+        f->queued = false;
+    } else if (!strcmp(action, "closed")) {
+        if (strcmp(f->status, "completed")) f->status = "closed";
+        if (!f->closed_ms) f->closed_ms = a->ev->time_ms;
+    } else if (!strcmp(action, "reopened")) {
+        f->status = "open";
+        f->closed_ms = 0;
+    }
+    if (!*f->status) f->status = "open";
+    return s_fact_put(a, f, old_ms, !fresh);
+}
+
+/* Counts one workload value (index i of "wl") for a provider. */
+static int s_work(apply_t *a, Matching__ProviderKind kind, const char *id, int i, int64_t n)
+{
+    if (!id || !*id) return 0;
+    char dims[256];
+    snprintf(dims, sizeof dims, "%s" REP_SEP "%s",
+             kind == MATCHING__PROVIDER_KIND__VOLUNTEER ? "volunteer" : "organization", id);
+    int64_t add[REP_VALUES] = {0};
+    add[i] = n;
+    int rc = s_count(a->txn, a->db, "wl", a->day, dims, add, REP_VALUES);
+    return rc ? s_fail(a, rc) : 0;
+}
+
+/* matching.referral.*: offers, acceptance, closure, outcome, unmet demand, workload. */
+static int s_referral(apply_t *a, const char *action)
+{
+    Matching__ReferralEvent *re = (Matching__ReferralEvent *)s_payload(a, &matching__referral_event__descriptor);
+    if (!re) return -1;
+    const Matching__Referral *r = re->referral;
+    if (!r) return hub_error_set(a->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "referral", "no referral");
+    Reporting__RequestFact *f;
+    bool fresh;
+    if (s_fact(a, r->request_id, &f, &fresh)) return -1;
+    int64_t old_ms = f->requested_ms, t = a->ev->time_ms;
+    if (!f->from_intake) {   /* intake's event not applied yet: the referral's view */
+        if (fresh) f->requested_ms = r->created_ms ? r->created_ms : t;
+        if (*r->service_code) f->service_code = s_dup(a->arena, r->service_code);
+        if (*r->street) f->street = s_dup(a->arena, r->street);
+        if (*r->requester_kind) f->requester_kind = s_dup(a->arena, r->requester_kind);
+    }
+    const Matching__Offer *last = r->n_offers ? r->offers[r->n_offers - 1] : NULL;
+    bool ended = !strcmp(f->status, "cancelled") || !strcmp(f->status, "duplicate");
+    int w = 0;
+    if (!strcmp(action, "offered")) {
+        if (!f->first_offer_ms) f->first_offer_ms = t;
+        if (!ended) f->status = "offered";
+        f->queued = false;
+        if (last) w = s_work(a, last->kind, last->provider_id, 0, 1);
+    } else if (!strcmp(action, "accepted") || !strcmp(action, "assigned")) {
+        if (!f->accepted_ms) f->accepted_ms = t;
+        if (!f->first_offer_ms && !strcmp(action, "assigned")) f->first_offer_ms = t;
+        f->status = "accepted";
+        f->queued = false;
+        w = s_work(a, r->provider_kind, r->provider_id, 1, 1);
+    } else if (!strcmp(action, "declined") || !strcmp(action, "expired")) {
+        if (last) w = s_work(a, last->kind, last->provider_id, action[0] == 'd' ? 2 : 3, 1);
+    } else if (!strcmp(action, "unmatched")) {
+        f->unmet = true;
+        f->queued = true;
+        if (!ended) f->status = "queued";
+    } else if (!strcmp(action, "started") || !strcmp(action, "resumed")) {
+        f->status = "in_progress";
+    } else if (!strcmp(action, "held")) {
+        f->status = "on_hold";
+    } else if (!strcmp(action, "completed")) {
+        f->status = "completed";
+        if (!f->closed_ms) f->closed_ms = t;
+        char buf[40];
+        f->outcome = s_dup(a->arena, r->outcome ? s_enum(&matching__outcome__descriptor, r->outcome, buf, sizeof buf)
+                                                : "");
+        w = s_work(a, r->provider_kind, r->provider_id, 4, 1);
+        if (!w && r->hours > 0) w = s_work(a, r->provider_kind, r->provider_id, 5, llround(r->hours * 100));
+    } else if (!strcmp(action, "withdrawn")) {
+        if (!ended && strcmp(f->status, "closed")) f->status = "cancelled";
+        f->queued = false;
+    } else if (!strcmp(action, "reopened")) {
+        f->status = "open";
+        f->closed_ms = 0;
+    }
+    if (w) return -1;
+    if (!*f->status) f->status = "open";
+    return s_fact_put(a, f, old_ms, !fresh);
+}
+
+/* matching.org.*: an organization's public name (volunteers' names are never kept). */
+static int s_org(apply_t *a)
+{
+    Matching__ProviderEvent *pe = (Matching__ProviderEvent *)s_payload(a, &matching__provider_event__descriptor);
+    if (!pe) return -1;
+    if (!pe->org || !*pe->org->id || strlen(pe->org->id) > 200) return 0;
+    MDB_val k = {strlen(pe->org->id), pe->org->id}, v = {strlen(pe->org->name), pe->org->name};
+    int rc = mdb_put(a->txn, a->db->names, &k, &v, 0);
+    return rc ? s_fail(a, rc) : 0;
+}
+
+/* intake.opinion.received: one more opinion on (topic, street); no text. */
+static int s_opinion(apply_t *a)
+{
+    Intake__OpinionEvent *oe = (Intake__OpinionEvent *)s_payload(a, &intake__opinion_event__descriptor);
+    if (!oe) return -1;
+    const Intake__Opinion *o = oe->opinion;
+    char dims[256];
+    snprintf(dims, sizeof dims, "%.100s" REP_SEP "%.100s", o && *o->topic ? o->topic : "-",
+             o && *o->street ? o->street : "-");
+    int rc = s_count1(a->txn, a->db, "op", a->day, dims);
+    return rc ? s_fail(a, rc) : 0;
+}
+
+/* Adds to the funds counter: slot i gets n, slot i + 1 gets fen. */
+static int s_funds_add(apply_t *a, int i, int64_t fen)
+{
+    int64_t add[REP_VALUES] = {0};
+    add[i] = 1;
+    add[i + 1] = fen;
+    int rc = s_count(a->txn, a->db, "fd", a->day, "", add, REP_VALUES);
+    return rc ? s_fail(a, rc) : 0;
+}
+
+/* tendering.*: the process's public facts; payments into the funds figure. */
+static int s_tender(apply_t *a, const char *action)
+{
+    Tendering__TenderEvent *te = (Tendering__TenderEvent *)s_payload(a, &tendering__tender_event__descriptor);
+    if (!te) return -1;
+    const Tendering__Process *p = te->process;
+    if (!p || !*p->ocid || strlen(p->ocid) > 200) return 0;
+    Reporting__TenderFact *f = hub_arena_alloc(a->arena, sizeof *f);
+    if (!f) return hub_error_set(a->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "out of memory");
+    reporting__tender_fact__init(f);
+    char kind[32], state[32];
+    f->ocid = p->ocid;
+    f->kind = s_dup(a->arena, s_enum(&tendering__kind__descriptor, p->kind, kind, sizeof kind));
+    f->state = s_dup(a->arena, s_enum(&tendering__state__descriptor, p->state, state, sizeof state));
+    f->title = p->title;
+    f->buyer_name = p->buyer_name;
+    if (p->need) {
+        f->service_code = p->need->service;
+        f->street = p->need->street;
+    }
+    f->budget_fen = p->budget_fen;
+    f->created_ms = p->created_ms ? p->created_ms : a->ev->time_ms;
+    f->published_ms = p->tender_start_ms;
+    f->tender_end_ms = p->tender_end_ms;
+    f->bids = p->bid_count;
+    const Tendering__Award *aw = p->award;
+    if (aw && (aw->status == TENDERING__AWARD_STATUS__AWARD_ACTIVE ||
+               aw->status == TENDERING__AWARD_STATUS__AWARD_PENDING_STATUS)) {
+        f->award_org_id = aw->org_id;
+        f->award_org_name = aw->org_name;
+        f->award_value_fen = p->contract && p->contract->value_fen ? p->contract->value_fen : aw->value_fen;
+        f->awarded_ms = aw->date_ms;
+    }
+    if (p->contract) f->paid_fen = p->contract->paid_fen;
+    if (p->state == TENDERING__STATE__CLOSED || p->state == TENDERING__STATE__CANCELLED ||
+        p->state == TENDERING__STATE__UNSUCCESSFUL)
+        f->closed_ms = p->closure && p->closure->date_ms ? p->closure->date_ms : a->ev->time_ms;
+    f->updated_ms = a->ev->time_ms;
+    int rc = s_put(a->txn, a->db->tenders, f->ocid, strlen(f->ocid), &f->base);
+    if (rc) return s_fail(a, rc);
+    if (!strcmp(action, "payment.made") && te->payment) return s_funds_add(a, 6, te->payment->amount_fen);
+    return 0;
+}
+
+/* funds.*: money received and given out; disbursements as disclosed (masked). */
+static int s_funds(apply_t *a, const char *action)
+{
+    Tendering__FundsEvent *fe = (Tendering__FundsEvent *)s_payload(a, &tendering__funds_event__descriptor);
+    if (!fe) return -1;
+    if (!strcmp(action, "donation.received") && fe->donation) return s_funds_add(a, 0, fe->donation->amount_fen);
+    if (!strcmp(action, "contribution.received") && fe->contribution)
+        return s_funds_add(a, 4, fe->contribution->amount_fen);
+    if (!strcmp(action, "disbursement.made") && fe->disbursement) {
+        const Tendering__DisclosureItem *d = fe->disbursement;
+        if (s_funds_add(a, 2, d->amount_fen)) return -1;
+        Reporting__Disclosure rec = REPORTING__DISCLOSURE__INIT;
+        rec.recipient = d->recipient;
+        rec.street = d->street;
+        rec.purpose = d->purpose;
+        rec.amount_fen = d->amount_fen;
+        rec.date_ms = d->date_ms ? d->date_ms : a->ev->time_ms;
+        uint8_t key[8 + 64];
+        hub_be64_put(key, (uint64_t)rec.date_ms);
+        const char *id = fe->entry ? fe->entry->id : "";
+        size_t n = strnlen(id, 64);
+        if (!n) {   /* no entry id: the event's sequence keeps keys apart */
+            char seq[24];
+            n = (size_t)snprintf(seq, sizeof seq, "#%llu", (unsigned long long)a->ev->seq);
+            memcpy(key + 8, seq, n);
+        } else memcpy(key + 8, id, n);
+        int rc = s_put(a->txn, a->db->disclosures, key, 8 + n, &rec.base);
+        if (rc) return s_fail(a, rc);
+    }
+    return 0;
+}
+
+/* notification.delivery.<action>: deliveries by channel and outcome. */
+static int s_delivery(apply_t *a, const char *action)
+{
+    Notification__DeliveryEvent *de =
+        (Notification__DeliveryEvent *)s_payload(a, &notification__delivery_event__descriptor);
+    if (!de) return -1;
+    char ch[32], dims[80];
+    s_enum(&notification__channel__descriptor, de->delivery ? (int)de->delivery->channel : 0, ch, sizeof ch);
+    snprintf(dims, sizeof dims, "%s" REP_SEP "%.40s", ch, action);
+    int rc = s_count1(a->txn, a->db, "dl", a->day, dims);
+    return rc ? s_fail(a, rc) : 0;
+}
+
+static const char *s_after(const char *s, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(s, prefix, n) ? NULL : s + n;
+}
+
+int rep_apply(MDB_txn *txn, const rep_dbs_t *db, const Hub__Event *ev, hub_arena_t *arena, int *mdb_rc,
+              hub_error_t *err)
+{
+    apply_t a = {txn, db, ev, arena, rep_day(ev->time_ms), mdb_rc, err};
+    *mdb_rc = 0;
+    const char *topic = ev->topic ? ev->topic : "", *rest;
+    int rc = s_count1(txn, db, "ev", a.day, *ev->source ? ev->source : "-");
+    if (rc) return s_fail(&a, rc);
+    if ((rest = s_after(topic, "intake.request."))) return s_intake_request(&a, rest);
+    if (!strcmp(topic, "intake.opinion.received")) return s_opinion(&a);
+    if ((rest = s_after(topic, "matching.referral."))) return s_referral(&a, rest);
+    if (s_after(topic, "matching.org.")) return s_org(&a);
+    if ((rest = s_after(topic, "tendering."))) return s_tender(&a, rest);
+    if ((rest = s_after(topic, "funds."))) return s_funds(&a, rest);
+    if ((rest = s_after(topic, "notification.delivery."))) return s_delivery(&a, rest);
+    return 0;
+}
+
+/* ------------------------------------------------------------- grouping */
+
+/* A growable list of durations (malloc'd; freed with its group table). */
+typedef struct {
+    int64_t *v;
+    size_t n, cap;
+} vec_t;
+
+typedef struct {
+    char *key;           /* the group's key columns joined by REP_SEP (malloc'd: the
+                            arena is rewound between records) */
+    int64_t v[REP_VALUES];
+    vec_t d[3];          /* times: to first offer, to acceptance, to closure */
+} group_t;
+
+/* Groups by key: open addressing over an array grown by doubling (all
+ * malloc'd, freed by s_groups_free). */
+typedef struct {
+    group_t *g;
+    size_t n, cap;
+    hub_arena_t *arena;
+    bool oom;
+} groups_t;
+
+static uint64_t s_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+    return h;
+}
+
+static void s_groups_free(groups_t *gs)
+{
+    for (size_t i = 0; i < gs->cap; i++) {
+        free(gs->g[i].key);
+        for (int j = 0; j < 3; j++) free(gs->g[i].d[j].v);
+    }
+    free(gs->g);
+    memset(gs, 0, sizeof *gs);
+}
+
+/* The group of key, created empty on first use; NULL on OOM. */
+static group_t *s_group(groups_t *gs, const char *key)
+{
+    if ((gs->n + 1) * 2 > gs->cap) {
+        size_t cap = gs->cap ? gs->cap * 2 : 64;
+        group_t *g = calloc(cap, sizeof *g);
+        if (!g) return gs->oom = true, NULL;
+        for (size_t i = 0; i < gs->cap; i++) {
+            if (!gs->g[i].key) continue;
+            size_t j = s_hash(gs->g[i].key) & (cap - 1);
+            while (g[j].key) j = (j + 1) & (cap - 1);
+            g[j] = gs->g[i];
+        }
+        free(gs->g);
+        gs->g = g;
+        gs->cap = cap;
+    }
+    size_t j = s_hash(key) & (gs->cap - 1);
+    while (gs->g[j].key) {
+        if (!strcmp(gs->g[j].key, key)) return &gs->g[j];
+        j = (j + 1) & (gs->cap - 1);
+    }
+    if (!(gs->g[j].key = strdup(key))) return gs->oom = true, NULL;
+    gs->n++;
+    return &gs->g[j];
+}
+
+static int s_vec_add(vec_t *v, int64_t x)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 16;
+        int64_t *p = realloc(v->v, cap * sizeof *p);
+        if (!p) return -1;
+        v->v = p;
+        v->cap = cap;
+    }
+    v->v[v->n++] = x;
+    return 0;
+}
+
+static int s_cmp64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile p (0..100] of v (sorted here); -1 when empty. */
+static int64_t s_pct(vec_t *v, int p, bool sorted)
+{
+    if (!v->n) return -1;
+    if (!sorted) qsort(v->v, v->n, sizeof *v->v, s_cmp64);
+    size_t rank = (size_t)(((uint64_t)p * v->n + 99) / 100);
+    return v->v[(rank ? rank : 1) - 1];
+}
+
+/* ---------------------------------------------------------------- tables */
+
+typedef struct {
+    MDB_txn *txn;
+    const rep_dbs_t *db;
+    const Reporting__QueryRequest *q;
+    hub_arena_t *arena;
+    int64_t from, to;             /* [from, to) in ms */
+    uint32_t day_from, day_to;    /* CST days, inclusive */
+    Reporting__QueryReply *rep;
+    int *mdb_rc;
+    hub_error_t *err;
+} query_t;
+
+static int s_oom(query_t *q)
+{
+    return hub_error_set(q->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "the answer does not fit in memory");
+}
+
+static char **s_strv(hub_arena_t *a, const char *const *src, size_t n)
+{
+    char **v = hub_arena_alloc(a, (n ? n : 1) * sizeof *v);
+    for (size_t i = 0; v && i < n; i++)
+        if (!(v[i] = hub_arena_strdup(a, src[i]))) return NULL;
+    return v;
+}
+
+/* A new table of the reply (arena-owned), rows for up to cap rows.
+ * keys/values/units are NULL-terminated lists; units NULL = all counts. */
+static Reporting__Table *s_table(query_t *q, const char *name, const char *title, const char *const *keys,
+                                 const char *const *values, const char *const *units, size_t cap)
+{
+    Reporting__Table *t = hub_arena_alloc(q->arena, sizeof *t);
+    if (!t) return NULL;
+    reporting__table__init(t);
+    t->name = hub_arena_strdup(q->arena, name);
+    t->title = hub_arena_strdup(q->arena, title);
+    size_t nk = 0, nv = 0;
+    while (keys[nk]) nk++;
+    while (values[nv]) nv++;
+    t->key_columns = s_strv(q->arena, keys, nk);
+    t->n_key_columns = nk;
+    t->value_columns = s_strv(q->arena, values, nv);
+    t->n_value_columns = nv;
+    t->units = hub_arena_alloc(q->arena, nv * sizeof *t->units + 1);
+    t->n_units = nv;
+    for (size_t i = 0; t->units && i < nv; i++) t->units[i] = (char *)(units ? units[i] : "count");
+    t->rows = hub_arena_alloc(q->arena, (cap ? cap : 1) * sizeof *t->rows);
+    if (!t->name || !t->title || !t->key_columns || !t->value_columns || !t->units || !t->rows) return NULL;
+    void **tabs = hub_arena_alloc(q->arena, (q->rep->n_tables + 1) * sizeof *tabs);
+    if (!tabs) return NULL;
+    if (q->rep->n_tables) memcpy(tabs, q->rep->tables, q->rep->n_tables * sizeof *tabs);
+    tabs[q->rep->n_tables] = t;
+    q->rep->tables = (Reporting__Table **)tabs;
+    q->rep->n_tables++;
+    return t;
+}
+
+/* A row of key (its columns joined by REP_SEP) and n values, arena-owned. */
+static Reporting__Row *s_row(query_t *q, const char *key, size_t nk, const int64_t *v, size_t nv)
+{
+    Reporting__Row *r = hub_arena_alloc(q->arena, sizeof *r);
+    if (!r) return NULL;
+    reporting__row__init(r);
+    r->keys = hub_arena_alloc(q->arena, (nk ? nk : 1) * sizeof *r->keys);
+    r->values = hub_arena_alloc(q->arena, (nv ? nv : 1) * sizeof *r->values);
+    if (!r->keys || !r->values) return NULL;
+    const char *p = key;
+    for (size_t i = 0; i < nk; i++) {
+        const char *e = p ? strstr(p, REP_SEP) : NULL;
+        size_t len = p ? (e ? (size_t)(e - p) : strlen(p)) : 0;
+        char *s = hub_arena_alloc(q->arena, len + 1);
+        if (!s) return NULL;
+        if (len) memcpy(s, p, len);
+        s[len] = 0;
+        r->keys[i] = s;
+        p = e ? e + 1 : NULL;
+    }
+    r->n_keys = nk;
+    memcpy(r->values, v, nv * sizeof *v);
+    r->n_values = nv;
+    return r;
+}
+
+static int s_group_cmp_desc(const void *a, const void *b)
+{
+    const group_t *x = *(const group_t *const *)a, *y = *(const group_t *const *)b;
+    if (x->v[0] != y->v[0]) return x->v[0] < y->v[0] ? 1 : -1;
+    return strcmp(x->key, y->key);
+}
+
+static int s_group_cmp_key(const void *a, const void *b)
+{
+    return strcmp((*(const group_t *const *)a)->key, (*(const group_t *const *)b)->key);
+}
+
+/* The groups of gs in order (by_key: key ascending; else first value
+ * descending), malloc'd. */
+static group_t **s_sorted(groups_t *gs, bool by_key)
+{
+    group_t **v = malloc((gs->n ? gs->n : 1) * sizeof *v);
+    if (!v) return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < gs->cap; i++)
+        if (gs->g[i].key) v[n++] = &gs->g[i];
+    qsort(v, n, sizeof *v, by_key ? s_group_cmp_key : s_group_cmp_desc);
+    return v;
+}
+
+/* Fills t with the groups' first nv values (and a total row of them). */
+static int s_fill(query_t *q, Reporting__Table *t, groups_t *gs, bool by_key, size_t nv)
+{
+    group_t **v = s_sorted(gs, by_key);
+    if (!v) return s_oom(q);
+    int64_t total[REP_VALUES] = {0};
+    for (size_t i = 0; i < gs->n; i++) {
+        if (!(t->rows[t->n_rows++] = s_row(q, v[i]->key, t->n_key_columns, v[i]->v, nv))) {
+            free(v);
+            return s_oom(q);
+        }
+        for (size_t j = 0; j < nv; j++) total[j] += v[i]->v[j];
+    }
+    free(v);
+    if (!(t->total = s_row(q, "合计", 1, total, nv))) return s_oom(q);
+    return 0;
+}
+
+/* ------------------------------------------------------------- requests */
+
+typedef bool (*fact_fn)(query_t *q, const Reporting__RequestFact *f, groups_t *gs);
+
+/* Calls fn for each request made in [from, to) (the by_day index, then the
+ * exact time). 0 or -1. */
+static int s_each_fact(query_t *q, fact_fn fn, groups_t *gs)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(q->txn, q->db->by_day, &c);
+    if (rc) return *q->mdb_rc = rc, -1;
+    uint8_t start[4] = {(uint8_t)(q->day_from >> 24), (uint8_t)(q->day_from >> 16), (uint8_t)(q->day_from >> 8),
+                        (uint8_t)q->day_from};
+    MDB_val k = {4, start}, v;
+    hub_arena_mark_t mark = hub_arena_mark(q->arena);
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < 5) continue;
+        const uint8_t *p = k.mv_data;
+        uint32_t day = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+        if (day > q->day_to) break;
+        MDB_val fk = {k.mv_size - 4, (uint8_t *)k.mv_data + 4}, fv;
+        if ((rc = mdb_get(q->txn, q->db->facts, &fk, &fv))) break;
+        Reporting__RequestFact *f = (Reporting__RequestFact *)protobuf_c_message_unpack(
+            &reporting__request_fact__descriptor, hub_arena_allocator(q->arena), fv.mv_size, fv.mv_data);
+        if (!f) { rc = MDB_CORRUPTED; break; }
+        bool ok = f->requested_ms < q->from || f->requested_ms >= q->to || fn(q, f, gs);
+        hub_arena_rewind(q->arena, mark);
+        if (!ok || gs->oom) { mdb_cursor_close(c); return s_oom(q); }
+    }
+    mdb_cursor_close(c);
+    if (rc && rc != MDB_NOTFOUND) return *q->mdb_rc = rc, -1;
+    return 0;
+}
+
+/* The key of request f for grouping `by` into buf. */
+static const char *s_fact_key(const Reporting__RequestFact *f, const char *by, char *buf, size_t cap)
+{
+    if (!strcmp(by, "service")) return *f->service_code ? f->service_code : "-";
+    if (!strcmp(by, "street")) return *f->street ? f->street : "-";
+    if (!strcmp(by, "channel")) return *f->channel ? f->channel : "-";
+    if (!strcmp(by, "status")) return *f->status ? f->status : "-";
+    if (!strcmp(by, "kind")) return *f->requester_kind ? f->requester_kind : "-";
+    uint32_t d = rep_day(f->requested_ms);
+    if (!strcmp(by, "month")) snprintf(buf, cap, "%04u-%02u", d / 10000, d / 100 % 100);
+    else snprintf(buf, cap, "%04u-%02u-%02u", d / 10000, d / 100 % 100, d % 100);
+    return buf;
+}
+
+static bool s_requests_one(query_t *q, const Reporting__RequestFact *f, groups_t *gs)
+{
+    char buf[16];
+    group_t *g = s_group(gs, s_fact_key(f, q->q->by, buf, sizeof buf));
+    if (!g) return false;
+    g->v[0]++;
+    if (f->closed_ms && (!strcmp(f->status, "completed") || !strcmp(f->status, "closed"))) g->v[1]++;
+    if (f->unmet) g->v[2]++;
+    return true;
+}
+
+static bool s_times_one(query_t *q, const Reporting__RequestFact *f, groups_t *gs)
+{
+    char buf[16];
+    group_t *g = s_group(gs, s_fact_key(f, q->q->by, buf, sizeof buf));
+    if (!g) return false;
+    g->v[0]++;
+    const int64_t at[3] = {f->first_offer_ms, f->accepted_ms, f->closed_ms};
+    for (int i = 0; i < 3; i++)
+        if (at[i] && s_vec_add(&g->d[i], at[i] > f->requested_ms ? at[i] - f->requested_ms : 0)) return false;
+    return true;
+}
+
+static bool s_outcomes_one(query_t *q, const Reporting__RequestFact *f, groups_t *gs)
+{
+    (void)q;
+    if (!*f->outcome) return true;
+    group_t *g = s_group(gs, f->outcome);
+    return g && ++g->v[0];
+}
+
+static bool s_unmet_one(query_t *q, const Reporting__RequestFact *f, groups_t *gs)
+{
+    (void)q;
+    if (!f->unmet) return true;
+    char key[420];
+    snprintf(key, sizeof key, "%.200s" REP_SEP "%.200s", *f->service_code ? f->service_code : "-",
+             *f->street ? f->street : "-");
+    group_t *g = s_group(gs, key);
+    if (!g) return false;
+    g->v[0]++;
+    if (f->queued) g->v[1]++;
+    return true;
+}
+
+static const char *s_by(query_t *q, const char *const *allowed)
+{
+    const char *by = q->q->by;
+    if (!*by) return allowed[0];
+    for (size_t i = 0; allowed[i]; i++)
+        if (!strcmp(by, allowed[i])) return allowed[i];
+    return NULL;
+}
+
+static int s_bad_by(query_t *q, const char *what)
+{
+    return hub_error_set(q->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "by", "%s can be grouped by %s", q->q->figure,
+                         what);
+}
+
+static const char *s_by_title(const char *by)
+{
+    static const char *const names[][2] = {{"service", "服务类别"}, {"street", "街道"},  {"channel", "渠道"},
+                                           {"status", "状态"},      {"kind", "求助方"}, {"day", "日期"},
+                                           {"month", "月份"},       {"topic", "议题"}};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcmp(by, names[i][0])) return names[i][1];
+    return by;
+}
+
+static int s_q_requests(query_t *q)
+{
+    static const char *const allowed[] = {"service", "street", "channel", "status", "kind", "day", "month", NULL};
+    const char *by = s_by(q, allowed);
+    if (!by) return s_bad_by(q, "service, street, channel, status, kind, day or month");
+    Reporting__QueryRequest *qq = (Reporting__QueryRequest *)q->q;
+    const char *saved = qq->by;
+    qq->by = (char *)by;
+    groups_t gs = {.arena = q->arena};
+    int rc = s_each_fact(q, s_requests_one, &gs);
+    qq->by = (char *)saved;
+    if (rc) return s_groups_free(&gs), -1;
+    char name[64], title[96];
+    snprintf(name, sizeof name, "requests_by_%s", by);
+    snprintf(title, sizeof title, "求助数（按%s）", s_by_title(by));
+    const char *keys[] = {by, NULL}, *vals[] = {"requests", "completed", "unmet", NULL};
+    Reporting__Table *t = s_table(q, name, title, keys, vals, NULL, gs.n);
+    rc = t ? s_fill(q, t, &gs, !strcmp(by, "day") || !strcmp(by, "month"), 3) : s_oom(q);
+    s_groups_free(&gs);
+    return rc;
+}
+
+static int s_q_times(query_t *q)
+{
+    static const char *const allowed[] = {"service", "street", NULL};
+    const char *by = s_by(q, allowed);
+    if (!by) return s_bad_by(q, "service or street");
+    Reporting__QueryRequest *qq = (Reporting__QueryRequest *)q->q;
+    const char *saved = qq->by;
+    qq->by = (char *)by;
+    groups_t gs = {.arena = q->arena};
+    int rc = s_each_fact(q, s_times_one, &gs);
+    qq->by = (char *)saved;
+    if (rc) return s_groups_free(&gs), -1;
+    char name[64], title[96];
+    snprintf(name, sizeof name, "times_by_%s", by);
+    snprintf(title, sizeof title, "响应时间（按%s，中位数 / 90%% 分位）", s_by_title(by));
+    const char *keys[] = {by, NULL},
+               *vals[] = {"requests", "offer_p50", "offer_p90", "accept_p50", "accept_p90", "close_p50", "close_p90",
+                          NULL},
+               *units[] = {"count", "ms", "ms", "ms", "ms", "ms", "ms"};
+    Reporting__Table *t = s_table(q, name, title, keys, vals, units, gs.n);
+    if (!t) return s_groups_free(&gs), s_oom(q);
+    /* every request of the range, for the total row */
+    vec_t all[3] = {{0}};
+    int64_t n = 0;
+    for (size_t i = 0; i < gs.cap; i++) {
+        group_t *g = &gs.g[i];
+        if (!g->key) continue;
+        n += g->v[0];
+        for (int j = 0; j < 3; j++) {
+            for (size_t k = 0; k < g->d[j].n; k++)
+                if (s_vec_add(&all[j], g->d[j].v[k])) gs.oom = true;
+            g->v[1 + 2 * j] = s_pct(&g->d[j], 50, false);
+            g->v[2 + 2 * j] = s_pct(&g->d[j], 90, true);
+        }
+    }
+    rc = gs.oom ? s_oom(q) : s_fill(q, t, &gs, false, 7);
+    if (!rc) {
+        t->total->values[0] = n;
+        for (int j = 0; j < 3; j++) {
+            t->total->values[1 + 2 * j] = s_pct(&all[j], 50, false);
+            t->total->values[2 + 2 * j] = s_pct(&all[j], 90, true);
+        }
+    }
+    for (int j = 0; j < 3; j++) free(all[j].v);
+    s_groups_free(&gs);
+    return rc;
+}
+
+static int s_q_facts(query_t *q, fact_fn fn, const char *name, const char *title, const char *const *keys,
+                     const char *const *vals, size_t nv)
+{
+    groups_t gs = {.arena = q->arena};
+    int rc = s_each_fact(q, fn, &gs);
+    if (rc) return s_groups_free(&gs), -1;
+    Reporting__Table *t = s_table(q, name, title, keys, vals, NULL, gs.n);
+    rc = t ? s_fill(q, t, &gs, false, nv) : s_oom(q);
+    s_groups_free(&gs);
+    return rc;
+}
+
+static int s_q_outcomes(query_t *q)
+{
+    const char *keys[] = {"outcome", NULL}, *vals[] = {"requests", NULL};
+    return s_q_facts(q, s_outcomes_one, "outcomes", "结案结果", keys, vals, 1);
+}
+
+static int s_q_unmet(query_t *q)
+{
+    const char *keys[] = {"service", "street", NULL}, *vals[] = {"unmet", "queued", NULL};
+    return s_q_facts(q, s_unmet_one, "unmet", "未满足的需求（按服务类别与街道）", keys, vals, 2);
+}
+
+/* ------------------------------------------------------------- counters */
+
+typedef bool (*count_fn)(query_t *q, uint32_t day, const char *dims, const int64_t *v, groups_t *gs);
+
+/* Calls fn for each counter of metric in [day_from, day_to]. 0 or -1. */
+static int s_each_count(query_t *q, const char *metric, count_fn fn, groups_t *gs)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(q->txn, q->db->counts, &c);
+    if (rc) return *q->mdb_rc = rc, -1;
+    uint8_t start[KEY_MAX + 8];
+    size_t ml = strlen(metric);
+    MDB_val k = {s_ckey(start, metric, q->day_from, ""), start}, v;
+    char dims[KEY_MAX + 1];
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        const uint8_t *p = k.mv_data;
+        if (k.mv_size < ml + 5 || memcmp(p, metric, ml + 1)) break;
+        uint32_t day = (uint32_t)p[ml + 1] << 24 | (uint32_t)p[ml + 2] << 16 | (uint32_t)p[ml + 3] << 8 | p[ml + 4];
+        if (day > q->day_to) break;
+        size_t dl = k.mv_size - ml - 5;
+        memcpy(dims, p + ml + 5, dl);
+        dims[dl] = 0;
+        int64_t vals[REP_VALUES] = {0};
+        memcpy(vals, v.mv_data, v.mv_size < sizeof vals ? v.mv_size : sizeof vals);
+        if (!fn(q, day, dims, vals, gs)) { mdb_cursor_close(c); return s_oom(q); }
+    }
+    mdb_cursor_close(c);
+    if (rc && rc != MDB_NOTFOUND) return *q->mdb_rc = rc, -1;
+    return 0;
+}
+
+static bool s_add_to(groups_t *gs, const char *key, const int64_t *v)
+{
+    group_t *g = s_group(gs, key);
+    if (!g) return false;
+    for (int i = 0; i < REP_VALUES; i++) g->v[i] += v[i];
+    return true;
+}
+
+static bool s_count_by_dims(query_t *q, uint32_t day, const char *dims, const int64_t *v, groups_t *gs)
+{
+    (void)q, (void)day;
+    return s_add_to(gs, dims, v);
+}
+
+static bool s_count_by_period(query_t *q, uint32_t day, const char *dims, const int64_t *v, groups_t *gs)
+{
+    (void)dims;
+    char key[16];
+    if (!strcmp(q->q->by, "day")) snprintf(key, sizeof key, "%04u-%02u-%02u", day / 10000, day / 100 % 100, day % 100);
+    else snprintf(key, sizeof key, "%04u-%02u", day / 10000, day / 100 % 100);
+    return s_add_to(gs, key, v);
+}
+
+static bool s_count_opinion(query_t *q, uint32_t day, const char *dims, const int64_t *v, groups_t *gs)
+{
+    (void)day;
+    const char *sep = strstr(dims, REP_SEP);
+    char key[KEY_MAX + 1];
+    if (!strcmp(q->q->by, "topic") || !*q->q->by) snprintf(key, sizeof key, "%.*s", (int)(sep ? sep - dims : (long)strlen(dims)), dims);
+    else if (!strcmp(q->q->by, "street")) snprintf(key, sizeof key, "%s", sep ? sep + 1 : "-");
+    else snprintf(key, sizeof key, "%s", dims);
+    return s_add_to(gs, key, v);
+}
+
+static int s_q_counts(query_t *q, const char *metric, count_fn fn, const char *name, const char *title,
+                      const char *const *keys, const char *const *vals, const char *const *units, size_t nv,
+                      bool by_key, Reporting__Table **out)
+{
+    groups_t gs = {.arena = q->arena};
+    int rc = s_each_count(q, metric, fn, &gs);
+    if (rc) return s_groups_free(&gs), -1;
+    Reporting__Table *t = s_table(q, name, title, keys, vals, units, gs.n);
+    rc = t ? s_fill(q, t, &gs, by_key, nv) : s_oom(q);
+    s_groups_free(&gs);
+    if (out) *out = t;
+    return rc;
+}
+
+static int s_q_opinions(query_t *q)
+{
+    static const char *const allowed[] = {"topic", "street", "topic_street", NULL};
+    const char *by = s_by(q, allowed);
+    if (!by) return s_bad_by(q, "topic, street or topic_street");
+    char name[64];
+    snprintf(name, sizeof name, "opinions_by_%s", by);
+    const char *k1[] = {"topic", NULL}, *k2[] = {"street", NULL}, *k3[] = {"topic", "street", NULL},
+               *vals[] = {"opinions", NULL};
+    const char *const *keys = by[0] == 's' ? k2 : strchr(by, '_') ? k3 : k1;
+    const char *title = by[0] == 's' ? "意见建议（按街道）" : strchr(by, '_') ? "意见建议（按议题与街道）" : "意见建议（按议题）";
+    return s_q_counts(q, "op", s_count_opinion, name, title, keys, vals, NULL, 1, false, NULL);
+}
+
+static int s_q_deliveries(query_t *q)
+{
+    const char *keys[] = {"channel", "action", NULL}, *vals[] = {"deliveries", NULL};
+    return s_q_counts(q, "dl", s_count_by_dims, "deliveries", "通知投递（按渠道与结果）", keys, vals, NULL, 1, true,
+                      NULL);
+}
+
+static int s_q_funds(query_t *q)
+{
+    static const char *const allowed[] = {"month", "day", NULL};
+    const char *by = s_by(q, allowed);
+    if (!by) return s_bad_by(q, "month or day");
+    Reporting__QueryRequest *qq = (Reporting__QueryRequest *)q->q;
+    const char *saved = qq->by;
+    qq->by = (char *)by;
+    char name[32];
+    snprintf(name, sizeof name, "funds_by_%s", by);
+    const char *keys[] = {by, NULL},
+               *vals[] = {"donations",     "donations_fen", "disbursements",     "disbursed_fen",
+                          "contributions", "contributions_fen", "payments", "payments_fen", NULL},
+               *units[] = {"count", "fen", "count", "fen", "count", "fen", "count", "fen"};
+    int rc = s_q_counts(q, "fd", s_count_by_period, name, "资金：捐赠、拨付、出资与项目付款", keys, vals, units,
+                        8, true, NULL);
+    qq->by = (char *)saved;
+    return rc;
+}
+
+static int s_q_workload(query_t *q)
+{
+    groups_t gs = {.arena = q->arena};
+    int rc = s_each_count(q, "wl", s_count_by_dims, &gs);
+    if (rc) return s_groups_free(&gs), -1;
+    const char *keys[] = {"kind", "provider", "name", NULL},
+               *vals[] = {"offers", "accepted", "declined", "expired", "completed", "hours", NULL},
+               *units[] = {"count", "count", "count", "count", "count", "hours_x100"};
+    Reporting__Table *t = s_table(q, "workload", "机构与志愿者的工作量与服务时长", keys, vals, units, gs.n + 1);
+    if (!t) return s_groups_free(&gs), s_oom(q);
+    group_t **v = s_sorted(&gs, false);
+    if (!v) return s_groups_free(&gs), s_oom(q);
+    int64_t total[REP_VALUES] = {0}, vols[REP_VALUES] = {0};
+    bool any_vol = false;
+    for (size_t i = 0; i < gs.n && !rc; i++) {
+        for (int j = 0; j < 6; j++) total[j] += v[i]->v[j];
+        bool vol = !strncmp(v[i]->key, "volunteer" REP_SEP, 10);
+        if (vol && q->q->public_view) {
+            for (int j = 0; j < 6; j++) vols[j] += v[i]->v[j];
+            any_vol = true;
+            continue;
+        }
+        char key[KEY_MAX + 256];
+        const char *id = strstr(v[i]->key, REP_SEP);
+        char name[256] = "";
+        if (!vol && id) {
+            MDB_val k = {strlen(id + 1), (void *)(id + 1)}, nv;
+            int r = mdb_get(q->txn, q->db->names, &k, &nv);
+            if (!r) snprintf(name, sizeof name, "%.*s", (int)(nv.mv_size < 255 ? nv.mv_size : 255), (char *)nv.mv_data);
+            else if (r != MDB_NOTFOUND) { *q->mdb_rc = r; rc = -1; break; }
+        }
+        snprintf(key, sizeof key, "%s" REP_SEP "%s", v[i]->key, name);
+        if (!(t->rows[t->n_rows++] = s_row(q, key, 3, v[i]->v, 6))) rc = s_oom(q);
+    }
+    if (!rc && any_vol && !(t->rows[t->n_rows++] = s_row(q, "volunteer" REP_SEP "*" REP_SEP, 3, vols, 6)))
+        rc = s_oom(q);
+    if (!rc && !(t->total = s_row(q, "合计", 1, total, 6))) rc = s_oom(q);
+    free(v);
+    s_groups_free(&gs);
+    return rc;
+}
+
+/* --------------------------------------------------------------- tenders */
+
+typedef bool (*tender_fn)(query_t *q, const Reporting__TenderFact *f, void *arg);
+
+/* Calls fn for each process created in [from, to). 0 or -1. */
+static int s_each_tender(query_t *q, tender_fn fn, void *arg)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(q->txn, q->db->tenders, &c);
+    if (rc) return *q->mdb_rc = rc, -1;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        Reporting__TenderFact *f = (Reporting__TenderFact *)protobuf_c_message_unpack(
+            &reporting__tender_fact__descriptor, hub_arena_allocator(q->arena), v.mv_size, v.mv_data);
+        if (!f) { rc = MDB_CORRUPTED; break; }
+        if (f->created_ms < q->from || f->created_ms >= q->to) continue;
+        if (!fn(q, f, arg)) { mdb_cursor_close(c); return s_oom(q); }
+    }
+    mdb_cursor_close(c);
+    if (rc && rc != MDB_NOTFOUND) return *q->mdb_rc = rc, -1;
+    return 0;
+}
+
+static bool s_tender_state(query_t *q, const Reporting__TenderFact *f, void *arg)
+{
+    (void)q;
+    group_t *g = s_group(arg, f->state);
+    if (!g) return false;
+    g->v[0]++;
+    g->v[1] += f->budget_fen;
+    g->v[2] += f->award_value_fen;
+    g->v[3] += f->paid_fen;
+    return true;
+}
+
+static bool s_tender_row(query_t *q, const Reporting__TenderFact *f, void *arg)
+{
+    Reporting__Table *t = arg;
+    void **rows = hub_arena_alloc(q->arena, (t->n_rows + 1) * sizeof *rows);
+    if (!rows) return false;
+    if (t->n_rows) memcpy(rows, t->rows, t->n_rows * sizeof *rows);
+    t->rows = (Reporting__Row **)rows;
+    char key[1400];
+    snprintf(key, sizeof key, "%.200s" REP_SEP "%.400s" REP_SEP "%.300s" REP_SEP "%s" REP_SEP "%.300s", f->ocid,
+             f->title, f->buyer_name, f->state, f->award_org_name);
+    int64_t v[4] = {f->bids, f->budget_fen, f->award_value_fen, f->paid_fen};
+    return (t->rows[t->n_rows++] = s_row(q, key, 5, v, 4)) != NULL;
+}
+
+static int s_q_tenders(query_t *q)
+{
+    groups_t gs = {.arena = q->arena};
+    int rc = s_each_tender(q, s_tender_state, &gs);
+    if (rc) return s_groups_free(&gs), -1;
+    const char *keys[] = {"state", NULL}, *vals[] = {"processes", "budget_fen", "awarded_fen", "paid_fen", NULL},
+               *units[] = {"count", "fen", "fen", "fen"};
+    Reporting__Table *t = s_table(q, "tenders_by_state", "公益招投标与创投（按阶段）", keys, vals, units, gs.n);
+    rc = t ? s_fill(q, t, &gs, false, 4) : s_oom(q);
+    s_groups_free(&gs);
+    if (rc) return rc;
+    const char *k2[] = {"ocid", "title", "buyer", "state", "winner", NULL},
+               *v2[] = {"bids", "budget_fen", "awarded_fen", "paid_fen", NULL},
+               *u2[] = {"count", "fen", "fen", "fen"};
+    if (!(t = s_table(q, "tenders", "项目清单", k2, v2, u2, 0))) return s_oom(q);
+    return s_each_tender(q, s_tender_row, t);
+}
+
+static int s_q_disclosures(query_t *q)
+{
+    const char *keys[] = {"date", "recipient", "street", "purpose", NULL}, *vals[] = {"amount_fen", NULL},
+               *units[] = {"fen"};
+    Reporting__Table *t = s_table(q, "disclosures", "慈善捐赠使用公示", keys, vals, units, 0);
+    if (!t) return s_oom(q);
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(q->txn, q->db->disclosures, &c);
+    if (rc) return *q->mdb_rc = rc, -1;
+    uint8_t start[8];
+    hub_be64_put(start, (uint64_t)(q->from > 0 ? q->from : 0));
+    MDB_val k = {8, start}, v;
+    int64_t total = 0;
+    size_t cap = 0;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size < 8 || (int64_t)hub_be64_get(k.mv_data) >= q->to) break;
+        Reporting__Disclosure *d = (Reporting__Disclosure *)protobuf_c_message_unpack(
+            &reporting__disclosure__descriptor, hub_arena_allocator(q->arena), v.mv_size, v.mv_data);
+        if (!d) { rc = MDB_CORRUPTED; break; }
+        if (t->n_rows == cap) {
+            cap = cap ? cap * 2 : 64;
+            void **rows = hub_arena_alloc(q->arena, cap * sizeof *rows);
+            if (!rows) { mdb_cursor_close(c); return s_oom(q); }
+            if (t->n_rows) memcpy(rows, t->rows, t->n_rows * sizeof *rows);
+            t->rows = (Reporting__Row **)rows;
+        }
+        uint32_t day = rep_day(d->date_ms);
+        char key[1024];
+        snprintf(key, sizeof key, "%04u-%02u-%02u" REP_SEP "%.100s" REP_SEP "%.200s" REP_SEP "%.500s", day / 10000,
+                 day / 100 % 100, day % 100, d->recipient, d->street, d->purpose);
+        if (!(t->rows[t->n_rows++] = s_row(q, key, 4, &d->amount_fen, 1))) { mdb_cursor_close(c); return s_oom(q); }
+        total += d->amount_fen;
+    }
+    mdb_cursor_close(c);
+    if (rc && rc != MDB_NOTFOUND) return *q->mdb_rc = rc, -1;
+    return (t->total = s_row(q, "合计", 1, &total, 1)) ? 0 : s_oom(q);
+}
+
+/* --------------------------------------------------------------- summary */
+
+static bool s_summary_fact(query_t *q, const Reporting__RequestFact *f, groups_t *gs)
+{
+    (void)q;
+    group_t *g = s_group(gs, "");
+    if (!g) return false;
+    g->v[0]++;
+    if (!strcmp(f->status, "completed") || !strcmp(f->status, "closed")) g->v[1]++;
+    if (f->unmet) g->v[2]++;
+    if (f->queued) g->v[3]++;
+    return true;
+}
+
+static bool s_summary_tender(query_t *q, const Reporting__TenderFact *f, void *arg)
+{
+    (void)q;
+    int64_t *v = arg;
+    v[0]++;
+    v[1] += f->award_value_fen;
+    v[2] += f->paid_fen;
+    return true;
+}
+
+static int s_q_summary(query_t *q)
+{
+    groups_t rq = {.arena = q->arena}, op = {.arena = q->arena}, fd = {.arena = q->arena}, dl = {.arena = q->arena},
+             ev = {.arena = q->arena};
+    int64_t tv[3] = {0};
+    int rc = s_each_fact(q, s_summary_fact, &rq);
+    if (!rc) rc = s_each_count(q, "op", s_count_by_period, &op);
+    if (!rc) rc = s_each_count(q, "fd", s_count_by_period, &fd);
+    if (!rc) rc = s_each_count(q, "dl", s_count_by_period, &dl);
+    if (!rc) rc = s_each_count(q, "ev", s_count_by_period, &ev);
+    if (!rc) rc = s_each_tender(q, s_summary_tender, tv);
+    int64_t sum[5][REP_VALUES] = {{0}};
+    groups_t *all[5] = {&rq, &op, &fd, &dl, &ev};
+    for (int i = 0; i < 5; i++) {
+        for (size_t j = 0; j < all[i]->cap; j++)
+            if (all[i]->g[j].key)
+                for (int k = 0; k < REP_VALUES; k++) sum[i][k] += all[i]->g[j].v[k];
+        s_groups_free(all[i]);
+    }
+    if (rc) return rc;
+    const struct { const char *name, *unit; int64_t v; } items[] = {
+        {"requests", "count", sum[0][0]},     {"completed", "count", sum[0][1]},  {"unmet", "count", sum[0][2]},
+        {"queued", "count", sum[0][3]},       {"opinions", "count", sum[1][0]},   {"tenders", "count", tv[0]},
+        {"awarded_fen", "fen", tv[1]},        {"paid_fen", "fen", tv[2]},         {"donations", "count", sum[2][0]},
+        {"donations_fen", "fen", sum[2][1]},  {"disbursed_fen", "fen", sum[2][3]}, {"deliveries", "count", sum[3][0]},
+        {"events", "count", sum[4][0]},
+    };
+    size_t n = sizeof items / sizeof *items;
+    const char *keys[] = {"figure", NULL}, *vals[] = {"value", NULL};
+    Reporting__Table *t = s_table(q, "summary", "概况", keys, vals, NULL, n);
+    if (!t) return s_oom(q);
+    /* one value column, but each row has its own unit: the row's key names it */
+    for (size_t i = 0; i < n; i++)
+        if (!(t->rows[t->n_rows++] = s_row(q, items[i].name, 1, &items[i].v, 1))) return s_oom(q);
+    return 0;
+}
+
+/* --------------------------------------------------------------- queries */
+
+const char *rep_unit(const Reporting__Table *t, size_t i)
+{
+    return i < t->n_units && t->units[i] && *t->units[i] ? t->units[i] : "count";
+}
+
+/* Public view: counts 1..4 become REP_SUPPRESSED; a times row of fewer than
+ * 5 requests hides its percentiles; summary rows in fen are kept; no totals. */
+static bool s_suppress(Reporting__QueryReply *rep)
+{
+    bool any = false;
+    for (size_t i = 0; i < rep->n_tables; i++) {
+        Reporting__Table *t = rep->tables[i];
+        bool times = !strncmp(t->name, "times_", 6), summary = !strcmp(t->name, "summary");
+        for (size_t r = 0; r < t->n_rows; r++) {
+            Reporting__Row *row = t->rows[r];
+            if (summary && row->n_keys && strstr(row->keys[0], "_fen")) continue;
+            bool hide = times && row->n_values && row->values[0] > 0 && row->values[0] < REP_SUPPRESS_BELOW;
+            for (size_t c = 0; c < row->n_values; c++) {
+                bool count = !strcmp(rep_unit(t, c), "count");
+                if ((count && row->values[c] > 0 && row->values[c] < REP_SUPPRESS_BELOW) || (hide && !count)) {
+                    if (row->values[c] != REP_SUPPRESSED) any = true;
+                    row->values[c] = REP_SUPPRESSED;
+                }
+            }
+        }
+        t->total = NULL;
+    }
+    return any;
+}
+
+int rep_query(MDB_txn *txn, const rep_dbs_t *db, const Reporting__QueryRequest *req, int64_t now_ms,
+              hub_arena_t *arena, Reporting__QueryReply **out, int *mdb_rc, hub_error_t *err)
+{
+    *mdb_rc = 0;
+    int64_t from = req->from_ms > 0 ? req->from_ms : 0, to = req->to_ms > 0 ? req->to_ms : now_ms + 1;
+    if (from >= to) return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "to_ms", "the range is empty");
+    Reporting__QueryReply *rep = hub_arena_alloc(arena, sizeof *rep);
+    if (!rep) return hub_error_set(err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "out of memory");
+    reporting__query_reply__init(rep);
+    rep->from_ms = from;
+    rep->to_ms = to;
+    query_t q = {txn, db, req, arena, from, to, rep_day(from), rep_day(to - 1), rep, mdb_rc, err};
+    static const struct { const char *name; int (*fn)(query_t *); } figures[] = {
+        {"requests", s_q_requests}, {"times", s_q_times},       {"outcomes", s_q_outcomes},
+        {"unmet", s_q_unmet},       {"workload", s_q_workload}, {"tenders", s_q_tenders},
+        {"funds", s_q_funds},       {"disclosures", s_q_disclosures}, {"opinions", s_q_opinions},
+        {"deliveries", s_q_deliveries}, {"summary", s_q_summary},
+    };
+    const char *figure = req->figure ? req->figure : "";
+    for (size_t i = 0; i < sizeof figures / sizeof *figures; i++) {
+        if (strcmp(figure, figures[i].name)) continue;
+        if (figures[i].fn(&q)) return -1;
+        if (req->public_view) rep->suppressed = s_suppress(rep);
+        *out = rep;
+        return 0;
+    }
+    return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "figure",
+                         "unknown figure \"%.40s\": requests, times, outcomes, unmet, workload, tenders, funds, "
+                         "disclosures, opinions, deliveries or summary",
+                         figure);
+}

@@ -1,0 +1,105 @@
+/* report: reporting's domain. Folds every daemon's events into aggregates
+ * and public facts (rep_apply), and answers figures over CST date ranges
+ * as tables (rep_query). Plain functions over an LMDB transaction and the
+ * dbis below: tests call them on a store in a temporary directory.
+ *
+ * Nothing personal is kept: per request only its id, service, street,
+ * channel, requester kind, status, outcome and the times it reached each
+ * stage; per opinion only topic and street; per provider its id (and an
+ * organization's public name; never a volunteer's); disbursements only as
+ * tendering already masked them.
+ *
+ * Store (one LMDB environment, DATA_DIR/reporting):
+ *   facts        request id -> reporting.RequestFact
+ *   by_day       CST day (4 bytes BE, YYYYMMDD) + request id -> "" (the day
+ *                the request was made; moved if intake's time differs)
+ *   counts       metric \0 day (4 bytes BE) dims -> int64[REP_VALUES] (LE)
+ *   tenders      ocid -> reporting.TenderFact
+ *   disclosures  date_ms (8 bytes BE) + entry id -> reporting.Disclosure
+ *   names        organization id -> its public name
+ *
+ * Counter metrics (dims joined by REP_SEP):
+ *   "ev" source                 events applied per publisher
+ *   "op" topic SEP street       opinions received
+ *   "wl" kind SEP provider id   offers, accepted, declined, expired, completed, hours_x100
+ *   "fd" ""                     donations, donations_fen, disbursements, disbursed_fen,
+ *                               contributions, contributions_fen, payments, payments_fen
+ *   "dl" channel SEP action     notification deliveries (sent|failed|dead|requeued)
+ *
+ * Figures (QueryRequest.figure, .by; tables named as below):
+ *   requests   by service|street|channel|status|kind|day|month (default service):
+ *              "requests_by_<by>" [<by>] -> requests, completed, unmet
+ *   times      by service|street (default service): "times_by_<by>" [<by>] ->
+ *              requests, offer_p50, offer_p90, accept_p50, accept_p90, close_p50,
+ *              close_p90 (ms from the request; nearest-rank percentiles over the
+ *              requests of the range that reached the stage; -1 none)
+ *   outcomes   "outcomes" [outcome] -> requests (closed with an outcome)
+ *   unmet      "unmet" [service, street] -> unmet (ever queued), queued (now)
+ *   workload   "workload" [kind, provider, name] -> offers, accepted, declined,
+ *              expired, completed, hours_x100 (public view: volunteers summed
+ *              into one row, provider "*")
+ *   tenders    "tenders_by_state" [state] -> processes, budget_fen, awarded_fen, paid_fen
+ *              and "tenders" [ocid, title, buyer, state, winner] -> bids, budget_fen,
+ *              awarded_fen, paid_fen (processes created in the range)
+ *   funds      by month|day (default month): "funds_by_<by>" [<by>] -> donations,
+ *              donations_fen, disbursements, disbursed_fen, contributions_fen, payments_fen
+ *   disclosures "disclosures" [date, recipient, street, purpose] -> amount_fen
+ *   opinions   by topic|street|topic_street (default topic): "opinions_by_<by>" -> opinions
+ *   deliveries "deliveries" [channel, action] -> deliveries
+ *   summary    "summary" [figure] -> value: requests, completed, unmet, queued,
+ *              opinions, tenders, awarded_fen, paid_fen, donations_fen, disbursed_fen,
+ *              deliveries, events
+ * Public view: every value of unit "count" between 1 and 4 becomes -1
+ * ("<5"); in times tables a group of fewer than 5 requests hides its
+ * percentiles too. Totals are of the exact values. */
+#ifndef REPORT_H
+#define REPORT_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hub.pb-c.h"
+#include "hub_wire.h"
+#include "reporting.pb-c.h"
+
+#define REP_VALUES 8           /* int64 values per counter key */
+#define REP_SEP "\x1f"         /* between the dims of a counter key */
+#define REP_SUPPRESS_BELOW 5   /* counts 1..4 are shown as "<5" in public */
+#define REP_SUPPRESSED (-1)
+
+typedef struct {
+    MDB_dbi facts, by_day, counts, tenders, disclosures, names;
+} rep_dbs_t;
+
+/* The CST (UTC+8) calendar day of t_ms as YYYYMMDD. */
+uint32_t rep_day(int64_t t_ms);
+/* Unix ms of 00:00 CST on y-m-d (m 13 = January of y+1, as timegm). */
+int64_t rep_date_ms(int y, int m, int d);
+/* Parses a period "2026" or "2026-11" into [*from_ms, *to_ms) (CST) and
+ * the previous period of the same length. 0, or -1 with err. */
+int rep_period(const char *period, int64_t *from_ms, int64_t *to_ms, int64_t *prev_from_ms,
+               int64_t *prev_to_ms, hub_error_t *err);
+
+/* Applies one event (its topic picks the payload type) in txn, which the
+ * caller commits together with its subscriber cursor. Events of unknown
+ * topics are counted ("ev") and otherwise ignored; applying is idempotent
+ * per request stage but counters are not: apply each event once. Returns
+ * 0, or -1 with either *mdb_rc set (a store error: abort the transaction)
+ * or err set (INVALID_ARGUMENT: the payload does not decode; nothing was
+ * written that matters). arena (borrowed) holds decoded payloads. */
+int rep_apply(MDB_txn *txn, const rep_dbs_t *db, const Hub__Event *ev, hub_arena_t *arena, int *mdb_rc,
+              hub_error_t *err);
+
+/* Answers q over txn (read or write) at now_ms into *out (arena-owned).
+ * 0, or -1 with *mdb_rc (store error) or err (INVALID_ARGUMENT: unknown
+ * figure or by, from >= to; RESOURCE_EXHAUSTED: arena budget). Requests
+ * are filtered by their exact time; counters (opinions, workload, funds,
+ * deliveries, events) by whole CST days. Public view drops total rows. */
+int rep_query(MDB_txn *txn, const rep_dbs_t *db, const Reporting__QueryRequest *q, int64_t now_ms,
+              hub_arena_t *arena, Reporting__QueryReply **out, int *mdb_rc, hub_error_t *err);
+
+/* The unit ("count", "ms", "fen", "hours_x100") of value column i of t. */
+const char *rep_unit(const Reporting__Table *t, size_t i);
+
+#endif

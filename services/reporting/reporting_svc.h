@@ -1,0 +1,48 @@
+/* reporting_svc: the reporting daemon's command handlers and its feeds of
+ * every other daemon's events, over the domain of report.h, the HTML of
+ * html.h and the dashboard of dash.h. main.c wires them into hub_daemon.
+ *
+ * Store (one LMDB environment, DATA_DIR/reporting): the databases of
+ * report.h. Each event is applied in the same transaction as the feed's
+ * cursor, so a kill -9 neither loses nor double-counts one. */
+#ifndef REPORTING_SVC_H
+#define REPORTING_SVC_H
+
+#include "dash.h"
+#include "hub_daemon.h"
+#include "hub_feed.h"
+#include "report.h"
+
+#define REPORTING_FEEDS 4      /* intake, matching, notification, tendering */
+
+enum {
+    REPORTING_DB_FACTS,
+    REPORTING_DB_BY_DAY,
+    REPORTING_DB_COUNTS,
+    REPORTING_DB_TENDERS,
+    REPORTING_DB_DISCLOSURES,
+    REPORTING_DB_NAMES,
+};
+
+typedef struct {
+    hub_daemon_t *d;                     /* borrowed */
+    rep_dbs_t dbs;
+    hub_arena_t *scratch;                /* owned: figures behind one report */
+    rep_peer_t peers[REPORTING_FEEDS + 1];   /* the upstreams followed, then reporting itself */
+    int n_peers;                         /* upstreams followed (feeds[0..n_peers)) */
+    hub_feed_t *feeds[REPORTING_FEEDS];  /* owned */
+    rep_dash_t *dash;                    /* owned: monitor + HTTP */
+    char http[256];                      /* [reporting] http */
+    int poll_ms, down_after_ms;
+} reporting_t;
+
+extern const char *const reporting_db_names[];
+extern const hub_handler_t reporting_handlers[];
+
+/* hub_service_t hooks. */
+int reporting_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err);
+int reporting_start(hub_daemon_t *d, void *ctx, hub_error_t *err);
+void reporting_stop(void *ctx);
+void reporting_fini(void *ctx);
+
+#endif
