@@ -295,6 +295,11 @@ int hub_feed_start(hub_feed_t *self, hub_error_t *err)
     return 0;
 }
 
+void hub_feed_signal(hub_feed_t *self)
+{
+    if (self) atomic_store(&self->stop, 1);
+}
+
 void hub_feed_destroy(hub_feed_t **self_p)
 {
     hub_feed_t *self = *self_p;

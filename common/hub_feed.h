@@ -50,6 +50,9 @@ int hub_feed_keys(const hub_config_t *cfg, const char *section, const char *publ
 
 /* Starts the subscriber thread. 0 or -1 with err. */
 int hub_feed_start(hub_feed_t *self, hub_error_t *err);
+/* Asks the thread to stop without waiting: a daemon with several feeds
+ * signals them all first, so their last replay round trips overlap. */
+void hub_feed_signal(hub_feed_t *self);
 /* Stops and joins the thread (it notices within ~100 ms, or after a replay
  * round trip), closes its sockets, frees self. Call before hub_rpc_destroy
  * and zmq_ctx_term. *self_p = NULL. */

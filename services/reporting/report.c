@@ -244,10 +244,12 @@ static int s_intake_request(apply_t *a, const char *action)
         f->queued = false;
     } else if (!strcmp(action, "closed")) {
         if (strcmp(f->status, "completed")) f->status = "closed";
+        f->queued = false;
         if (!f->closed_ms) f->closed_ms = a->ev->time_ms;
     } else if (!strcmp(action, "reopened")) {
         f->status = "open";
         f->closed_ms = 0;
+        f->outcome = "";
     }
     if (!*f->status) f->status = "open";
     return s_fact_put(a, f, old_ms, !fresh);
@@ -293,7 +295,6 @@ static int s_referral(apply_t *a, const char *action)
         if (last) w = s_work(a, last->kind, last->provider_id, 0, 1);
     } else if (!strcmp(action, "accepted") || !strcmp(action, "assigned")) {
         if (!f->accepted_ms) f->accepted_ms = t;
-        if (!f->first_offer_ms && !strcmp(action, "assigned")) f->first_offer_ms = t;
         f->status = "accepted";
         f->queued = false;
         w = s_work(a, r->provider_kind, r->provider_id, 1, 1);
@@ -321,6 +322,7 @@ static int s_referral(apply_t *a, const char *action)
     } else if (!strcmp(action, "reopened")) {
         f->status = "open";
         f->closed_ms = 0;
+        f->outcome = "";
     }
     if (w) return -1;
     if (!*f->status) f->status = "open";
@@ -1035,7 +1037,7 @@ static int s_q_workload(query_t *q)
     int rc = s_each_count(q, "wl", s_count_by_dims, &gs);
     if (rc) return s_groups_free(&gs), -1;
     const char *keys[] = {"kind", "provider", "name", NULL},
-               *vals[] = {"offers", "accepted", "declined", "expired", "completed", "hours", NULL},
+               *vals[] = {"offers", "accepted", "declined", "expired", "completed", "hours_x100", NULL},
                *units[] = {"count", "count", "count", "count", "count", "hours_x100"};
     Reporting__Table *t = s_table(q, "workload", "机构与志愿者的工作量与服务时长", keys, vals, units, gs.n + 1);
     if (!t) return s_groups_free(&gs), s_oom(q);

@@ -42,12 +42,13 @@
  *              and "tenders" [ocid, title, buyer, state, winner] -> bids, budget_fen,
  *              awarded_fen, paid_fen (processes created in the range)
  *   funds      by month|day (default month): "funds_by_<by>" [<by>] -> donations,
- *              donations_fen, disbursements, disbursed_fen, contributions_fen, payments_fen
+ *              donations_fen, disbursements, disbursed_fen, contributions,
+ *              contributions_fen, payments, payments_fen
  *   disclosures "disclosures" [date, recipient, street, purpose] -> amount_fen
  *   opinions   by topic|street|topic_street (default topic): "opinions_by_<by>" -> opinions
  *   deliveries "deliveries" [channel, action] -> deliveries
  *   summary    "summary" [figure] -> value: requests, completed, unmet, queued,
- *              opinions, tenders, awarded_fen, paid_fen, donations_fen, disbursed_fen,
+ *              opinions, tenders, awarded_fen, paid_fen, donations, donations_fen, disbursed_fen,
  *              deliveries, events
  * Public view: every value of unit "count" between 1 and 4 becomes -1
  * ("<5"); in times tables a group of fewer than 5 requests hides its

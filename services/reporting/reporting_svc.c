@@ -244,6 +244,7 @@ void reporting_stop(void *ctx)
 {
     reporting_t *r = ctx;
     rep_dash_destroy(&r->dash);
+    for (int i = 0; i < REPORTING_FEEDS; i++) hub_feed_signal(r->feeds[i]);
     for (int i = 0; i < REPORTING_FEEDS; i++) hub_feed_destroy(&r->feeds[i]);
 }
 
