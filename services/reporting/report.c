@@ -15,14 +15,15 @@
 
 #define CST_MS (8 * 3600 * 1000LL)
 #define KEY_MAX 480             /* counter keys stay under LMDB's 511 bytes */
+#define MAX_MS 253402300799999LL /* 9999-12-31 23:59:59.999 UTC: times are clamped to [0, MAX_MS] */
 
 /* ------------------------------------------------------------------ time */
 
+static int64_t s_clamp_ms(int64_t t) { return t < 0 ? 0 : t > MAX_MS ? MAX_MS : t; }
+
 uint32_t rep_day(int64_t t_ms)
 {
-    int64_t s = t_ms + CST_MS;
-    s = s >= 0 ? s / 1000 : -((-s + 999) / 1000);
-    time_t t = (time_t)s;
+    time_t t = (time_t)((s_clamp_ms(t_ms) + CST_MS) / 1000);
     struct tm tm;
     if (!gmtime_r(&t, &tm)) return 0;
     return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
@@ -58,6 +59,17 @@ int rep_period(const char *period, int64_t *from_ms, int64_t *to_ms, int64_t *pr
                          "a period is a year (2026) or a month (2026-11)");
 }
 
+/* The length of s cut to at most max bytes on a UTF-8 character boundary
+ * (so a cut Chinese text stays valid UTF-8 on the wire). */
+static int s_cut(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max + 1);
+    if (n <= max) return (int)n;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    return (int)n;
+}
+
 /* ------------------------------------------------------------ the store */
 
 /* Unpacks the record under key into arena. 0, MDB_NOTFOUND, another MDB
@@ -85,7 +97,7 @@ static int s_put(MDB_txn *txn, MDB_dbi db, const void *key, size_t klen, const P
 static size_t s_ckey(uint8_t *key, const char *metric, uint32_t day, const char *dims)
 {
     size_t ml = strlen(metric), dl = strlen(dims);
-    if (ml + 5 + dl > KEY_MAX) dl = KEY_MAX - ml - 5;
+    if (ml + 5 + dl > KEY_MAX) dl = (size_t)s_cut(dims, KEY_MAX - ml - 5);
     memcpy(key, metric, ml + 1);
     key[ml + 1] = (uint8_t)(day >> 24);
     key[ml + 2] = (uint8_t)(day >> 16);
@@ -138,6 +150,7 @@ static const char *s_enum(const ProtobufCEnumDescriptor *d, int v, char *buf, si
 }
 
 static char *s_dup(hub_arena_t *a, const char *s) { return hub_arena_strdup(a, s ? s : ""); }
+
 
 /* ------------------------------------------------------ applying events */
 
@@ -286,7 +299,11 @@ static int s_referral(apply_t *a, const char *action)
         if (*r->requester_kind) f->requester_kind = s_dup(a->arena, r->requester_kind);
     }
     const Matching__Offer *last = r->n_offers ? r->offers[r->n_offers - 1] : NULL;
-    bool ended = !strcmp(f->status, "cancelled") || !strcmp(f->status, "duplicate");
+    /* intake's word ends a request: once cancelled, a duplicate or closed,
+     * matching's later steps (which may arrive before or after it on the
+     * other feed) change its times and workload but not its status, so the
+     * figures do not depend on the order the two feeds are applied in */
+    bool ended = !strcmp(f->status, "cancelled") || !strcmp(f->status, "duplicate") || !strcmp(f->status, "closed");
     int w = 0;
     if (!strcmp(action, "offered")) {
         if (!f->first_offer_ms) f->first_offer_ms = t;
@@ -295,21 +312,20 @@ static int s_referral(apply_t *a, const char *action)
         if (last) w = s_work(a, last->kind, last->provider_id, 0, 1);
     } else if (!strcmp(action, "accepted") || !strcmp(action, "assigned")) {
         if (!f->accepted_ms) f->accepted_ms = t;
-        f->status = "accepted";
+        if (!ended) f->status = "accepted";
         f->queued = false;
         w = s_work(a, r->provider_kind, r->provider_id, 1, 1);
     } else if (!strcmp(action, "declined") || !strcmp(action, "expired")) {
         if (last) w = s_work(a, last->kind, last->provider_id, action[0] == 'd' ? 2 : 3, 1);
     } else if (!strcmp(action, "unmatched")) {
         f->unmet = true;
-        f->queued = true;
-        if (!ended) f->status = "queued";
+        if (!ended) f->status = "queued", f->queued = true;
     } else if (!strcmp(action, "started") || !strcmp(action, "resumed")) {
-        f->status = "in_progress";
+        if (!ended) f->status = "in_progress";
     } else if (!strcmp(action, "held")) {
-        f->status = "on_hold";
+        if (!ended) f->status = "on_hold";
     } else if (!strcmp(action, "completed")) {
-        f->status = "completed";
+        if (!ended || !strcmp(f->status, "closed")) f->status = "completed";
         if (!f->closed_ms) f->closed_ms = t;
         char buf[40];
         f->outcome = s_dup(a->arena, r->outcome ? s_enum(&matching__outcome__descriptor, r->outcome, buf, sizeof buf)
@@ -317,7 +333,7 @@ static int s_referral(apply_t *a, const char *action)
         w = s_work(a, r->provider_kind, r->provider_id, 4, 1);
         if (!w && r->hours > 0) w = s_work(a, r->provider_kind, r->provider_id, 5, llround(r->hours * 100));
     } else if (!strcmp(action, "withdrawn")) {
-        if (!ended && strcmp(f->status, "closed")) f->status = "cancelled";
+        if (!ended) f->status = "cancelled";
         f->queued = false;
     } else if (!strcmp(action, "reopened")) {
         f->status = "open";
@@ -347,8 +363,8 @@ static int s_opinion(apply_t *a)
     if (!oe) return -1;
     const Intake__Opinion *o = oe->opinion;
     char dims[256];
-    snprintf(dims, sizeof dims, "%.100s" REP_SEP "%.100s", o && *o->topic ? o->topic : "-",
-             o && *o->street ? o->street : "-");
+    const char *topic = o && *o->topic ? o->topic : "-", *street = o && *o->street ? o->street : "-";
+    snprintf(dims, sizeof dims, "%.*s" REP_SEP "%.*s", s_cut(topic, 100), topic, s_cut(street, 100), street);
     int rc = s_count1(a->txn, a->db, "op", a->day, dims);
     return rc ? s_fail(a, rc) : 0;
 }
@@ -461,6 +477,9 @@ static const char *s_after(const char *s, const char *prefix)
 int rep_apply(MDB_txn *txn, const rep_dbs_t *db, const Hub__Event *ev, hub_arena_t *arena, int *mdb_rc,
               hub_error_t *err)
 {
+    Hub__Event clamped = *ev;   /* a hostile time cannot overflow the day arithmetic */
+    clamped.time_ms = s_clamp_ms(ev->time_ms);
+    ev = &clamped;
     apply_t a = {txn, db, ev, arena, rep_day(ev->time_ms), mdb_rc, err};
     *mdb_rc = 0;
     const char *topic = ev->topic ? ev->topic : "", *rest;
@@ -783,8 +802,8 @@ static bool s_unmet_one(query_t *q, const Reporting__RequestFact *f, groups_t *g
     (void)q;
     if (!f->unmet) return true;
     char key[420];
-    snprintf(key, sizeof key, "%.200s" REP_SEP "%.200s", *f->service_code ? f->service_code : "-",
-             *f->street ? f->street : "-");
+    const char *svc = *f->service_code ? f->service_code : "-", *street = *f->street ? f->street : "-";
+    snprintf(key, sizeof key, "%.*s" REP_SEP "%.*s", s_cut(svc, 200), svc, s_cut(street, 200), street);
     group_t *g = s_group(gs, key);
     if (!g) return false;
     g->v[0]++;
@@ -1083,14 +1102,18 @@ static int s_each_tender(query_t *q, tender_fn fn, void *arg)
     MDB_cursor *c;
     int rc = mdb_cursor_open(q->txn, q->db->tenders, &c);
     if (rc) return *q->mdb_rc = rc, -1;
+    hub_arena_t *scratch = hub_arena_new(1u << 20);   /* one record at a time */
+    if (!scratch) { mdb_cursor_close(c); return s_oom(q); }
     MDB_val k, v;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        hub_arena_reset(scratch);
         Reporting__TenderFact *f = (Reporting__TenderFact *)protobuf_c_message_unpack(
-            &reporting__tender_fact__descriptor, hub_arena_allocator(q->arena), v.mv_size, v.mv_data);
+            &reporting__tender_fact__descriptor, hub_arena_allocator(scratch), v.mv_size, v.mv_data);
         if (!f) { rc = MDB_CORRUPTED; break; }
         if (f->created_ms < q->from || f->created_ms >= q->to) continue;
-        if (!fn(q, f, arg)) { mdb_cursor_close(c); return s_oom(q); }
+        if (!fn(q, f, arg)) { mdb_cursor_close(c); hub_arena_destroy(&scratch); return s_oom(q); }
     }
+    hub_arena_destroy(&scratch);
     mdb_cursor_close(c);
     if (rc && rc != MDB_NOTFOUND) return *q->mdb_rc = rc, -1;
     return 0;
@@ -1111,13 +1134,16 @@ static bool s_tender_state(query_t *q, const Reporting__TenderFact *f, void *arg
 static bool s_tender_row(query_t *q, const Reporting__TenderFact *f, void *arg)
 {
     Reporting__Table *t = arg;
-    void **rows = hub_arena_alloc(q->arena, (t->n_rows + 1) * sizeof *rows);
-    if (!rows) return false;
-    if (t->n_rows) memcpy(rows, t->rows, t->n_rows * sizeof *rows);
-    t->rows = (Reporting__Row **)rows;
+    if (!(t->n_rows & (t->n_rows - 1))) {   /* 0, 1, 2, 4...: grow geometrically */
+        void **rows = hub_arena_alloc(q->arena, (t->n_rows ? 2 * t->n_rows : 1) * sizeof *rows);
+        if (!rows) return false;
+        if (t->n_rows) memcpy(rows, t->rows, t->n_rows * sizeof *rows);
+        t->rows = (Reporting__Row **)rows;
+    }
     char key[1400];
-    snprintf(key, sizeof key, "%.200s" REP_SEP "%.400s" REP_SEP "%.300s" REP_SEP "%s" REP_SEP "%.300s", f->ocid,
-             f->title, f->buyer_name, f->state, f->award_org_name);
+    snprintf(key, sizeof key, "%.*s" REP_SEP "%.*s" REP_SEP "%.*s" REP_SEP "%.*s" REP_SEP "%.*s", s_cut(f->ocid, 200),
+             f->ocid, s_cut(f->title, 400), f->title, s_cut(f->buyer_name, 300), f->buyer_name, s_cut(f->state, 40),
+             f->state, s_cut(f->award_org_name, 300), f->award_org_name);
     int64_t v[4] = {f->bids, f->budget_fen, f->award_value_fen, f->paid_fen};
     return (t->rows[t->n_rows++] = s_row(q, key, 5, v, 4)) != NULL;
 }
@@ -1168,8 +1194,9 @@ static int s_q_disclosures(query_t *q)
         }
         uint32_t day = rep_day(d->date_ms);
         char key[1024];
-        snprintf(key, sizeof key, "%04u-%02u-%02u" REP_SEP "%.100s" REP_SEP "%.200s" REP_SEP "%.500s", day / 10000,
-                 day / 100 % 100, day % 100, d->recipient, d->street, d->purpose);
+        snprintf(key, sizeof key, "%04u-%02u-%02u" REP_SEP "%.*s" REP_SEP "%.*s" REP_SEP "%.*s", day / 10000,
+                 day / 100 % 100, day % 100, s_cut(d->recipient, 100), d->recipient, s_cut(d->street, 200), d->street,
+                 s_cut(d->purpose, 500), d->purpose);
         if (!(t->rows[t->n_rows++] = s_row(q, key, 4, &d->amount_fen, 1))) { mdb_cursor_close(c); return s_oom(q); }
         total += d->amount_fen;
     }
@@ -1246,7 +1273,24 @@ const char *rep_unit(const Reporting__Table *t, size_t i)
     return i < t->n_units && t->units[i] && *t->units[i] ? t->units[i] : "count";
 }
 
-/* Public view: counts 1..4 become REP_SUPPRESSED; a times row of fewer than
+/* Complementary suppression of count column c of t: when exactly one cell
+ * was hidden, the smallest other non-zero cell is hidden too, so the hidden
+ * one cannot be recovered from a total (the summary's, or a report's). */
+static void s_suppress_second(Reporting__Table *t, size_t c)
+{
+    size_t hidden = 0;
+    Reporting__Row *smallest = NULL;
+    for (size_t r = 0; r < t->n_rows; r++) {
+        Reporting__Row *row = t->rows[r];
+        if (c >= row->n_values) continue;
+        if (row->values[c] == REP_SUPPRESSED) hidden++;
+        else if (row->values[c] > 0 && (!smallest || row->values[c] < smallest->values[c])) smallest = row;
+    }
+    if (hidden == 1 && smallest) smallest->values[c] = REP_SUPPRESSED;
+}
+
+/* Public view: counts 1..4 become REP_SUPPRESSED (and a second cell of the
+ * column when only one was, s_suppress_second); a times row of fewer than
  * 5 requests hides its percentiles; summary rows in fen are kept; no totals. */
 static bool s_suppress(Reporting__QueryReply *rep)
 {
@@ -1266,6 +1310,9 @@ static bool s_suppress(Reporting__QueryReply *rep)
                 }
             }
         }
+        if (!summary)
+            for (size_t c = 0; c < t->n_value_columns; c++)
+                if (!strcmp(rep_unit(t, c), "count")) s_suppress_second(t, c);
         t->total = NULL;
     }
     return any;
@@ -1275,7 +1322,7 @@ int rep_query(MDB_txn *txn, const rep_dbs_t *db, const Reporting__QueryRequest *
               hub_arena_t *arena, Reporting__QueryReply **out, int *mdb_rc, hub_error_t *err)
 {
     *mdb_rc = 0;
-    int64_t from = req->from_ms > 0 ? req->from_ms : 0, to = req->to_ms > 0 ? req->to_ms : now_ms + 1;
+    int64_t from = s_clamp_ms(req->from_ms), to = req->to_ms > 0 ? s_clamp_ms(req->to_ms) : s_clamp_ms(now_ms + 1);
     if (from >= to) return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "to_ms", "the range is empty");
     Reporting__QueryReply *rep = hub_arena_alloc(arena, sizeof *rep);
     if (!rep) return hub_error_set(err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "out of memory");

@@ -51,8 +51,11 @@
  *              opinions, tenders, awarded_fen, paid_fen, donations, donations_fen, disbursed_fen,
  *              deliveries, events
  * Public view: every value of unit "count" between 1 and 4 becomes -1
- * ("<5"); in times tables a group of fewer than 5 requests hides its
- * percentiles too. Totals are of the exact values. */
+ * ("<5"); where that hides only one cell of a column, the smallest other
+ * non-zero cell of the column is hidden too (complementary suppression,
+ * so no hidden count follows from a total); in times tables a group of
+ * fewer than 5 requests hides its percentiles too; no total rows. Times
+ * are clamped to [1970, 9999]. */
 #ifndef REPORT_H
 #define REPORT_H
 
