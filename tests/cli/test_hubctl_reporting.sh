@@ -4,7 +4,7 @@
 # psych-support in 西门街道; no provider, so matching queues them all);
 # reporting follows both daemons (and endpoints of notification and
 # tendering that nobody serves: health shows them down); "report requests" as a table (right-
-# aligned counts, the total row), --public (2 shown as "<5"), --json, --csv,
+# aligned counts, the total row), --public (2 shown as "<5", and 7 too: the complement), --json, --csv,
 # --by street, --from/--to (whole years, a range with nothing in it), unmet
 # demand, a bad figure (the daemon's INVALID_ARGUMENT, exit 1), usage errors
 # (exit 2), the yearly report (an HTML document with SVG charts), the public
@@ -135,7 +135,8 @@ else echo "FAIL requests-right-aligned: header $hw columns, row $rw"; FAILS=$((F
 
 # ---- public view: fewer than 5 shown as <5
 check public 0 "$CTL" -c "$CFG" report requests --public
-contains public-elderly "$DIR/out" "^elderly-care  *7  *0  *7$"
+# the only other cell is hidden too (complementary suppression): 9 - 7 would give 2
+contains public-elderly "$DIR/out" "^elderly-care  *<5  *0  *<5$"
 contains public-psych "$DIR/out" "^psych-support  *<5  *0  *<5$"
 lacks public-no-2 "$DIR/out" "^psych-support  *2 "
 contains public-note "$DIR/out" "<5"
@@ -149,7 +150,7 @@ json_has json-unmet "$DIR/out" 'r("requests_by_service", "service", "psych-suppo
 check json-public 0 "$CTL" -c "$CFG" report requests --public --json
 json_ok json-public "$DIR/out"
 json_has json-public-psych "$DIR/out" 'r("requests_by_service", "service", "psych-support")["requests"] == "<5"'
-json_has json-public-elderly "$DIR/out" 'r("requests_by_service", "service", "elderly-care")["requests"] == 7'
+json_has json-public-elderly "$DIR/out" 'r("requests_by_service", "service", "elderly-care")["requests"] == "<5"'
 json_has json-public-flag "$DIR/out" 'j["suppressed"] is True'
 check csv 0 "$CTL" -c "$CFG" report requests --csv
 contains csv-header "$DIR/out" "^service,requests,completed,unmet"
