@@ -50,7 +50,15 @@ hub_store_t *hub_store_open(const char *dir, size_t map_size, const char *const 
                             hub_error_t *err)
 {
     hub_store_t *self = calloc(1, sizeof *self);
-    if (self) pthread_rwlock_init(&self->grow_lock, NULL);
+    if (self) {
+        /* writer-preferring: a stream of readers (e.g. dashboard reports)
+         * must not starve hub_store_grow, which the loop waits on */
+        pthread_rwlockattr_t attr;
+        pthread_rwlockattr_init(&attr);
+        pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+        pthread_rwlock_init(&self->grow_lock, &attr);
+        pthread_rwlockattr_destroy(&attr);
+    }
     MDB_txn *txn = NULL;
     int rc;
     if (!self) abort();

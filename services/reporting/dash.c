@@ -41,7 +41,11 @@
 #define DASH_POLL_TICK_MS 100        /* longest zmq_poll: how soon a stop is noticed */
 #define DASH_SUB_BUDGET 256          /* events drained per poll turn */
 #define DASH_MAX_SUBS 16             /* cursors kept per daemon (hub_rpc sends at most 16) */
-#define DASH_KEEPALIVE_MS 15000      /* SSE comment so proxies and browsers keep the stream */
+#define DASH_KEEPALIVE_MS 5000       /* SSE comment so proxies and browsers keep the stream
+                                        (and a dead client is noticed within two of them) */
+#define DASH_MAX_STREAMS 32          /* open /events streams: the rest of the slots stay for
+                                        /metrics, /api and the reports */
+#define DASH_PER_IP 16               /* connections from one address */
 #define DASH_SSE_BATCH 65536         /* bytes of events formatted per reader wake-up */
 #define DASH_MAX_URL 1024            /* longer paths: 414 */
 #define DASH_MAX_CONNECTIONS 64      /* each is a thread (SSE streams stay open) */
@@ -92,6 +96,7 @@ struct rep_dash {
     pthread_mutex_t mu;
     pthread_cond_t cond;        /* broadcast on each ring append and on stop */
     bool stopping;              /* under mu: SSE readers end their streams */
+    int n_streams;              /* under mu: open /events streams */
     char *ring[DASH_RING];      /* owned; event id i lives at (i - 1) % DASH_RING */
     uint64_t next_id;           /* id of the next event (first is 1) */
     struct MHD_Daemon *mhd;
@@ -125,12 +130,14 @@ static bool s_has_prefix(const char *s, const char *prefix)
     return !strncmp(s, prefix, strlen(prefix));
 }
 
-/* Unpacks ev's payload as desc into arena (validated: UTF-8, enums), or NULL. */
+/* Unpacks ev's payload as desc into arena, or NULL. Not validated: an enum
+ * value a newer publisher added must not hide its event (s_enum_name skips
+ * unknown names, jansson refuses invalid UTF-8 strings). */
 static ProtobufCMessage *s_payload(const Hub__Event *ev, const ProtobufCMessageDescriptor *desc,
                                    hub_arena_t *arena)
 {
-    hub_error_t err = {0};
-    return hub_wire_unpack_max(desc, ev->payload.data, ev->payload.len, HUB_WIRE_MAX_REPLY, arena, &err);
+    if (ev->payload.len > HUB_WIRE_MAX_REPLY) return NULL;
+    return protobuf_c_message_unpack(desc, hub_arena_allocator(arena), ev->payload.len, ev->payload.data);
 }
 
 /* The whitelisted fields of an intake event. -1 when undecodable. */
@@ -850,6 +857,9 @@ static ssize_t s_sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 static void s_sse_free(void *cls)
 {
     dash_stream_t *st = cls;
+    pthread_mutex_lock(&st->dash->mu);
+    st->dash->n_streams--;
+    pthread_mutex_unlock(&st->dash->mu);
     free(st->pend);
     free(st);
 }
@@ -994,9 +1004,12 @@ static enum MHD_Result s_figures(rep_dash_t *self, struct MHD_Connection *c)
     if (s_date_param(s_arg(c, "to"), &q.to_ms))
         return s_error(c, MHD_HTTP_BAD_REQUEST, HUB__ERROR_CODE__INVALID_ARGUMENT, "to",
                        "to: YYYY-MM-DD (CST, exclusive) or unix milliseconds");
-    /* suppressed unless asked otherwise: the page may be on a public screen */
+    /* always suppressed: the HTTP server authenticates no one (exact
+     * figures are for operators and auditors, through reporting.query) */
     if (!pub || !*pub || !strcmp(pub, "1") || !strcmp(pub, "true")) q.public_view = true;
-    else if (!strcmp(pub, "0") || !strcmp(pub, "false")) q.public_view = false;
+    else if (!strcmp(pub, "0") || !strcmp(pub, "false"))
+        return s_error(c, MHD_HTTP_FORBIDDEN, HUB__ERROR_CODE__PERMISSION_DENIED, "public",
+                       "exact figures only for operators and auditors (hubctl report)");
     else return s_error(c, MHD_HTTP_BAD_REQUEST, HUB__ERROR_CODE__INVALID_ARGUMENT, "public", "public: 0 or 1");
     hub_error_t err = {0};
     dash_query_t dq;
@@ -1050,6 +1063,13 @@ static enum MHD_Result s_events(rep_dash_t *self, struct MHD_Connection *c, bool
         if (!st) return MHD_NO;
         st->dash = self;
         pthread_mutex_lock(&self->mu);
+        if (self->n_streams >= DASH_MAX_STREAMS) {
+            pthread_mutex_unlock(&self->mu);
+            free(st);
+            return s_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "",
+                           "too many open event streams");
+        }
+        self->n_streams++;
         uint64_t oldest = self->next_id > DASH_RING ? self->next_id - DASH_RING : 1;
         st->next = oldest;
         const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
@@ -1063,7 +1083,7 @@ static enum MHD_Result s_events(rep_dash_t *self, struct MHD_Connection *c, bool
         pthread_mutex_unlock(&self->mu);
         r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, s_sse_read, st, s_sse_free);
         if (!r) {
-            free(st);
+            s_sse_free(st);
             return MHD_NO;
         }
     }
@@ -1218,6 +1238,7 @@ rep_dash_t *rep_dash_new(const rep_dash_conf_t *c, hub_error_t *err)
                                      MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL, /* first, or MHD warns */
                                      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                      MHD_OPTION_CONNECTION_LIMIT, (unsigned)DASH_MAX_CONNECTIONS,
+                                     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)DASH_PER_IP,
                                      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)DASH_CONN_TIMEOUT_S,
                                      MHD_OPTION_END);
         if (!self->mhd) {

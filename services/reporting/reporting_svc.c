@@ -29,8 +29,7 @@ static int s_apply(hub_call_t *call, const char *publisher, const Hub__Event *ev
     int mdb_rc = 0;
     if (rep_apply(call->txn, &r->dbs, ev, call->arena, &mdb_rc, &call->err)) {
         if (mdb_rc) return hub_call_mdb_error(call, mdb_rc);
-        hub_rpc_count(call->rpc, "events_unreadable_total", 1);
-        return -1;
+        return -1;   /* logged and counted by hub_feed (feed_events_failed_total) */
     }
     hub_rpc_count(call->rpc, "events_applied_total", 1);
     return 0;
