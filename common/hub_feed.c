@@ -14,7 +14,9 @@
 #include "hub_sub.h"
 #include "hub_util.h"
 
-#define EVENT_ARENA (64u << 20)   /* one decoded event and its FeedEvent copy */
+#define EVENT_ARENA (64u << 20)   /* one batch of decoded events and its FeedEvent copy */
+#define FEED_BATCH 256            /* events in one FeedEvent command */
+#define FEED_BATCH_BYTES (128u << 10) /* ...and their bytes (a larger event goes alone) */
 #define DRAIN_MS 10000            /* waiting for in-flight answers before a restart */
 
 struct hub_feed {
@@ -27,6 +29,7 @@ struct hub_feed {
     char server_key[41], public_key[41], secret_key[41];
     bool curve;
     hub_feed_apply_fn fn;
+    hub_feed_done_fn done;   /* optional */
     void *arg;
     hub_handler_t handlers[2];
     pthread_t thread;
@@ -34,22 +37,84 @@ struct hub_feed {
     atomic_int stop;
 };
 
-/* ---- the loop thread: applying one event ---- */
+/* ---- the loop thread: applying a batch of events ---- */
 
 typedef struct {
     hub_feed_t *self;
-    const Hub__Event *ev;
+    const Hub__FeedEvent *fe;
+    size_t from, n;          /* events [from, n) of the batch are to be applied */
+    size_t bad;              /* s_apply_all: the event that was refused */
 } apply_t;
 
-/* The service's part of applying an event (hub_call_fn). */
-static int s_apply_one(hub_call_t *call, void *arg)
+/* The i-th event's bytes of a batch. */
+static const ProtobufCBinaryData *s_event_bytes(const Hub__FeedEvent *fe, size_t i)
 {
-    apply_t *a = arg;
-    return a->self->fn(call, a->self->publisher, a->ev, a->self->arg);
+    return i == 0 ? &fe->event : &fe->more[i - 1];
 }
 
-/* "hub.feed.<publisher>": applies the next event and moves the cursor, in
- * the command's transaction; skips one already applied; refuses a gap. */
+/* Decodes the i-th event and applies it (the service's part). 0, or -1
+ * with call->err (an undecodable event, a refusal) or call->mdb_rc. The
+ * arena is rewound after it: nothing of one event outlives its apply. */
+static int s_apply_one(hub_call_t *call, apply_t *a, size_t i)
+{
+    hub_feed_t *self = a->self;
+    const ProtobufCBinaryData *b = s_event_bytes(a->fe, i);
+    hub_arena_mark_t mark = hub_arena_mark(call->arena);
+    /* plain unpack: the feed thread validated the event (hub_sub) before
+     * packing it again, and only our own inproc endpoint reaches this verb */
+    Hub__Event *ev = (Hub__Event *)protobuf_c_message_unpack(&hub__event__descriptor,
+                                                             hub_arena_allocator(call->arena), b->len, b->data);
+    int rc = -1;
+    if (!ev) hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "event", "event %llu does not decode",
+                           (unsigned long long)(a->fe->seq + i));
+    else if (ev->seq != a->fe->seq + i)
+        hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "event.seq", "event carries seq %llu, not %llu",
+                      (unsigned long long)ev->seq, (unsigned long long)(a->fe->seq + i));
+    else rc = self->fn(call, self->publisher, ev, self->arg);
+    hub_arena_rewind(call->arena, mark);
+    return rc;
+}
+
+/* hub_call_fn: the whole batch in one nested transaction; on the first
+ * refusal it stops (a->bad) and the caller goes event by event. */
+/* The service's done function, if any, after events were applied (rc 0)
+ * or abandoned (rc -1). Returns rc, or -1 when writing what it gathered failed. */
+static int s_done(hub_call_t *call, hub_feed_t *self, int rc)
+{
+    if (!self->done) return rc;
+    if (rc) {
+        self->done(call, false, self->arg);
+        return rc;
+    }
+    return self->done(call, true, self->arg);
+}
+
+static int s_apply_all(hub_call_t *call, void *arg)
+{
+    apply_t *a = arg;
+    for (size_t i = a->from; i < a->n; i++)
+        if (s_apply_one(call, a, i)) {
+            a->bad = i;
+            return s_done(call, a->self, -1);
+        }
+    return s_done(call, a->self, 0);
+}
+
+typedef struct {
+    apply_t *a;
+    size_t i;
+} apply_one_t;
+
+static int s_apply_single(hub_call_t *call, void *arg)
+{
+    apply_one_t *o = arg;
+    return s_done(call, o->a->self, s_apply_one(call, o->a, o->i));
+}
+
+/* "hub.feed.<publisher>": applies the next events and moves the cursor, in
+ * the command's transaction; skips those already applied; refuses a gap.
+ * An event the service refuses (not a store error) is logged, counted and
+ * passed over: it must not hold up every later one. */
 static int s_apply(hub_call_t *call, void *ctx)
 {
     hub_feed_t *self = ctx;
@@ -64,47 +129,51 @@ static int s_apply(hub_call_t *call, void *ctx)
     if (!rep) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "out of memory");
     hub__feed_reply__init(rep);
     call->reply = &rep->base;
-    if (fe->epoch == epoch && fe->seq <= seq) {
+    size_t n = 1 + fe->n_more, from = 0;
+    while (from < n && fe->epoch == epoch && fe->seq + from <= seq) from++;   /* applied earlier */
+    if (from) hub_rpc_count(call->rpc, "feed_events_skipped_total", from);
+    if (from == n) {
         rep->epoch = epoch;
         rep->seq = seq;
-        hub_rpc_count(call->rpc, "feed_events_skipped_total", 1);
         return 0;
     }
-    bool next = fe->epoch == epoch ? fe->seq == seq + 1 : fe->seq == 1;
+    uint64_t first = fe->seq + from;
+    bool next = fe->epoch == epoch ? first == seq + 1 : first == 1;
     if (!next)
         return hub_error_set(&call->err, HUB__ERROR_CODE__FAILED_PRECONDITION, "seq",
                              "%s event %llu/%llu does not follow the cursor %llu/%llu",
                              self->publisher, (unsigned long long)fe->epoch,
-                             (unsigned long long)fe->seq, (unsigned long long)epoch,
+                             (unsigned long long)first, (unsigned long long)epoch,
                              (unsigned long long)seq);
-    Hub__Event *ev = (Hub__Event *)hub_wire_unpack_max(&hub__event__descriptor, fe->event.data,
-                                                       fe->event.len, HUB_WIRE_MAX_REPLY,
-                                                       call->arena, &call->err);
-    if (!ev) return -1;
-    if (ev->seq != fe->seq)
-        return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "event.seq",
-                             "event carries seq %llu, not %llu", (unsigned long long)ev->seq,
-                             (unsigned long long)fe->seq);
     if (epoch && fe->epoch != epoch)
         hub_warn("%s's epoch changed (%llu -> %llu): its store was reset; following the new one",
                  self->publisher, (unsigned long long)epoch, (unsigned long long)fe->epoch);
-    /* an event the service cannot apply (not a store error) is logged,
-     * counted and passed over: it must not hold up every later one */
-    apply_t a = {self, ev};
-    int tr = hub_call_try(call, s_apply_one, &a);
+    apply_t a = {self, fe, from, n, 0};
+    int tr = hub_call_try(call, s_apply_all, &a);
     if (tr < 0) return -1;
     if (tr > 0) {
-        hub_err("%s event %llu (%s) not applied: %s %s; skipped", self->publisher, (unsigned long long)fe->seq,
-                ev->topic, hub_error_code_name(call->err.code), call->err.message);
-        hub_rpc_count(call->rpc, "feed_events_failed_total", 1);
+        /* one event was refused: again one by one, each in its own nested
+         * transaction, so only the refused ones are passed over */
         memset(&call->err, 0, sizeof call->err);
+        for (size_t i = from; i < n; i++) {
+            apply_one_t o = {&a, i};
+            tr = hub_call_try(call, s_apply_single, &o);
+            if (tr < 0) return -1;
+            if (tr > 0) {
+                hub_err("%s event %llu not applied: %s %s; skipped", self->publisher,
+                        (unsigned long long)(fe->seq + i), hub_error_code_name(call->err.code), call->err.message);
+                hub_rpc_count(call->rpc, "feed_events_failed_total", 1);
+                memset(&call->err, 0, sizeof call->err);
+            }
+        }
     }
-    if ((rc = hub_sub_cursor_put(self->store, call->txn, self->publisher, fe->epoch, fe->seq)))
+    uint64_t last = fe->seq + n - 1;
+    if ((rc = hub_sub_cursor_put(self->store, call->txn, self->publisher, fe->epoch, last)))
         return hub_call_mdb_error(call, rc);
     rep->epoch = fe->epoch;
-    rep->seq = fe->seq;
+    rep->seq = last;
     rep->applied = true;
-    hub_rpc_count(call->rpc, "feed_events_applied_total", 1);
+    hub_rpc_count(call->rpc, "feed_events_applied_total", n - from);
     return 0;
 }
 
@@ -162,25 +231,104 @@ static int s_answers(hub_feed_t *self, void *dealer, int *inflight, int ms)
     return rc;
 }
 
-/* Hands ev to the daemon as a FeedEvent. 0 or -1 (could not pack). */
-static int s_hand_over(hub_feed_t *self, void *dealer, hub_sub_t *sub, const Hub__Event *ev,
-                       hub_arena_t *arena)
+/* Packs ev into arena memory. NULL on budget. */
+static uint8_t *s_pack_event(const Hub__Event *ev, hub_arena_t *arena, size_t *len)
 {
-    Hub__FeedEvent fe = HUB__FEED_EVENT__INIT;
-    fe.publisher = self->publisher;
-    fe.epoch = hub_sub_epoch(sub);
-    fe.seq = ev->seq;
-    fe.event.len = hub__event__get_packed_size(ev);
-    if (!(fe.event.data = hub_arena_alloc(arena, fe.event.len + 1))) return -1;
-    hub__event__pack(ev, fe.event.data);
-    size_t len = hub__feed_event__get_packed_size(&fe);
+    *len = hub__event__get_packed_size(ev);
+    uint8_t *b = hub_arena_alloc(arena, *len + 1);
+    if (b) hub__event__pack(ev, b);
+    return b;
+}
+
+/* A batch being gathered: consecutive events of one epoch. */
+typedef struct {
+    Hub__FeedEvent fe;
+    ProtobufCBinaryData more[FEED_BATCH - 1];
+    size_t bytes;
+} batch_t;
+
+static size_t s_batch_n(const batch_t *b) { return b->fe.event.data ? 1 + b->fe.n_more : 0; }
+static bool s_batch_full(const batch_t *b) { return s_batch_n(b) == FEED_BATCH || b->bytes >= FEED_BATCH_BYTES; }
+
+/* Adds ev to b. 1 added; 0 when it does not belong (full, another epoch,
+ * not the next sequence): hand b over first; -1 could not pack. */
+static int s_batch_add(batch_t *b, uint64_t epoch, const Hub__Event *ev, hub_arena_t *arena)
+{
+    size_t n = s_batch_n(b);
+    if (n && (s_batch_full(b) || epoch != b->fe.epoch || ev->seq != b->fe.seq + n)) return 0;
+    size_t len;
+    uint8_t *data = s_pack_event(ev, arena, &len);
+    if (!data) return -1;
+    if (!n) {
+        b->fe.epoch = epoch;
+        b->fe.seq = ev->seq;
+        b->fe.event = (ProtobufCBinaryData){len, data};
+        b->fe.more = b->more;
+    } else {
+        b->more[b->fe.n_more++] = (ProtobufCBinaryData){len, data};
+    }
+    b->bytes += len;
+    return 1;
+}
+
+/* Hands the batch to the daemon as one FeedEvent and empties it. 0 or -1. */
+static int s_hand_over(hub_feed_t *self, void *dealer, batch_t *b, hub_arena_t *arena)
+{
+    b->fe.publisher = self->publisher;
+    size_t len = hub__feed_event__get_packed_size(&b->fe);
     uint8_t *body = hub_arena_alloc(arena, len + 1);
     if (!body) return -1;
-    hub__feed_event__pack(&fe, body);
+    hub__feed_event__pack(&b->fe, body);
     zmq_send(dealer, "", 0, ZMQ_SNDMORE);
     zmq_send(dealer, self->verb, strlen(self->verb), ZMQ_SNDMORE);
     zmq_send(dealer, body, len, 0);
+    hub__feed_event__init(&b->fe);
+    b->bytes = 0;
     return 0;
+}
+
+/* Gathers what the subscriber has at once (the first event waits up to
+ * 100 ms) into batches of consecutive events and hands them over, at most
+ * room commands (one more when an epoch change splits a batch). arena is
+ * reset between full batches. Returns the number of commands sent, or -1
+ * (restart the subscription from the committed cursor), logged. */
+static int s_gather(hub_feed_t *self, void *dealer, hub_sub_t *sub, hub_arena_t *arena, int room)
+{
+    batch_t b;
+    memset(&b, 0, sizeof b);
+    hub__feed_event__init(&b.fe);
+    int sent = 0;
+    hub_arena_reset(arena);
+    for (bool first = true;; first = false) {
+        if (s_batch_full(&b)) {
+            if (s_hand_over(self, dealer, &b, arena)) goto too_large;
+            hub_arena_reset(arena);
+            if (++sent >= room) return sent;
+        }
+        Hub__Event *ev;
+        hub_error_t err = {0};
+        int r = hub_sub_next(sub, first ? 100 : 0, arena, &ev, &err);
+        if (r == 0) break;
+        if (r < 0) {
+            hub_err("%s feed: %s", self->publisher, err.message);
+            return -1;
+        }
+        int added = s_batch_add(&b, hub_sub_epoch(sub), ev, arena);
+        if (added == 0) {   /* another epoch or a jump: what came before goes alone */
+            if (s_hand_over(self, dealer, &b, arena)) goto too_large;
+            sent++;
+            added = s_batch_add(&b, hub_sub_epoch(sub), ev, arena);
+        }
+        if (added < 0) goto too_large;
+    }
+    if (s_batch_n(&b)) {
+        if (s_hand_over(self, dealer, &b, arena)) goto too_large;
+        sent++;
+    }
+    return sent;
+too_large:
+    hub_err("%s feed: an event too large to hand over", self->publisher);
+    return -1;
 }
 
 static void *s_run(void *arg)
@@ -211,18 +359,13 @@ static void *s_run(void *arg)
             if (s_answers(self, dealer, &inflight, inflight >= HUB_FEED_WINDOW ? 100 : 0))
                 restart = true;
             if (restart || inflight >= HUB_FEED_WINDOW) continue;
-            hub_arena_reset(arena);
-            Hub__Event *ev;
-            hub_error_t err = {0};
-            int r = hub_sub_next(sub, 100, arena, &ev, &err);
-            if (r == 0) continue;
-            if (r < 0 || s_hand_over(self, dealer, sub, ev, arena)) {
-                hub_err("%s feed: %s", self->publisher, r < 0 ? err.message : "event too large");
+            int sent = s_gather(self, dealer, sub, arena, HUB_FEED_WINDOW - inflight);
+            if (sent < 0) {
                 restart = true;
                 continue;
             }
-            inflight++;
-            backoff = 0;
+            inflight += sent;
+            if (sent) backoff = 0;
         }
         /* the cursor to start again from is final once nothing is in flight */
         int64_t until = hub_mono_ms() + DRAIN_MS;
@@ -294,6 +437,8 @@ int hub_feed_start(hub_feed_t *self, hub_error_t *err)
     self->started = true;
     return 0;
 }
+
+void hub_feed_set_done(hub_feed_t *self, hub_feed_done_fn fn) { self->done = fn; }
 
 void hub_feed_signal(hub_feed_t *self)
 {

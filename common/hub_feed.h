@@ -2,7 +2,8 @@
  * exactly once and in order through its own command server.
  *
  * A thread runs a hub_sub on the publisher (replay from the durable cursor,
- * then live) and hands each event to the daemon's own inproc endpoint as
+ * then live) and hands its events, in batches of up to 256 consecutive ones
+ * (128 KiB), to the daemon's own inproc endpoint as
  * the command "hub.feed.<publisher>" (a hub.FeedEvent), keeping up to
  * HUB_FEED_WINDOW in flight. The loop thread applies it like any command:
  * in the batch's write transaction, with the service's state change, its
@@ -20,7 +21,7 @@
 #include "hub_rpc.h"
 #include "hub_store.h"
 
-#define HUB_FEED_WINDOW 256   /* events handed over and not yet answered */
+#define HUB_FEED_WINDOW 256   /* batches handed over and not yet answered */
 
 typedef struct hub_feed hub_feed_t;
 
@@ -41,6 +42,14 @@ typedef int (*hub_feed_apply_fn)(hub_call_t *call, const char *publisher, const 
 hub_feed_t *hub_feed_new(hub_rpc_t *rpc, hub_store_t *store, void *zctx, const char *publisher,
                          const char *pub_ep, const char *api_ep, const hub_curve_t *curve,
                          hub_feed_apply_fn fn, void *arg, hub_error_t *err);
+/* Optional, after the events of one batch were applied in call->txn
+ * (ok = true: write what the service gathered in memory over them, e.g.
+ * counters; 0, or -1 as an apply function) or abandoned (ok = false: the
+ * nested transaction is rolled back: forget it, return 0). */
+typedef int (*hub_feed_done_fn)(hub_call_t *call, bool ok, void *arg);
+/* Sets the done function (gets the feed's arg). Before hub_feed_start. */
+void hub_feed_set_done(hub_feed_t *self, hub_feed_done_fn fn);
+
 /* Reads the CURVE keys a daemon uses to follow publisher, from its config
  * section: <publisher>_server_public_key_file, <publisher>_public_key_file
  * and <publisher>_secret_key_file (Z85 key files). Without the first, all

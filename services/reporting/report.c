@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +24,16 @@ static int64_t s_clamp_ms(int64_t t) { return t < 0 ? 0 : t > MAX_MS ? MAX_MS : 
 
 uint32_t rep_day(int64_t t_ms)
 {
-    time_t t = (time_t)((s_clamp_ms(t_ms) + CST_MS) / 1000);
-    struct tm tm;
-    if (!gmtime_r(&t, &tm)) return 0;
-    return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+    /* days since 1970-01-01 to the civil date (Howard Hinnant's
+     * days_from_civil inverse): no gmtime_r and its time-zone lock on the
+     * path of every event */
+    int64_t z = (s_clamp_ms(t_ms) + CST_MS) / 86400000 + 719468;
+    int64_t era = z / 146097, doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2) y++;
+    return (uint32_t)(y * 10000 + m * 100 + d);
 }
 
 int64_t rep_date_ms(int y, int m, int d)
@@ -84,13 +91,21 @@ static int s_get(MDB_txn *txn, MDB_dbi db, const void *key, size_t klen, const P
     return *out ? 0 : MDB_CORRUPTED;
 }
 
-/* Packs m under key straight into LMDB's page (MDB_RESERVE). 0 or an MDB error. */
-static int s_put(MDB_txn *txn, MDB_dbi db, const void *key, size_t klen, const ProtobufCMessage *m)
+/* Packs m under key straight into LMDB's page (MDB_RESERVE), with more
+ * put flags (MDB_NOOVERWRITE: MDB_KEYEXIST and nothing written when the
+ * key is there). 0 or an MDB error. */
+static int s_put_flags(MDB_txn *txn, MDB_dbi db, const void *key, size_t klen, const ProtobufCMessage *m,
+                       unsigned flags)
 {
     MDB_val k = {klen, (void *)key}, v = {protobuf_c_message_get_packed_size(m), NULL};
-    int rc = mdb_put(txn, db, &k, &v, MDB_RESERVE);
+    int rc = mdb_put(txn, db, &k, &v, MDB_RESERVE | flags);
     if (!rc) protobuf_c_message_pack(m, v.mv_data);
     return rc;
+}
+
+static int s_put(MDB_txn *txn, MDB_dbi db, const void *key, size_t klen, const ProtobufCMessage *m)
+{
+    return s_put_flags(txn, db, key, klen, m, 0);
 }
 
 /* Builds a counter key: metric \0 day (4 bytes BE) dims. Returns its length. */
@@ -107,20 +122,121 @@ static size_t s_ckey(uint8_t *key, const char *metric, uint32_t day, const char 
     return ml + 5 + dl;
 }
 
-/* Adds add[0..n) to the values of counter (metric, day, dims). 0 or an MDB error. */
-static int s_count(MDB_txn *txn, const rep_dbs_t *db, const char *metric, uint32_t day, const char *dims,
-                   const int64_t *add, int n)
+/* ---- counters gathered in memory (rep_acc_t) ---- */
+
+typedef struct {
+    uint8_t *key;        /* malloc'd; NULL = free slot */
+    size_t klen;
+    int64_t v[REP_VALUES];
+} acc_slot_t;
+
+struct rep_acc {
+    acc_slot_t *slot;
+    size_t n, cap;       /* cap a power of two */
+};
+
+static uint64_t s_hash_bytes(const uint8_t *p, size_t n)
 {
-    uint8_t key[KEY_MAX + 8];
-    MDB_val k = {s_ckey(key, metric, day, dims), key}, v;
+    uint64_t h = 1469598103934665603ULL;
+    while (n--) h = (h ^ *p++) * 1099511628211ULL;
+    return h;
+}
+
+rep_acc_t *rep_acc_new(void)
+{
+    rep_acc_t *self = calloc(1, sizeof *self);
+    if (self && !(self->slot = calloc(self->cap = 64, sizeof *self->slot))) {
+        free(self);
+        return NULL;
+    }
+    return self;
+}
+
+void rep_acc_clear(rep_acc_t *self)
+{
+    for (size_t i = 0; self && i < self->cap; i++) {
+        free(self->slot[i].key);
+        self->slot[i].key = NULL;
+    }
+    if (self) self->n = 0;
+}
+
+void rep_acc_destroy(rep_acc_t **self_p)
+{
+    rep_acc_t *self = *self_p;
+    if (!self) return;
+    rep_acc_clear(self);
+    free(self->slot);
+    free(self);
+    *self_p = NULL;
+}
+
+/* The slot of key (created empty), or NULL on OOM. */
+static acc_slot_t *s_acc_slot(rep_acc_t *self, const uint8_t *key, size_t klen)
+{
+    if ((self->n + 1) * 2 > self->cap) {
+        size_t cap = self->cap * 2;
+        acc_slot_t *slot = calloc(cap, sizeof *slot);
+        if (!slot) return NULL;
+        for (size_t i = 0; i < self->cap; i++) {
+            if (!self->slot[i].key) continue;
+            size_t j = s_hash_bytes(self->slot[i].key, self->slot[i].klen) & (cap - 1);
+            while (slot[j].key) j = (j + 1) & (cap - 1);
+            slot[j] = self->slot[i];
+        }
+        free(self->slot);
+        self->slot = slot;
+        self->cap = cap;
+    }
+    size_t j = s_hash_bytes(key, klen) & (self->cap - 1);
+    for (; self->slot[j].key; j = (j + 1) & (self->cap - 1))
+        if (self->slot[j].klen == klen && !memcmp(self->slot[j].key, key, klen)) return &self->slot[j];
+    if (!(self->slot[j].key = malloc(klen))) return NULL;
+    memcpy(self->slot[j].key, key, klen);
+    self->slot[j].klen = klen;
+    memset(self->slot[j].v, 0, sizeof self->slot[j].v);
+    self->n++;
+    return &self->slot[j];
+}
+
+/* Adds add[0..n) to the stored values of counter key in txn. 0 or an MDB error. */
+static int s_count_put(MDB_txn *txn, MDB_dbi counts, const uint8_t *key, size_t klen, const int64_t *add, int n)
+{
+    MDB_val k = {klen, (void *)key}, v;
     int64_t vals[REP_VALUES] = {0};
-    int rc = mdb_get(txn, db->counts, &k, &v);
+    int rc = mdb_get(txn, counts, &k, &v);
     if (rc && rc != MDB_NOTFOUND) return rc;
     if (!rc) memcpy(vals, v.mv_data, v.mv_size < sizeof vals ? v.mv_size : sizeof vals);
     for (int i = 0; i < n && i < REP_VALUES; i++) vals[i] += add[i];
     v.mv_size = sizeof vals;
     v.mv_data = vals;
-    return mdb_put(txn, db->counts, &k, &v, 0);
+    return mdb_put(txn, counts, &k, &v, 0);
+}
+
+int rep_acc_flush(rep_acc_t *self, MDB_txn *txn, const rep_dbs_t *db)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < self->cap; i++)
+        if (self->slot[i].key) rc = s_count_put(txn, db->counts, self->slot[i].key, self->slot[i].klen, self->slot[i].v, REP_VALUES);
+    rep_acc_clear(self);
+    return rc;
+}
+
+/* Adds add[0..n) to the values of counter (metric, day, dims): into the
+ * accumulator when there is one, else in the store. 0 or an MDB error
+ * (ENOMEM when the accumulator cannot grow). */
+static int s_count(MDB_txn *txn, const rep_dbs_t *db, const char *metric, uint32_t day, const char *dims,
+                   const int64_t *add, int n)
+{
+    uint8_t key[KEY_MAX + 8];
+    size_t klen = s_ckey(key, metric, day, dims);
+    if (db->acc) {
+        acc_slot_t *slot = s_acc_slot(db->acc, key, klen);
+        if (!slot) return ENOMEM;
+        for (int i = 0; i < n && i < REP_VALUES; i++) slot->v[i] += add[i];
+        return 0;
+    }
+    return s_count_put(txn, db->counts, key, klen, add, n);
 }
 
 static int s_count1(MDB_txn *txn, const rep_dbs_t *db, const char *metric, uint32_t day, const char *dims)
@@ -228,6 +344,19 @@ static const char *s_kind_name(const Intake__Person *p)
     }
 }
 
+/* What intake says of a request: when (once), channel, service, street, kind. */
+static void s_intake_fill(apply_t *a, Reporting__RequestFact *f, const Intake__Request *r)
+{
+    if (!f->from_intake) {
+        f->requested_ms = r->requested_ms ? r->requested_ms : a->ev->time_ms;
+        f->from_intake = true;
+    }
+    f->channel = s_dup(a->arena, r->channel);
+    if (*r->service_code) f->service_code = s_dup(a->arena, r->service_code);
+    if (*r->street) f->street = s_dup(a->arena, r->street);
+    if (*s_kind_name(r->requester)) f->requester_kind = (char *)s_kind_name(r->requester);
+}
+
 /* intake.request.*: what, where, which channel, when; the request's own status. */
 static int s_intake_request(apply_t *a, const char *action)
 {
@@ -237,16 +366,25 @@ static int s_intake_request(apply_t *a, const char *action)
     if (!r) return hub_error_set(a->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "request", "no request");
     Reporting__RequestFact *f;
     bool fresh;
+    if (!strcmp(action, "accepted") && *r->service_request_id && strlen(r->service_request_id) <= 200) {
+        /* the common case, a new request: one put that fails if the fact
+         * exists (matching's event came first), instead of a get and a put */
+        Reporting__RequestFact nf = REPORTING__REQUEST_FACT__INIT;
+        nf.id = r->service_request_id;
+        s_intake_fill(a, &nf, r);
+        nf.status = "open";
+        int rc = s_put_flags(a->txn, a->db->facts, nf.id, strlen(nf.id), &nf.base, MDB_NOOVERWRITE);
+        if (!rc) {
+            uint8_t key[208];
+            MDB_val k = {s_daykey(key, rep_day(nf.requested_ms), nf.id), key}, v = {0, ""};
+            rc = mdb_put(a->txn, a->db->by_day, &k, &v, 0);
+            return rc ? s_fail(a, rc) : 0;
+        }
+        if (rc != MDB_KEYEXIST) return s_fail(a, rc);
+    }
     if (s_fact(a, r->service_request_id, &f, &fresh)) return -1;
     int64_t old_ms = f->requested_ms;
-    if (!f->from_intake) {
-        f->requested_ms = r->requested_ms ? r->requested_ms : a->ev->time_ms;
-        f->from_intake = true;
-    }
-    f->channel = s_dup(a->arena, r->channel);
-    if (*r->service_code) f->service_code = s_dup(a->arena, r->service_code);
-    if (*r->street) f->street = s_dup(a->arena, r->street);
-    if (*s_kind_name(r->requester)) f->requester_kind = (char *)s_kind_name(r->requester);
+    s_intake_fill(a, f, r);
     if (!strcmp(action, "accepted")) {
         if (!*f->status) f->status = "open";
     } else if (!strcmp(action, "cancelled")) {

@@ -72,9 +72,25 @@
 #define REP_SUPPRESS_BELOW 5   /* counts 1..4 are shown as "<5" in public */
 #define REP_SUPPRESSED (-1)
 
+typedef struct rep_acc rep_acc_t;
+
 typedef struct {
     MDB_dbi facts, by_day, counts, tenders, disclosures, names;
+    rep_acc_t *acc;   /* optional (borrowed): counters gathered in memory and
+                         written by rep_acc_flush, once per batch of events;
+                         NULL: each event writes its counters at once */
 } rep_dbs_t;
+
+/* Counter additions gathered in memory (key -> int64[REP_VALUES]), so a
+ * batch of events costs one write per counter instead of one per event.
+ * Owned by the caller. NULL on OOM. */
+rep_acc_t *rep_acc_new(void);
+void rep_acc_destroy(rep_acc_t **self_p);
+/* Writes the gathered additions in txn and forgets them. 0 or an MDB
+ * error (then the caller aborts the transaction; the additions are gone). */
+int rep_acc_flush(rep_acc_t *self, MDB_txn *txn, const rep_dbs_t *db);
+/* Forgets the gathered additions (their transaction was abandoned). */
+void rep_acc_clear(rep_acc_t *self);
 
 /* The CST (UTC+8) calendar day of t_ms as YYYYMMDD. */
 uint32_t rep_day(int64_t t_ms);

@@ -35,6 +35,18 @@ static int s_apply(hub_call_t *call, const char *publisher, const Hub__Event *ev
     return 0;
 }
 
+/* hub_feed_done_fn: the counters of a batch of events, written once. */
+static int s_done(hub_call_t *call, bool ok, void *arg)
+{
+    reporting_t *r = arg;
+    if (!ok) {
+        rep_acc_clear(r->acc);
+        return 0;
+    }
+    int rc = rep_acc_flush(r->acc, call->txn, &r->dbs);
+    return rc ? hub_call_mdb_error(call, rc) : 0;
+}
+
 /* ------------------------------------------------------------- handlers */
 
 /* True when the caller sees exact figures (not suppressed). */
@@ -210,13 +222,15 @@ int reporting_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err
     s_copy(self->api, sizeof self->api, hub_config_get(d->cfg, "reporting", "admin", ""));
     if (!*self->api) s_copy(self->api, sizeof self->api, hub_config_get(d->cfg, "reporting", "api", ""));
     if (!check_only) {
-        if (!(r->scratch = hub_arena_new(SCRATCH_BUDGET))) {
+        if (!(r->scratch = hub_arena_new(SCRATCH_BUDGET)) || !(r->acc = rep_acc_new())) {
+            hub_arena_destroy(&r->scratch);
             free(r);
             return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "out of memory");
         }
         r->dbs = (rep_dbs_t){hub_daemon_db(d, REPORTING_DB_FACTS),       hub_daemon_db(d, REPORTING_DB_BY_DAY),
                              hub_daemon_db(d, REPORTING_DB_COUNTS),      hub_daemon_db(d, REPORTING_DB_TENDERS),
-                             hub_daemon_db(d, REPORTING_DB_DISCLOSURES), hub_daemon_db(d, REPORTING_DB_NAMES)};
+                             hub_daemon_db(d, REPORTING_DB_DISCLOSURES), hub_daemon_db(d, REPORTING_DB_NAMES),
+                             r->acc};
     }
     *ctx = r;
     return 0;
@@ -231,7 +245,9 @@ int reporting_start(hub_daemon_t *d, void *ctx, hub_error_t *err)
         hub_curve_t curve = {p->server_key, p->public_key, p->secret_key};
         r->feeds[i] = hub_feed_new(d->rpc, d->store, d->zctx, p->name, p->pub, p->api, p->curve ? &curve : NULL,
                                    s_apply, r, err);
-        if (!r->feeds[i] || hub_feed_start(r->feeds[i], err)) return -1;
+        if (!r->feeds[i]) return -1;
+        hub_feed_set_done(r->feeds[i], s_done);
+        if (hub_feed_start(r->feeds[i], err)) return -1;
     }
     rep_dash_conf_t dc = {r->http, r->peers, n_feeds + 1, r->poll_ms, r->down_after_ms, d->zctx, d->store, &r->dbs};
     if (!(r->dash = rep_dash_new(&dc, err))) return -1;
@@ -253,5 +269,6 @@ void reporting_fini(void *ctx)
     if (!r) return;
     reporting_stop(r);
     hub_arena_destroy(&r->scratch);
+    rep_acc_destroy(&r->acc);
     free(r);
 }

@@ -28,6 +28,7 @@ typedef struct {
     hub_daemon_t *d;                     /* borrowed */
     rep_dbs_t dbs;
     hub_arena_t *scratch;                /* owned: figures behind one report */
+    rep_acc_t *acc;                      /* owned: a batch's counters (dbs.acc) */
     rep_peer_t peers[REPORTING_FEEDS + 1];   /* the upstreams followed, then reporting itself */
     int n_peers;                         /* upstreams followed (feeds[0..n_peers)) */
     hub_feed_t *feeds[REPORTING_FEEDS];  /* owned */
