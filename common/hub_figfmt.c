@@ -1,5 +1,7 @@
 #include "hub_figfmt.h"
 
+#include "hub_util.h"
+
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -173,30 +175,9 @@ json_t *hub_fig_json(const Reporting__QueryReply *r)
 
 /* ----------------------------------------------------------------- CSV */
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} s_buf_t;
+typedef hub_buf_t s_buf_t;
 
-static void s_put(s_buf_t *b, const char *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
+static void s_put(s_buf_t *b, const char *s, size_t n) { hub_buf_put(b, s, n); }
 
 /* One field, quoted (inner quotes doubled) when it holds , " CR or LF. */
 static void s_csv_field(s_buf_t *b, const char *s, bool first)

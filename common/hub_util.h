@@ -38,4 +38,15 @@ char *hub_strdup(const char *s);
 /* Creates dir and its parents with the given mode; 0 or -errno. */
 int hub_mkdir_p(const char *dir, unsigned mode);
 
+/* A growable NUL-terminated text buffer: p is malloc'd and owned by whoever
+ * holds the struct (free(b.p) when done); start from {0}. A failed
+ * allocation sets oom and drops every later write. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+    bool oom;
+} hub_buf_t;
+/* Appends n bytes of s (and keeps a NUL after them). */
+void hub_buf_put(hub_buf_t *b, const void *s, size_t n);
+
 #endif

@@ -66,31 +66,10 @@ static int s_placeholder(const char *p, const char *end, char name[NOTIFY_MAX_NA
 
 /* ----------------------------------------------------------------- buffer */
 
-/* A growing malloc'd byte buffer; oom latches the first failed growth. */
-typedef struct {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} s_buf_t;
+typedef hub_buf_t s_buf_t;   /* a growing malloc'd byte buffer (hub_util) */
 
 /* Appends n bytes of s to b (nothing once b is out of memory). */
-static void s_put(s_buf_t *b, const void *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p, b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
+static void s_put(s_buf_t *b, const void *s, size_t n) { hub_buf_put(b, s, n); }
 
 static void s_puts(s_buf_t *b, const char *s) { s_put(b, s_str(s), strlen(s_str(s))); }
 static void s_putc(s_buf_t *b, char c) { s_put(b, &c, 1); }

@@ -3,6 +3,8 @@
  * the caller's query function and never kept after the document is done. */
 #include "html.h"
 
+#include "hub_util.h"
+
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -28,30 +30,9 @@
 
 /* ------------------------------------------------------------ buffer */
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    bool oom;  /* an allocation failed: the document is dropped at the end */
-} s_buf_t;
+typedef hub_buf_t s_buf_t;   /* an allocation failed (oom): the document is dropped at the end */
 
-static void s_putn(s_buf_t *b, const char *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 16384;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
+static void s_putn(s_buf_t *b, const char *s, size_t n) { hub_buf_put(b, s, n); }
 
 static void s_put(s_buf_t *b, const char *s)
 {

@@ -41,7 +41,7 @@
  *    none refused or unreadable, and its summary of 2026 must count exactly
  *    the requests and opinions written and all the events.
  *
- * 2. Queries on that year. BENCH_REPORTING_QUERIES (default 200)
+ * 2. Queries on that year. BENCH_REPORTING_QUERIES (default 100)
  *    reporting.query calls, one at a time, cycling through 14 figures
  *    (requests by service, street, channel, status, month and day; times
  *    by service and street; outcomes; unmet; opinions by topic, street and
@@ -685,7 +685,7 @@ static int64_t s_summary_value(const Reporting__QueryReply *r, const char *figur
 int main(void)
 {
     uint64_t n = (uint64_t)s_env("BENCH_REPORTING_EVENTS", 1000000);
-    int n_queries = (int)s_env("BENCH_REPORTING_QUERIES", 200);
+    int n_queries = (int)s_env("BENCH_REPORTING_QUERIES", 100);
     const char *perf_out = getenv("BENCH_REPORTING_PERF");
     if (n > MAX_EVENTS) n = MAX_EVENTS;
     if (n < 1000) n = 1000;
