@@ -30,6 +30,7 @@ struct hub_feed {
     bool curve;
     hub_feed_apply_fn fn;
     hub_feed_done_fn done;   /* optional */
+    hub_feed_digest_fn digest; /* optional, called on the feed thread */
     void *arg;
     hub_handler_t handlers[2];
     pthread_t thread;
@@ -313,6 +314,8 @@ static int s_gather(hub_feed_t *self, void *dealer, hub_sub_t *sub, hub_arena_t 
             hub_err("%s feed: %s", self->publisher, err.message);
             return -1;
         }
+        ev->digest = false;   /* a publisher's word is never taken for our own digest */
+        if (self->digest) self->digest(ev, arena);
         int added = s_batch_add(&b, hub_sub_epoch(sub), ev, arena);
         if (added == 0) {   /* another epoch or a jump: what came before goes alone */
             if (s_hand_over(self, dealer, &b, arena)) goto too_large;
@@ -439,6 +442,8 @@ int hub_feed_start(hub_feed_t *self, hub_error_t *err)
 }
 
 void hub_feed_set_done(hub_feed_t *self, hub_feed_done_fn fn) { self->done = fn; }
+
+void hub_feed_set_digest(hub_feed_t *self, hub_feed_digest_fn fn) { self->digest = fn; }
 
 void hub_feed_signal(hub_feed_t *self)
 {

@@ -50,6 +50,15 @@ typedef int (*hub_feed_done_fn)(hub_call_t *call, bool ok, void *arg);
 /* Sets the done function (gets the feed's arg). Before hub_feed_start. */
 void hub_feed_set_done(hub_feed_t *self, hub_feed_done_fn fn);
 
+/* Optional, on the feed's own thread for each event before it is handed
+ * over: may replace ev->payload with a smaller digest of what the service
+ * needs (from arena) and set ev->digest, so big payloads are decoded
+ * beside the loop thread instead of on it. Must be pure (no shared state).
+ * 0 digested, -1 left as it was. */
+typedef int (*hub_feed_digest_fn)(Hub__Event *ev, hub_arena_t *arena);
+/* Sets the digest function. Before hub_feed_start. */
+void hub_feed_set_digest(hub_feed_t *self, hub_feed_digest_fn fn);
+
 /* Reads the CURVE keys a daemon uses to follow publisher, from its config
  * section: <publisher>_server_public_key_file, <publisher>_public_key_file
  * and <publisher>_secret_key_file (Z85 key files). Without the first, all

@@ -258,10 +258,17 @@ static int s_read_job(hub_rpc_t *self, void *sock, bool curve, bool internal, jo
         hub_error_set(err, HUB__ERROR_CODE__NOT_FOUND, "verb", "unknown command \"%s\"", j->verb);
         goto done;
     }
-    /* our own calls relay whole events (up to a reply's size) */
-    j->req = hub_wire_unpack_max(j->h->req_desc, zmq_msg_data(&frames[k + 1]),
-                                 zmq_msg_size(&frames[k + 1]),
-                                 internal ? HUB_WIRE_MAX_REPLY : HUB_WIRE_MAX_BODY, arena, err);
+    /* our own calls (feeds, timers: inproc, this process only) relay whole
+     * events, up to a reply's size, that were validated where they came
+     * in: they are decoded without walking them again */
+    if (internal && zmq_msg_size(&frames[k + 1]) <= HUB_WIRE_MAX_REPLY) {
+        j->req = protobuf_c_message_unpack(j->h->req_desc, hub_arena_allocator(arena), zmq_msg_size(&frames[k + 1]),
+                                           zmq_msg_data(&frames[k + 1]));
+        if (!j->req) hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "", "malformed internal command body");
+    } else {
+        j->req = hub_wire_unpack_max(j->h->req_desc, zmq_msg_data(&frames[k + 1]), zmq_msg_size(&frames[k + 1]),
+                                     internal ? HUB_WIRE_MAX_REPLY : HUB_WIRE_MAX_BODY, arena, err);
+    }
     if (!j->req) goto done;
     j->call.verb = j->verb;
     j->call.req = j->req;

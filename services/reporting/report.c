@@ -344,8 +344,42 @@ static const char *s_kind_name(const Intake__Person *p)
     }
 }
 
+/* What reporting keeps of intake's request (the digest; strings borrowed from r). */
+static void s_digest_of(const Intake__Request *r, Reporting__RequestDigest *d)
+{
+    reporting__request_digest__init(d);
+    d->id = r->service_request_id;
+    d->channel = r->channel;
+    d->service_code = r->service_code;
+    d->street = r->street;
+    d->requester_kind = (char *)s_kind_name(r->requester);
+    d->requested_ms = r->requested_ms;
+}
+
+int rep_digest(Hub__Event *ev, hub_arena_t *arena)
+{
+    if (!ev->topic || strncmp(ev->topic, "intake.request.", 15) || ev->digest) return -1;
+    hub_arena_mark_t mark = hub_arena_mark(arena);
+    Intake__RequestEvent *re = (Intake__RequestEvent *)protobuf_c_message_unpack(
+        &intake__request_event__descriptor, hub_arena_allocator(arena), ev->payload.len, ev->payload.data);
+    if (!re || !re->request) {   /* the loop thread refuses it, as any undecodable event */
+        hub_arena_rewind(arena, mark);
+        return -1;
+    }
+    Reporting__RequestDigest d;
+    s_digest_of(re->request, &d);
+    size_t n = reporting__request_digest__get_packed_size(&d);
+    uint8_t *buf = hub_arena_alloc(arena, n + 1);
+    if (!buf) return -1;
+    reporting__request_digest__pack(&d, buf);
+    ev->payload.data = buf;
+    ev->payload.len = n;
+    ev->digest = true;
+    return 0;
+}
+
 /* What intake says of a request: when (once), channel, service, street, kind. */
-static void s_intake_fill(apply_t *a, Reporting__RequestFact *f, const Intake__Request *r)
+static void s_intake_fill(apply_t *a, Reporting__RequestFact *f, const Reporting__RequestDigest *r)
 {
     if (!f->from_intake) {
         f->requested_ms = r->requested_ms ? r->requested_ms : a->ev->time_ms;
@@ -354,23 +388,28 @@ static void s_intake_fill(apply_t *a, Reporting__RequestFact *f, const Intake__R
     f->channel = s_dup(a->arena, r->channel);
     if (*r->service_code) f->service_code = s_dup(a->arena, r->service_code);
     if (*r->street) f->street = s_dup(a->arena, r->street);
-    if (*s_kind_name(r->requester)) f->requester_kind = (char *)s_kind_name(r->requester);
+    if (*r->requester_kind) f->requester_kind = s_dup(a->arena, r->requester_kind);
 }
 
 /* intake.request.*: what, where, which channel, when; the request's own status. */
 static int s_intake_request(apply_t *a, const char *action)
 {
-    Intake__RequestEvent *re = (Intake__RequestEvent *)s_payload(a, &intake__request_event__descriptor);
-    if (!re) return -1;
-    const Intake__Request *r = re->request;
-    if (!r) return hub_error_set(a->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "request", "no request");
+    Reporting__RequestDigest view, *r = &view;
+    if (a->ev->digest) {   /* already digested on the feed thread (rep_digest) */
+        if (!(r = (Reporting__RequestDigest *)s_payload(a, &reporting__request_digest__descriptor))) return -1;
+    } else {
+        Intake__RequestEvent *re = (Intake__RequestEvent *)s_payload(a, &intake__request_event__descriptor);
+        if (!re) return -1;
+        if (!re->request) return hub_error_set(a->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "request", "no request");
+        s_digest_of(re->request, &view);
+    }
     Reporting__RequestFact *f;
     bool fresh;
-    if (!strcmp(action, "accepted") && *r->service_request_id && strlen(r->service_request_id) <= 200) {
+    if (!strcmp(action, "accepted") && *r->id && strlen(r->id) <= 200) {
         /* the common case, a new request: one put that fails if the fact
          * exists (matching's event came first), instead of a get and a put */
         Reporting__RequestFact nf = REPORTING__REQUEST_FACT__INIT;
-        nf.id = r->service_request_id;
+        nf.id = r->id;
         s_intake_fill(a, &nf, r);
         nf.status = "open";
         int rc = s_put_flags(a->txn, a->db->facts, nf.id, strlen(nf.id), &nf.base, MDB_NOOVERWRITE);
@@ -382,7 +421,7 @@ static int s_intake_request(apply_t *a, const char *action)
         }
         if (rc != MDB_KEYEXIST) return s_fail(a, rc);
     }
-    if (s_fact(a, r->service_request_id, &f, &fresh)) return -1;
+    if (s_fact(a, r->id, &f, &fresh)) return -1;
     int64_t old_ms = f->requested_ms;
     s_intake_fill(a, f, r);
     if (!strcmp(action, "accepted")) {

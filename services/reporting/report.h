@@ -111,6 +111,14 @@ int rep_period(const char *period, int64_t *from_ms, int64_t *to_ms, int64_t *pr
 int rep_apply(MDB_txn *txn, const rep_dbs_t *db, const Hub__Event *ev, hub_arena_t *arena, int *mdb_rc,
               hub_error_t *err);
 
+/* Digests ev on a feed thread (hub_feed's digest hook): an
+ * intake.request.* payload becomes a reporting.RequestDigest (all that
+ * rep_apply keeps of it, allocated from arena) and ev->digest is set, so
+ * the loop thread does not decode intake's whole request. Pure: no store,
+ * no shared state. 0, or -1 when ev is left as it was (another topic, or
+ * a payload that does not decode: rep_apply then refuses it). */
+int rep_digest(Hub__Event *ev, hub_arena_t *arena);
+
 /* Answers q over txn (read or write) at now_ms into *out (arena-owned).
  * 0, or -1 with *mdb_rc (store error) or err (INVALID_ARGUMENT: unknown
  * figure or by, from >= to; RESOURCE_EXHAUSTED: arena budget). Requests

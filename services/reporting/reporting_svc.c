@@ -247,6 +247,7 @@ int reporting_start(hub_daemon_t *d, void *ctx, hub_error_t *err)
                                    s_apply, r, err);
         if (!r->feeds[i]) return -1;
         hub_feed_set_done(r->feeds[i], s_done);
+        hub_feed_set_digest(r->feeds[i], rep_digest);
         if (hub_feed_start(r->feeds[i], err)) return -1;
     }
     rep_dash_conf_t dc = {r->http, r->peers, n_feeds + 1, r->poll_ms, r->down_after_ms, d->zctx, d->store, &r->dbs};

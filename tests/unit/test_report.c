@@ -76,6 +76,7 @@ typedef struct {
     hub_arena_t *q_arena;    /* query replies, kept for the test */
     MDB_txn *txn;            /* the open write transaction, if any */
     bool per_event;          /* commit after every event */
+    bool digest;             /* digest each event first (rep_digest, as the feed thread does) */
     uint64_t seq;
     int64_t count_from, count_to;   /* events applied with time_ms in here ... */
     int64_t counted;                /* ... are counted here */
@@ -170,6 +171,11 @@ static int s_apply_raw(fx_t *fx, const char *topic, int64_t t, const void *p, si
     ev.payload.data = (uint8_t *)p;
     ev.payload.len = n;
     hub_arena_reset(fx->ev_arena);
+    if (fx->digest && !strncmp(topic, "intake.request.", 15)) {
+        if (rep_digest(&ev, fx->ev_arena)) fail_msg("rep_digest refused %s", topic);
+        assert_true(ev.digest);
+        assert_true(ev.payload.len < n);   /* the digest is smaller than intake's request */
+    }
     return rep_apply(fx->txn, &fx->db, &ev, fx->ev_arena, mdb_rc, err);
 }
 
@@ -1438,10 +1444,13 @@ static void test_replay_no_double_counting(void **state)
     fx_t *a = s_fx(state, 0), *b = s_fx(state, 1), *c = s_fx(state, 2);
     s_history_all(a);
     s_commit(a);
-    /* b: the first attempt dies before its commit, the replay commits per event */
+    /* b: the first attempt dies before its commit, the replay commits per
+     * event, its intake events digested first (as hub-reporting's feed
+     * thread does) */
     s_history_all(b);
     s_abort(b);
     b->per_event = true;
+    b->digest = true;
     s_history_all(b);
     /* c: the same history again, in one transaction, its counters gathered
      * in memory (rep_acc_t, as the daemon does per batch) and written at
