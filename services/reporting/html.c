@@ -4,6 +4,7 @@
 #include "html.h"
 
 #include "hub_util.h"
+#include "report.h"
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -25,8 +26,6 @@
 #define BAR_MAX 30               /* bars in a bar chart (workload may list hundreds) */
 #define COLUMN_MAX 62            /* columns in a column chart (two months of days) */
 #define CELL 48                  /* hub_fig_cell buffer */
-#define YEAR_MIN 1971            /* the previous year must not start before 1970 */
-#define YEAR_MAX 9999
 
 /* ------------------------------------------------------------ buffer */
 
@@ -194,14 +193,6 @@ static const char *s_cst_date(int64_t t_ms, char *buf, size_t cap, bool with_tim
     }
     strftime(buf, cap, with_time ? "%Y-%m-%d %H:%M" : "%Y-%m-%d", &tm);
     return buf;
-}
-
-/* Unix ms of 00:00 CST on the first of month m of year y (m may be 0 or
- * 13: timegm normalizes). */
-static int64_t s_month_start(int y, int m)
-{
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = 1};
-    return ((int64_t)timegm(&tm) - CST_OFFSET_S) * 1000;
 }
 
 /* ------------------------------------------------------------ tables */
@@ -502,22 +493,14 @@ static int s_parse_period(const char *kind, const char *period, s_period_t *p, h
         return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "kind",
                              "kind must be monthly or yearly");
     p->yearly = !strcmp(kind, "yearly");
-    size_t want = p->yearly ? 4 : 7, n = period ? strlen(period) : 0;
-    bool ok = n == want;
-    for (size_t i = 0; ok && i < n; i++) ok = i == 4 ? period[i] == '-' : period[i] >= '0' && period[i] <= '9';
-    if (ok) {
-        p->year = atoi(period);
-        p->month = p->yearly ? 1 : atoi(period + 5);
-        ok = p->year >= YEAR_MIN && p->year <= YEAR_MAX && p->month >= 1 && p->month <= 12;
-    }
-    if (!ok)
+    /* the range is report.h's (rep_period); the length says which kind */
+    hub_error_t ignored = {0};
+    if (!period || strlen(period) != (p->yearly ? 4u : 7u) ||
+        rep_period(period, &p->from, &p->to, &p->prev_from, &p->prev_to, &ignored))
         return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "period", "period must be %s",
                              p->yearly ? "YYYY" : "YYYY-MM");
-    int step = p->yearly ? 12 : 1;
-    p->from = s_month_start(p->year, p->month);
-    p->to = s_month_start(p->year, p->month + step);
-    p->prev_from = s_month_start(p->year, p->month - step);
-    p->prev_to = p->from;
+    p->year = atoi(period);
+    p->month = p->yearly ? 1 : atoi(period + 5);
     return 0;
 }
 

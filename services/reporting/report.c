@@ -47,7 +47,7 @@ int rep_period(const char *period, int64_t *from_ms, int64_t *to_ms, int64_t *pr
 {
     int y = 0, m = 0, n = 0;
     size_t len = period ? strlen(period) : 0;
-    if (len == 4 && sscanf(period, "%4d%n", &y, &n) == 1 && n == 4 && y >= 2000 && y <= 2200) {
+    if (len == 4 && sscanf(period, "%4d%n", &y, &n) == 1 && n == 4 && y >= 1971 && y <= 9999) {
         *from_ms = rep_date_ms(y, 1, 1);
         *to_ms = rep_date_ms(y + 1, 1, 1);
         *prev_from_ms = rep_date_ms(y - 1, 1, 1);
@@ -55,7 +55,7 @@ int rep_period(const char *period, int64_t *from_ms, int64_t *to_ms, int64_t *pr
         return 0;
     }
     if (len == 7 && period[4] == '-' && isdigit((unsigned char)period[5]) && isdigit((unsigned char)period[6]) &&
-        sscanf(period, "%4d-%2d%n", &y, &m, &n) == 2 && n == 7 && y >= 2000 && y <= 2200 && m >= 1 && m <= 12) {
+        sscanf(period, "%4d-%2d%n", &y, &m, &n) == 2 && n == 7 && y >= 1971 && y <= 9999 && m >= 1 && m <= 12) {
         *from_ms = rep_date_ms(y, m, 1);
         *to_ms = rep_date_ms(y, m + 1, 1);
         *prev_from_ms = rep_date_ms(y, m - 1, 1);
@@ -692,16 +692,10 @@ typedef struct {
 typedef struct {
     group_t *g;
     size_t n, cap;
-    hub_arena_t *arena;
     bool oom;
 } groups_t;
 
-static uint64_t s_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-    return h;
-}
+static uint64_t s_hash(const char *s) { return s_hash_bytes((const uint8_t *)s, strlen(s)); }
 
 static void s_groups_free(groups_t *gs)
 {
@@ -780,6 +774,7 @@ typedef struct {
     Reporting__QueryReply *rep;
     int *mdb_rc;
     hub_error_t *err;
+    const char *by;               /* the grouping in force (the request's, or a figure's default) */
 } query_t;
 
 static int s_oom(query_t *q)
@@ -946,7 +941,7 @@ static const char *s_fact_key(const Reporting__RequestFact *f, const char *by, c
 static bool s_requests_one(query_t *q, const Reporting__RequestFact *f, groups_t *gs)
 {
     char buf[16];
-    group_t *g = s_group(gs, s_fact_key(f, q->q->by, buf, sizeof buf));
+    group_t *g = s_group(gs, s_fact_key(f, q->by, buf, sizeof buf));
     if (!g) return false;
     g->v[0]++;
     if (f->closed_ms && (!strcmp(f->status, "completed") || !strcmp(f->status, "closed"))) g->v[1]++;
@@ -957,7 +952,7 @@ static bool s_requests_one(query_t *q, const Reporting__RequestFact *f, groups_t
 static bool s_times_one(query_t *q, const Reporting__RequestFact *f, groups_t *gs)
 {
     char buf[16];
-    group_t *g = s_group(gs, s_fact_key(f, q->q->by, buf, sizeof buf));
+    group_t *g = s_group(gs, s_fact_key(f, q->by, buf, sizeof buf));
     if (!g) return false;
     g->v[0]++;
     const int64_t at[3] = {f->first_offer_ms, f->accepted_ms, f->closed_ms};
@@ -1018,12 +1013,9 @@ static int s_q_requests(query_t *q)
     static const char *const allowed[] = {"service", "street", "channel", "status", "kind", "day", "month", NULL};
     const char *by = s_by(q, allowed);
     if (!by) return s_bad_by(q, "service, street, channel, status, kind, day or month");
-    Reporting__QueryRequest *qq = (Reporting__QueryRequest *)q->q;
-    const char *saved = qq->by;
-    qq->by = (char *)by;
-    groups_t gs = {.arena = q->arena};
+    q->by = by;
+    groups_t gs = {0};
     int rc = s_each_fact(q, s_requests_one, &gs);
-    qq->by = (char *)saved;
     if (rc) return s_groups_free(&gs), -1;
     char name[64], title[96];
     snprintf(name, sizeof name, "requests_by_%s", by);
@@ -1040,12 +1032,9 @@ static int s_q_times(query_t *q)
     static const char *const allowed[] = {"service", "street", NULL};
     const char *by = s_by(q, allowed);
     if (!by) return s_bad_by(q, "service or street");
-    Reporting__QueryRequest *qq = (Reporting__QueryRequest *)q->q;
-    const char *saved = qq->by;
-    qq->by = (char *)by;
-    groups_t gs = {.arena = q->arena};
+    q->by = by;
+    groups_t gs = {0};
     int rc = s_each_fact(q, s_times_one, &gs);
-    qq->by = (char *)saved;
     if (rc) return s_groups_free(&gs), -1;
     char name[64], title[96];
     snprintf(name, sizeof name, "times_by_%s", by);
@@ -1086,7 +1075,7 @@ static int s_q_times(query_t *q)
 static int s_q_facts(query_t *q, fact_fn fn, const char *name, const char *title, const char *const *keys,
                      const char *const *vals, size_t nv)
 {
-    groups_t gs = {.arena = q->arena};
+    groups_t gs = {0};
     int rc = s_each_fact(q, fn, &gs);
     if (rc) return s_groups_free(&gs), -1;
     Reporting__Table *t = s_table(q, name, title, keys, vals, NULL, gs.n);
@@ -1156,7 +1145,7 @@ static bool s_count_by_period(query_t *q, uint32_t day, const char *dims, const 
 {
     (void)dims;
     char key[16];
-    if (!strcmp(q->q->by, "day")) snprintf(key, sizeof key, "%04u-%02u-%02u", day / 10000, day / 100 % 100, day % 100);
+    if (!strcmp(q->by, "day")) snprintf(key, sizeof key, "%04u-%02u-%02u", day / 10000, day / 100 % 100, day % 100);
     else snprintf(key, sizeof key, "%04u-%02u", day / 10000, day / 100 % 100);
     return s_add_to(gs, key, v);
 }
@@ -1166,8 +1155,8 @@ static bool s_count_opinion(query_t *q, uint32_t day, const char *dims, const in
     (void)day;
     const char *sep = strstr(dims, REP_SEP);
     char key[KEY_MAX + 1];
-    if (!strcmp(q->q->by, "topic") || !*q->q->by) snprintf(key, sizeof key, "%.*s", (int)(sep ? sep - dims : (long)strlen(dims)), dims);
-    else if (!strcmp(q->q->by, "street")) snprintf(key, sizeof key, "%s", sep ? sep + 1 : "-");
+    if (!strcmp(q->by, "topic") || !*q->by) snprintf(key, sizeof key, "%.*s", (int)(sep ? sep - dims : (long)strlen(dims)), dims);
+    else if (!strcmp(q->by, "street")) snprintf(key, sizeof key, "%s", sep ? sep + 1 : "-");
     else snprintf(key, sizeof key, "%s", dims);
     return s_add_to(gs, key, v);
 }
@@ -1176,7 +1165,7 @@ static int s_q_counts(query_t *q, const char *metric, count_fn fn, const char *n
                       const char *const *keys, const char *const *vals, const char *const *units, size_t nv,
                       bool by_key, Reporting__Table **out)
 {
-    groups_t gs = {.arena = q->arena};
+    groups_t gs = {0};
     int rc = s_each_count(q, metric, fn, &gs);
     if (rc) return s_groups_free(&gs), -1;
     Reporting__Table *t = s_table(q, name, title, keys, vals, units, gs.n);
@@ -1191,6 +1180,7 @@ static int s_q_opinions(query_t *q)
     static const char *const allowed[] = {"topic", "street", "topic_street", NULL};
     const char *by = s_by(q, allowed);
     if (!by) return s_bad_by(q, "topic, street or topic_street");
+    q->by = by;
     char name[64];
     snprintf(name, sizeof name, "opinions_by_%s", by);
     const char *k1[] = {"topic", NULL}, *k2[] = {"street", NULL}, *k3[] = {"topic", "street", NULL},
@@ -1212,9 +1202,7 @@ static int s_q_funds(query_t *q)
     static const char *const allowed[] = {"month", "day", NULL};
     const char *by = s_by(q, allowed);
     if (!by) return s_bad_by(q, "month or day");
-    Reporting__QueryRequest *qq = (Reporting__QueryRequest *)q->q;
-    const char *saved = qq->by;
-    qq->by = (char *)by;
+    q->by = by;
     char name[32];
     snprintf(name, sizeof name, "funds_by_%s", by);
     const char *keys[] = {by, NULL},
@@ -1223,13 +1211,12 @@ static int s_q_funds(query_t *q)
                *units[] = {"count", "fen", "count", "fen", "count", "fen", "count", "fen"};
     int rc = s_q_counts(q, "fd", s_count_by_period, name, "资金：捐赠、拨付、出资与项目付款", keys, vals, units,
                         8, true, NULL);
-    qq->by = (char *)saved;
     return rc;
 }
 
 static int s_q_workload(query_t *q)
 {
-    groups_t gs = {.arena = q->arena};
+    groups_t gs = {0};
     int rc = s_each_count(q, "wl", s_count_by_dims, &gs);
     if (rc) return s_groups_free(&gs), -1;
     const char *keys[] = {"kind", "provider", "name", NULL},
@@ -1327,7 +1314,7 @@ static bool s_tender_row(query_t *q, const Reporting__TenderFact *f, void *arg)
 
 static int s_q_tenders(query_t *q)
 {
-    groups_t gs = {.arena = q->arena};
+    groups_t gs = {0};
     int rc = s_each_tender(q, s_tender_state, &gs);
     if (rc) return s_groups_free(&gs), -1;
     const char *keys[] = {"state", NULL}, *vals[] = {"processes", "budget_fen", "awarded_fen", "paid_fen", NULL},
@@ -1408,8 +1395,8 @@ static bool s_summary_tender(query_t *q, const Reporting__TenderFact *f, void *a
 
 static int s_q_summary(query_t *q)
 {
-    groups_t rq = {.arena = q->arena}, op = {.arena = q->arena}, fd = {.arena = q->arena}, dl = {.arena = q->arena},
-             ev = {.arena = q->arena};
+    groups_t rq = {0}, op = {0}, fd = {0}, dl = {0},
+             ev = {0};
     int64_t tv[3] = {0};
     int rc = s_each_fact(q, s_summary_fact, &rq);
     if (!rc) rc = s_each_count(q, "op", s_count_by_period, &op);
@@ -1506,7 +1493,7 @@ int rep_query(MDB_txn *txn, const rep_dbs_t *db, const Reporting__QueryRequest *
     reporting__query_reply__init(rep);
     rep->from_ms = from;
     rep->to_ms = to;
-    query_t q = {txn, db, req, arena, from, to, rep_day(from), rep_day(to - 1), rep, mdb_rc, err};
+    query_t q = {txn, db, req, arena, from, to, rep_day(from), rep_day(to - 1), rep, mdb_rc, err, req->by ? req->by : ""};
     static const struct { const char *name; int (*fn)(query_t *); } figures[] = {
         {"requests", s_q_requests}, {"times", s_q_times},       {"outcomes", s_q_outcomes},
         {"unmet", s_q_unmet},       {"workload", s_q_workload}, {"tenders", s_q_tenders},

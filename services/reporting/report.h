@@ -96,8 +96,9 @@ void rep_acc_clear(rep_acc_t *self);
 uint32_t rep_day(int64_t t_ms);
 /* Unix ms of 00:00 CST on y-m-d (m 13 = January of y+1, as timegm). */
 int64_t rep_date_ms(int y, int m, int d);
-/* Parses a period "2026" or "2026-11" into [*from_ms, *to_ms) (CST) and
- * the previous period of the same length. 0, or -1 with err. */
+/* Parses a period "2026" or "2026-11" (years 1971..9999, so the previous
+ * one starts after 1970) into [*from_ms, *to_ms) (CST) and the previous
+ * period of the same length. 0, or -1 with err. */
 int rep_period(const char *period, int64_t *from_ms, int64_t *to_ms, int64_t *prev_from_ms,
                int64_t *prev_to_ms, hub_error_t *err);
 
