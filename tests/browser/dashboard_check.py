@@ -227,6 +227,20 @@ def main():
            "HTTP %d %s" % (status, body[:200]))
     status, ctype, body = http_get(base + "/no/such/page")
     expect("http-404", status == 404, "HTTP %d" % status)
+    # exact figures are not for an unauthenticated HTTP client
+    status, ctype, body = http_get(base + "/api/figures?figure=summary&public=0")
+    expect("api-figures-exact-refused", status == 403 and '"error":"PERMISSION_DENIED"' in body,
+           "HTTP %d %s" % (status, body[:200]))
+    status, ctype, body = http_get(base + "/api/figures?figure=summary")
+    expect("api-figures-public", status == 200 and '"suppressed"' in body, "HTTP %d %s" % (status, body[:200]))
+    # only GET and HEAD
+    try:
+        req = urllib.request.Request(base + "/api/health", data=b"x", method="POST")
+        with urllib.request.urlopen(req, timeout=5) as r:
+            status = r.status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    expect("http-405", status == 405, "HTTP %d" % status)
     return 0 if fails == 0 else 1
 
 
