@@ -405,11 +405,14 @@ static void s_up(env_t *e, const opts_t *o)
     char extra[2048], from[256];
     if (o && o->from_name) snprintf(from, sizeof from, "%s <%s>", o->from_name, e->from);
     else snprintf(from, sizeof from, "%s", e->from);
+    /* timeout_ms is generous: under AddressSanitizer on a loaded machine a
+     * transfer that stalls 5 s was cut and sent again (SMTP has no
+     * idempotency), which the exactly-once checks then saw twice */
     snprintf(extra, sizeof extra,
              "matching_api = %s\nmatching_pub = %s\n"
              "smtp_url = smtp://127.0.0.1:%d\nsmtp_from = %s\n"
              "sms_url = http://127.0.0.1:%d%s\n"
-             "retry_base_ms = 50\nretry_max_ms = 200\nmax_attempts = 3\ntimeout_ms = 5000\n"
+             "retry_base_ms = 50\nretry_max_ms = 200\nmax_attempts = 3\ntimeout_ms = 20000\n"
              "quiet_start = 00:00\nquiet_end = 00:00\nschedule_check_ms = 50\n%s",
              e->mt.api, e->mt.pub, e->smtp->port, from, e->sms->port, e->sms->tag, o && o->notif_extra ? o->notif_extra : "");
     if (harness_init_peer(&e->nt, &e->in, "notification", extra)) fail_msg("notification peer");
