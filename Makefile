@@ -138,5 +138,9 @@ bench: deps
 _bench: all $(BENCHES)
 	@BUILD=$(BUILD) sh tests/bench/run.sh $(BENCHES)
 
+include tests/fuzz/fuzz.mk
+
+include deploy/install.mk
+
 clean:
 	rm -rf build

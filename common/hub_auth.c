@@ -3,16 +3,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <zmq.h>
 
 #include "hub_bus.h"
 #include "hub_log.h"
+
+/* The fs_poll handle lives apart from hub_auth_t: libuv owns it until its
+ * close callback, which frees it, after hub_auth_destroy has returned. */
+typedef struct {
+    uv_fs_poll_t poll;
+    hub_auth_t *auth;            /* NULL once the auth is destroyed */
+    hub_auth_changed_fn fn;
+    void *arg;
+} auth_watch_t;
 
 struct hub_auth {
     hub_principal_t *list;
     size_t n;
     char *file;
     hub_zsock_t *zap;
+    uv_loop_t *loop;
+    auth_watch_t *watch;
+    char digest[17];
     uint64_t refused, accepted;
 };
 
@@ -56,6 +69,12 @@ int hub_auth_load_file(const char *path, hub_principal_t **out, size_t *n, hub_e
             free(list);
             return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
                                  "%s:%d: expected \"<id> <role> <z85-public-key>\"", path, lineno);
+        }
+        if (!hub_auth_role_in(role, HUB_AUTH_ROLES)) {
+            fclose(f);
+            free(list);
+            return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
+                                 "%s:%d: unknown role \"%s\" (roles: " HUB_AUTH_ROLES ")", path, lineno, role);
         }
         if (cnt == cap) {
             cap = cap ? cap * 2 : 16;
@@ -155,6 +174,8 @@ hub_auth_t *hub_auth_new(uv_loop_t *loop, void *zctx, const char *file, hub_erro
         goto fail;
     }
     self->zap = hub_zsock_new(loop, rep, s_zap_cb, self);
+    self->loop = loop;
+    hub_auth_digest_of(self->list, self->n, self->digest);
     hub_info("auth: %zu principals from %s", self->n, file);
     return self;
 fail:
@@ -172,7 +193,57 @@ int hub_auth_reload(hub_auth_t *self, hub_error_t *err)
     free(self->list);
     self->list = list;
     self->n = n;
-    hub_info("auth: reloaded %zu principals", n);
+    hub_auth_digest_of(list, n, self->digest);
+    hub_info("auth: reloaded %zu principals (digest %s)", n, self->digest);
+    return 0;
+}
+
+void hub_auth_digest_of(const hub_principal_t *list, size_t n, char out[17])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 8);
+    for (size_t i = 0; i < n; i++) {
+        char line[160];
+        int len = snprintf(line, sizeof line, "%s %s %s\n", list[i].id, list[i].role, list[i].key);
+        crypto_generichash_update(&st, (const unsigned char *)line, (size_t)len);
+    }
+    unsigned char h[8];
+    crypto_generichash_final(&st, h, sizeof h);
+    for (int i = 0; i < 8; i++) snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+size_t hub_auth_count(const hub_auth_t *self) { return self ? self->n : 0; }
+const char *hub_auth_digest(const hub_auth_t *self) { return self ? self->digest : ""; }
+
+static void s_watch_closed(uv_handle_t *h) { free(h->data); }
+
+static void s_watch_cb(uv_fs_poll_t *h, int status, const uv_stat_t *prev, const uv_stat_t *curr)
+{
+    (void)prev;
+    (void)curr;
+    auth_watch_t *w = h->data;
+    if (!w->auth || status < 0) return; /* a missing file keeps the old list; it is noticed on return */
+    hub_error_t err = {0};
+    char before[17];
+    memcpy(before, w->auth->digest, sizeof before);
+    if (hub_auth_reload(w->auth, &err)) { hub_err("auth: %s (keeping the previous principals)", err.message); return; }
+    if (strcmp(before, w->auth->digest) && w->fn) w->fn(w->auth, w->arg);
+}
+
+int hub_auth_watch(hub_auth_t *self, int interval_ms, hub_auth_changed_fn fn, void *arg, hub_error_t *err)
+{
+    if (self->watch) return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "principals file already watched");
+    auth_watch_t *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    *w = (auth_watch_t){.auth = self, .fn = fn, .arg = arg};
+    uv_fs_poll_init(self->loop, &w->poll);
+    w->poll.data = w;
+    int rc = uv_fs_poll_start(&w->poll, s_watch_cb, self->file, (unsigned)(interval_ms > 0 ? interval_ms : 1000));
+    if (rc) {
+        uv_close((uv_handle_t *)&w->poll, s_watch_closed);
+        return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot watch %s: %s", self->file, uv_strerror(rc));
+    }
+    self->watch = w;
     return 0;
 }
 
@@ -190,6 +261,10 @@ void hub_auth_destroy(hub_auth_t **self_p)
     hub_auth_t *self = *self_p;
     if (!self) return;
     hub_zsock_destroy(&self->zap);
+    if (self->watch) {
+        self->watch->auth = NULL;
+        uv_close((uv_handle_t *)&self->watch->poll, s_watch_closed);
+    }
     free(self->list);
     free(self->file);
     free(self);

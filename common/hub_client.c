@@ -115,6 +115,7 @@ int hub_client_call(hub_client_t *self, const char *verb, const ProtobufCMessage
         return hub_error_set(err, HUB__ERROR_CODE__UNAVAILABLE, "",
                              "no answer from %s within %d ms", self->endpoint, self->timeout_ms);
     if (!strcmp(status, "OK")) {
+        if (!reply_desc) { *reply = NULL; return 0; }
         *reply = hub_wire_unpack_max(reply_desc, out, out_len, HUB_WIRE_MAX_REPLY, arena, err);
         return *reply ? 0 : -1;
     }

@@ -24,7 +24,7 @@ hub_client_t *hub_client_new(void *zctx, const char *endpoint, const hub_curve_t
 void hub_client_destroy(hub_client_t **self_p);
 
 /* Sends verb + req, waits for the reply. Returns 0 with *reply unpacked into
- * arena; 1 when the daemon refused (err holds its code, field, message);
+ * arena (reply_desc NULL: not decoded, *reply = NULL); 1 when the daemon refused (err holds its code, field, message);
  * -1 when no answer came in time (err UNAVAILABLE) or the reply was
  * malformed. */
 int hub_client_call(hub_client_t *self, const char *verb, const ProtobufCMessage *req,

@@ -10,17 +10,22 @@
 #include <zmq.h>
 
 #include "hub_log.h"
+#include "hub_metrics.h"
 #include "hub_util.h"
 #include "version.h"
 
 #define EXIT_CONFIG 78 /* EX_CONFIG: systemd RestartPreventExitStatus */
+#define STATUS_MS 5000 /* how often systemd's STATUS= line is refreshed (when it changed) */
 
 typedef struct {
     hub_daemon_t *d;
     const hub_service_t *svc;
     void *ctx;
     uv_signal_t sigint, sigterm, sighup;
-    uv_timer_t watchdog;
+    uv_timer_t watchdog, status;
+    hub_metrics_t *metrics;   /* [name] metrics: the Prometheus endpoint, or NULL */
+    const char *api;          /* borrowed from the config: named in STATUS= */
+    uint64_t status_commands, status_errors, status_seq; /* what STATUS= said last */
     int stopping;
     int started;     /* svc->start succeeded */
 } run_t;
@@ -46,7 +51,8 @@ static void s_stop(run_t *r)
 {
     if (r->stopping++) return;
     hub_info("stopping");
-    sd_notify(0, "STOPPING=1");
+    sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+    hub_metrics_destroy(&r->metrics); /* before the command server its scrapes ask */
     if (r->svc->stop && r->started) r->svc->stop(r->ctx);
     r->started = 0;
     hub_rpc_destroy(&r->d->rpc);   /* no more commands; the last batch already committed */
@@ -55,6 +61,18 @@ static void s_stop(run_t *r)
     uv_close((uv_handle_t *)&r->sigterm, s_close_cb);
     uv_close((uv_handle_t *)&r->sighup, s_close_cb);
     uv_close((uv_handle_t *)&r->watchdog, s_close_cb);
+    uv_close((uv_handle_t *)&r->status, s_close_cb);
+}
+
+/* hub_auth_changed_fn: the principals changed (file watch or SIGHUP).
+ * Commands look the key up each time; open event sessions were authorized
+ * at their handshake, so the PUB socket is bound again (ZAP runs anew). */
+static void s_principals_changed(hub_auth_t *auth, void *arg)
+{
+    (void)auth;
+    hub_daemon_t *d = arg;
+    hub_error_t err = {0};
+    if (d->rpc && hub_rpc_rebind_pub(d->rpc, &err)) hub_err("reload: events: %s", err.message);
 }
 
 static void s_signal_cb(uv_signal_t *h, int signum)
@@ -64,14 +82,32 @@ static void s_signal_cb(uv_signal_t *h, int signum)
         hub_error_t err = {0};
         if (!r->d->auth) return;
         if (hub_auth_reload(r->d->auth, &err)) { hub_err("reload: %s", err.message); return; }
-        /* open event sessions were authorized at their handshake: redo it */
-        if (hub_rpc_rebind_pub(r->d->rpc, &err)) hub_err("reload: events: %s", err.message);
+        s_principals_changed(r->d->auth, r->d);
         return;
     }
     s_stop(r);
 }
 
+/* Pings systemd's watchdog from the loop, so a loop that hangs stops pinging. */
 static void s_watchdog_cb(uv_timer_t *t) { (void)t; sd_notify(0, "WATCHDOG=1"); }
+
+/* Tells systemd (STATUS=, shown by systemctl status) what the daemon has
+ * done, when that changed since the last time: commands handled, how many
+ * were refused, the last event sequence. */
+static void s_status_cb(uv_timer_t *t)
+{
+    run_t *r = t->data;
+    if (!r->d->rpc) return;
+    uint64_t cmds = hub_rpc_counter(r->d->rpc, "commands_total");
+    uint64_t errs = hub_rpc_counter(r->d->rpc, "errors_total");
+    uint64_t seq = r->d->outbox.last_seq;
+    if (cmds == r->status_commands && errs == r->status_errors && seq == r->status_seq) return;
+    r->status_commands = cmds;
+    r->status_errors = errs;
+    r->status_seq = seq;
+    sd_notifyf(0, "STATUS=serving on %s: %llu commands (%llu refused), last event %llu", r->api,
+               (unsigned long long)cmds, (unsigned long long)errs, (unsigned long long)seq);
+}
 
 /* Reads [name] curve and key settings; secret is set when CURVE is on. */
 static int s_curve(hub_daemon_t *d, char secret[41], hub_error_t *err)
@@ -143,6 +179,13 @@ int hub_daemon_main(const hub_service_t *svc, int argc, char **argv)
                       "[%s] refusing non-loopback endpoints without curve = on", svc->name);
         goto config_fail;
     }
+    const char *metrics = hub_config_get(d.cfg, svc->name, "metrics", "");
+    if (*metrics && hub_metrics_check(metrics, &err)) {
+        char why[sizeof err.message];
+        memcpy(why, err.message, sizeof why);
+        hub_error_set(&err, HUB__ERROR_CODE__INVALID_ARGUMENT, "metrics", "[%s] %s", svc->name, why);
+        goto config_fail;
+    }
     if (check) {
         if (svc->init(&d, 1, &run.ctx, &err)) goto config_fail;
         if (svc->fini) svc->fini(run.ctx);
@@ -156,7 +199,17 @@ int hub_daemon_main(const hub_service_t *svc, int argc, char **argv)
     const char *names[HUB_STORE_MAX_DBS + 1] = {"outbox"};
     for (int i = 0; svc->db_names && svc->db_names[i] && i < HUB_STORE_MAX_DBS - 1; i++)
         names[i + 1] = svc->db_names[i];
-    if (!(d.store = hub_store_open(d.data_dir, map_mb << 20, names, &err))) goto fail;
+    char owner[64];
+    snprintf(owner, sizeof owner, "hub-%s", svc->name);
+    const hub_store_schema_t schema = {svc->schema_version ? svc->schema_version : 1, svc->migrate, NULL, owner};
+    if (!(d.store = hub_store_open_schema(d.data_dir, map_mb << 20, names, &schema, &err))) {
+        if (err.code == HUB__ERROR_CODE__FAILED_PRECONDITION && !strcmp(err.field, HUB_STORE_SCHEMA_FIELD)) {
+            hub_err("%s", err.message);
+            rc = HUB_EXIT_SCHEMA;
+            goto cleanup;
+        }
+        goto fail;
+    }
     if ((c = hub_outbox_init(&d.outbox, d.store, d.store->dbs[0], svc->name))) {
         hub_error_set(&err, HUB__ERROR_CODE__INTERNAL, "", "outbox: %s", mdb_strerror(c));
         goto fail;
@@ -172,6 +225,9 @@ int hub_daemon_main(const hub_service_t *svc, int argc, char **argv)
     }
     d.rpc = hub_rpc_new(d.loop, d.zctx, svc->name, d.store, &d.outbox, svc->handlers, run.ctx);
     hub_rpc_set_auth(d.rpc, d.auth);
+    if (d.auth && hub_auth_watch(d.auth, (int)hub_config_get_int(d.cfg, "hub", "principals_poll_ms", 500),
+                                 s_principals_changed, &d, &err))
+        goto fail;
     if (hub_rpc_bind(d.rpc, api, curve ? secret : NULL, &err)) goto fail;
     const char *admin = hub_config_get(d.cfg, svc->name, "admin", NULL);
     if (admin && *admin && hub_rpc_bind(d.rpc, admin, NULL, &err)) goto fail;
@@ -183,6 +239,10 @@ int hub_daemon_main(const hub_service_t *svc, int argc, char **argv)
         if (svc->start(&d, run.ctx, &err)) goto fail;
         run.started = 1;
     }
+    if (*metrics) {
+        const char *self_ep = hub_rpc_self_endpoint(d.rpc, &err);
+        if (!self_ep || !(run.metrics = hub_metrics_new(d.zctx, metrics, self_ep, &err))) goto fail;
+    }
     uv_signal_init(d.loop, &run.sigint);
     uv_signal_init(d.loop, &run.sigterm);
     uv_signal_init(d.loop, &run.sighup);
@@ -191,15 +251,23 @@ int hub_daemon_main(const hub_service_t *svc, int argc, char **argv)
     uv_signal_start(&run.sigterm, s_signal_cb, SIGTERM);
     uv_signal_start(&run.sighup, s_signal_cb, SIGHUP);
     uv_timer_init(d.loop, &run.watchdog);
-    uint64_t wd_usec = 0;
-    if (sd_watchdog_enabled(0, &wd_usec) > 0)
-        uv_timer_start(&run.watchdog, s_watchdog_cb, wd_usec / 2000, wd_usec / 2000);
+    uint64_t wd_usec = 0; /* WATCHDOG_USEC (for this pid): ping at half of it */
+    if (sd_watchdog_enabled(0, &wd_usec) > 0) {
+        uint64_t half_ms = wd_usec / 2000 ? wd_usec / 2000 : 1;
+        uv_timer_start(&run.watchdog, s_watchdog_cb, half_ms, half_ms);
+    }
+    run.api = api;
+    uv_timer_init(d.loop, &run.status);
+    run.status.data = &run;
+    uv_timer_start(&run.status, s_status_cb, STATUS_MS, STATUS_MS);
 
-    hub_info("hub-%s %s: store %s (epoch %llu, last seq %llu), api %s%s%s, events %s%s",
+    hub_info("hub-%s %s: store %s (epoch %llu, last seq %llu), api %s%s%s, events %s%s%s%s",
              svc->name, HUB_VERSION, d.data_dir, (unsigned long long)d.outbox.epoch,
              (unsigned long long)d.outbox.last_seq, api, admin && *admin ? ", admin " : "",
-             admin && *admin ? admin : "", pub, curve ? " (CURVE)" : "");
-    sd_notifyf(0, "READY=1\nSTATUS=serving on %s\nMAINPID=%lu", api, (unsigned long)getpid());
+             admin && *admin ? admin : "", pub, curve ? " (CURVE)" : "", *metrics ? ", metrics http://" : "",
+             *metrics ? metrics : "");
+    sd_notifyf(0, "READY=1\nSTATUS=serving on %s: last event %llu\nMAINPID=%lu", api,
+               (unsigned long long)d.outbox.last_seq, (unsigned long)getpid());
     uv_run(d.loop, UV_RUN_DEFAULT);
     rc = 0;
     goto cleanup;
@@ -212,6 +280,7 @@ fail:
     hub_err("%s", err.message);
     rc = 1;
 cleanup:
+    hub_metrics_destroy(&run.metrics); /* its socket must close before the context */
     if (d.rpc || d.auth) {
         /* failed after the loop was set up: close handles before the loop ends */
         if (svc->stop && run.started) svc->stop(run.ctx);

@@ -43,10 +43,21 @@ typedef struct {
     /* Optional: called when the daemon stops, before the command server is
      * destroyed (join threads, close timers). */
     void (*stop)(void *ctx);
+    /* The store's schema version this build writes (0 counts as 1). A
+     * store stamped older is migrated at start, one step at a time, by
+     * migrate(store, txn, from, NULL, err) (optional: NULL when no step
+     * needs work), all in one transaction; one stamped newer makes the
+     * daemon exit with HUB_EXIT_SCHEMA. See hub_store_schema_t. */
+    unsigned schema_version;
+    hub_store_migrate_fn migrate;
 } hub_service_t;
 
+/* Exit code of a daemon whose store is newer than it supports (EX_DATAERR):
+ * a restart cannot help, so systemd units list it in RestartPreventExitStatus. */
+#define HUB_EXIT_SCHEMA 65
+
 /* Runs the daemon; returns the process exit code (0, 1 failure, 2 usage,
- * 78 bad configuration). */
+ * 65 store schema too new, 78 bad configuration). */
 int hub_daemon_main(const hub_service_t *svc, int argc, char **argv);
 
 /* The dbi of the service's i-th database (in db_names order). */

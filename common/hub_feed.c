@@ -139,14 +139,19 @@ static int s_apply(hub_call_t *call, void *ctx)
         return 0;
     }
     uint64_t first = fe->seq + from;
-    bool next = fe->epoch == epoch ? first == seq + 1 : first == 1;
+    /* a restored publisher's new epoch continues ours up to parent_seq */
+    uint64_t kept = fe->parent_epoch == epoch && epoch ? (seq < fe->parent_seq ? seq : fe->parent_seq) : 0;
+    bool next = fe->epoch == epoch ? first == seq + 1 : first == kept + 1;
     if (!next)
         return hub_error_set(&call->err, HUB__ERROR_CODE__FAILED_PRECONDITION, "seq",
                              "%s event %llu/%llu does not follow the cursor %llu/%llu",
                              self->publisher, (unsigned long long)fe->epoch,
                              (unsigned long long)first, (unsigned long long)epoch,
                              (unsigned long long)seq);
-    if (epoch && fe->epoch != epoch)
+    if (epoch && fe->epoch != epoch && kept)
+        hub_warn("%s was restored from a backup (epoch %llu -> %llu): going on after %llu", self->publisher,
+                 (unsigned long long)epoch, (unsigned long long)fe->epoch, (unsigned long long)kept);
+    else if (epoch && fe->epoch != epoch)
         hub_warn("%s's epoch changed (%llu -> %llu): its store was reset; following the new one",
                  self->publisher, (unsigned long long)epoch, (unsigned long long)fe->epoch);
     apply_t a = {self, fe, from, n, 0};
@@ -251,9 +256,10 @@ typedef struct {
 static size_t s_batch_n(const batch_t *b) { return b->fe.event.data ? 1 + b->fe.n_more : 0; }
 static bool s_batch_full(const batch_t *b) { return s_batch_n(b) == FEED_BATCH || b->bytes >= FEED_BATCH_BYTES; }
 
-/* Adds ev to b. 1 added; 0 when it does not belong (full, another epoch,
- * not the next sequence): hand b over first; -1 could not pack. */
-static int s_batch_add(batch_t *b, uint64_t epoch, const Hub__Event *ev, hub_arena_t *arena)
+/* Adds ev to b (with sub's publisher lineage). 1 added; 0 when it does not
+ * belong (full, another epoch, not the next sequence): hand b over first;
+ * -1 could not pack. */
+static int s_batch_add(batch_t *b, const hub_sub_t *sub, uint64_t epoch, const Hub__Event *ev, hub_arena_t *arena)
 {
     size_t n = s_batch_n(b);
     if (n && (s_batch_full(b) || epoch != b->fe.epoch || ev->seq != b->fe.seq + n)) return 0;
@@ -262,6 +268,7 @@ static int s_batch_add(batch_t *b, uint64_t epoch, const Hub__Event *ev, hub_are
     if (!data) return -1;
     if (!n) {
         b->fe.epoch = epoch;
+        hub_sub_parent(sub, &b->fe.parent_epoch, &b->fe.parent_seq);
         b->fe.seq = ev->seq;
         b->fe.event = (ProtobufCBinaryData){len, data};
         b->fe.more = b->more;
@@ -316,11 +323,11 @@ static int s_gather(hub_feed_t *self, void *dealer, hub_sub_t *sub, hub_arena_t 
         }
         ev->digest = false;   /* a publisher's word is never taken for our own digest */
         if (self->digest) self->digest(ev, arena);
-        int added = s_batch_add(&b, hub_sub_epoch(sub), ev, arena);
+        int added = s_batch_add(&b, sub, hub_sub_epoch(sub), ev, arena);
         if (added == 0) {   /* another epoch or a jump: what came before goes alone */
             if (s_hand_over(self, dealer, &b, arena)) goto too_large;
             sent++;
-            added = s_batch_add(&b, hub_sub_epoch(sub), ev, arena);
+            added = s_batch_add(&b, sub, hub_sub_epoch(sub), ev, arena);
         }
         if (added < 0) goto too_large;
     }

@@ -34,6 +34,9 @@ int hub_outbox_init(hub_outbox_t *self, hub_store_t *store, MDB_dbi db, const ch
         rc = hub_store_meta_put_u64(store, txn, "outbox_epoch", self->epoch);
     }
     if (rc) goto out;
+    if (hub_store_meta_get_u64(store, txn, "outbox_parent_epoch", &self->parent_epoch) ||
+        hub_store_meta_get_u64(store, txn, "outbox_parent_seq", &self->parent_seq))
+        self->parent_epoch = self->parent_seq = 0;
     MDB_cursor *cur;
     if ((rc = mdb_cursor_open(txn, db, &cur))) goto out;
     MDB_val k, v;
@@ -50,6 +53,22 @@ out:
     if (rc) { mdb_txn_abort(txn); return rc; }
     self->next_seq = self->last_seq + 1;
     return mdb_txn_commit(txn);
+}
+
+int hub_outbox_fork(hub_outbox_t *self, MDB_txn *txn)
+{
+    uint64_t epoch;
+    do epoch = s_random_epoch(); while (epoch == self->epoch);
+    int rc;
+    if ((rc = hub_store_meta_put_u64(self->store, txn, "outbox_parent_epoch", self->epoch)) ||
+        (rc = hub_store_meta_put_u64(self->store, txn, "outbox_parent_seq", self->last_seq)) ||
+        (rc = hub_store_meta_put_u64(self->store, txn, "outbox_last_seq", self->last_seq)) ||
+        (rc = hub_store_meta_put_u64(self->store, txn, "outbox_epoch", epoch)))
+        return rc;
+    self->parent_epoch = self->epoch;
+    self->parent_seq = self->last_seq;
+    self->epoch = epoch;
+    return 0;
 }
 
 void hub_outbox_fini(hub_outbox_t *self)

@@ -26,6 +26,8 @@ typedef struct hub_outbox {
     uint64_t epoch;
     uint64_t last_seq;     /* last committed */
     uint64_t next_seq;     /* next to assign (pending, not yet committed) */
+    uint64_t parent_epoch; /* after a restore (hub_outbox_fork): the epoch this one */
+    uint64_t parent_seq;   /* continues, identical up to parent_seq; else 0/0 */
     hub_outbox_item_t *pending;
     size_t n_pending, cap_pending;
 } hub_outbox_t;
@@ -33,6 +35,14 @@ typedef struct hub_outbox {
 /* Binds self to db of store; loads (or creates) the epoch and last sequence.
  * 0 or an MDB error. */
 int hub_outbox_init(hub_outbox_t *self, hub_store_t *store, MDB_dbi db, const char *source);
+/* After a store was restored from a backup: gives it a new epoch that
+ * continues the old one up to its last sequence (meta "outbox_epoch",
+ * "outbox_parent_epoch", "outbox_parent_seq", "outbox_last_seq"), so a
+ * subscriber whose cursor went past the backup neither skips the new
+ * events nor applies the old ones twice (see hub_sub). self is initialized
+ * (hub_outbox_init) on the restored store; txn a write transaction on it;
+ * self is updated. 0 or an MDB error. */
+int hub_outbox_fork(hub_outbox_t *self, MDB_txn *txn);
 /* Frees pending items. */
 void hub_outbox_fini(hub_outbox_t *self);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "hub_backup.h"
 #include "hub_bus.h"
 #include "hub_hist.h"
 #include "hub_log.h"
@@ -48,6 +49,21 @@ typedef struct {
     uint64_t divisor;
 } hist_gauge_t;
 #define MAX_HISTS 8
+#define MAX_QUEUES 8
+
+/* The one "hub.backup" that may run at a time: it copies the store on a
+ * libuv worker thread and is answered from the loop when done. */
+typedef struct {
+    uv_work_t work;
+    bool running;
+    hub_call_t *accepted;         /* the batch's accepted hub.backup call, until its reply */
+    zmq_msg_t id;                 /* the caller, answered when the copy is done */
+    void *sock;
+    bool delim;
+    char dir[HUB_BACKUP_MAX_PATH + 1];
+    hub_backup_info_t info;
+    hub_error_t err;
+} backup_t;
 
 struct hub_rpc {
     uv_loop_t *loop;
@@ -79,6 +95,10 @@ struct hub_rpc {
     hub_hist_t batch_size;        /* commands per batch */
     hist_gauge_t hists[MAX_HISTS];
     int n_hists;
+    struct { const char *name; MDB_dbi dbi; } queues[MAX_QUEUES];
+    int n_queues;
+    backup_t backup;
+    bool destroyed;               /* hub_rpc_destroy ran: free when timers and backup are done */
 };
 
 static void s_snap(const hub_rpc_t *self, counters_snap_t *snap)
@@ -95,11 +115,14 @@ static void s_restore(hub_rpc_t *self, const counters_snap_t *snap)
 
 static int s_replay(hub_call_t *call, void *ctx);
 static int s_status(hub_call_t *call, void *ctx);
+static int s_backup(hub_call_t *call, void *ctx);
+static void s_backup_start(hub_rpc_t *self, job_t *j);
 static void *s_socket(hub_rpc_t *self, int type, const char *endpoint, const char *secret_key,
                       hub_error_t *err);
 static const hub_handler_t s_builtin[] = {
     {"hub.replay", &hub__replay_request__descriptor, s_replay, HUB_AUTH_EVENT_ROLES},
-    {"hub.status", &hub__status_request__descriptor, s_status, NULL},
+    {"hub.status", &hub__status_request__descriptor, s_status, HUB_STATUS_ROLES},
+    {"hub.backup", &hub__backup_request__descriptor, s_backup, "operator"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -116,6 +139,14 @@ int hub_rpc_add_hist(hub_rpc_t *self, const char *p50_name, const char *p99_name
 {
     if (self->n_hists == MAX_HISTS) return -1;
     self->hists[self->n_hists++] = (hist_gauge_t){p50_name, p99_name, hist, divisor ? divisor : 1};
+    return 0;
+}
+
+int hub_rpc_add_queue(hub_rpc_t *self, const char *name, MDB_dbi dbi)
+{
+    if (self->n_queues == MAX_QUEUES) return -1;
+    self->queues[self->n_queues].name = name;
+    self->queues[self->n_queues++].dbi = dbi;
     return 0;
 }
 
@@ -410,9 +441,13 @@ fail_all:
                           "store error, not applied: %s", mdb_strerror(rc));
 reply:
     for (int i = 0; i < n; i++) {
-        s_send_reply(self, &self->jobs[i]);
+        if (&self->jobs[i].call == self->backup.accepted && !self->jobs[i].call.err.code)
+            s_backup_start(self, &self->jobs[i]); /* answered when the copy is done */
+        else
+            s_send_reply(self, &self->jobs[i]);
         hub_arena_reset(self->arenas[i]);
     }
+    self->backup.accepted = NULL;
     if (hub_store_preallocate(self->store) > 0) hub_rpc_count(self, "store_preallocated_total", 1);
 }
 
@@ -466,6 +501,8 @@ static int s_replay(hub_call_t *call, void *ctx)
     rep->epoch = ob->epoch;
     rep->last_seq = ob->next_seq - 1; /* includes this batch's earlier commands */
     rep->first_kept_seq = hub_outbox_first_seq(ob, call->txn);
+    rep->parent_epoch = ob->parent_epoch; /* a restored store's lineage (hub_outbox_fork) */
+    rep->parent_seq = ob->parent_seq;
     uint64_t from = req->from_seq ? req->from_seq : 1;
     if (from < rep->first_kept_seq && rep->first_kept_seq > 1)
         return hub_error_set(&call->err, HUB__ERROR_CODE__OUT_OF_RANGE, "from_seq",
@@ -481,12 +518,12 @@ static int s_replay(hub_call_t *call, void *ctx)
 }
 
 /* Adds the daemon's durable subscriber cursors (meta "sub:<publisher>:seq",
- * see hub_sub) to a status reply; at most 16. Arena-owned. */
+ * see hub_sub) to a status reply; at most 72. Arena-owned. */
 static void s_status_cursors(hub_rpc_t *self, hub_call_t *call, Hub__StatusReply *rep)
 {
     MDB_cursor *cur;
     if (mdb_cursor_open(call->txn, self->store->meta, &cur)) return;
-    enum { MAX_SUBS = 16 };
+    enum { MAX_SUBS = 72 };   /* a city reporting follows 4 upstreams x 17 districts */
     rep->subscriptions = hub_arena_alloc(call->arena, MAX_SUBS * sizeof(void *));
     MDB_val k = {4, "sub:"}, v;
     int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -550,8 +587,123 @@ static int s_status(hub_call_t *call, void *ctx)
         }
     }
     s_status_cursors(self, call, rep);
+    rep->queues = hub_arena_alloc(call->arena, (self->n_queues + 1) * sizeof(void *));
+    Hub__Counter *qs = hub_arena_alloc(call->arena, (self->n_queues + 1) * sizeof *qs);
+    for (int i = 0; rep->queues && qs && i < self->n_queues; i++) {
+        MDB_stat st;
+        hub__counter__init(&qs[i]);
+        qs[i].name = (char *)self->queues[i].name;
+        qs[i].value = mdb_stat(call->txn, self->queues[i].dbi, &st) ? 0 : st.ms_entries;
+        rep->queues[rep->n_queues++] = &qs[i];
+    }
+    rep->principals = (uint32_t)hub_auth_count(self->auth);
+    rep->principals_digest = (char *)hub_auth_digest(self->auth);
     call->reply = &rep->base;
     return 0;
+}
+
+/* ---- hub.backup: the copy runs on a worker thread, the reply comes later ---- */
+
+/* Accepts a backup: checks the target now (the copy starts after the
+ * batch's commit, s_backup_start). One at a time. */
+static int s_backup(hub_call_t *call, void *ctx)
+{
+    (void)ctx;
+    hub_rpc_t *self = call->rpc;
+    const Hub__BackupRequest *req = (const Hub__BackupRequest *)call->req;
+    if (self->backup.running || (self->backup.accepted && self->backup.accepted != call))
+        return hub_error_set(&call->err, HUB__ERROR_CODE__FAILED_PRECONDITION, "",
+                             "a backup of %s is already running", self->source);
+    if (hub_backup_check(req->dir, self->source, &call->err)) return -1;
+    snprintf(self->backup.dir, sizeof self->backup.dir, "%s", req->dir);
+    self->backup.accepted = call;
+    return 0;
+}
+
+/* Frees self once its timers are closed and no backup runs (libuv
+ * releases handle memory only after the close callback). */
+static void s_free(hub_rpc_t *self)
+{
+    if (self->timers_closed < 2 || self->backup.running) return;
+    for (int i = 0; i < HUB_RPC_BATCH; i++) hub_arena_destroy(&self->arenas[i]);
+    free(self);
+}
+
+/* Answers the backup's caller with its result. Loop thread. */
+static void s_backup_reply(hub_rpc_t *self)
+{
+    backup_t *b = &self->backup;
+    job_t j;
+    memset(&j, 0, sizeof j);
+    zmq_msg_init(&j.id);
+    zmq_msg_move(&j.id, &b->id);
+    zmq_msg_close(&b->id);
+    j.sock = b->sock;
+    j.delim = b->delim;
+    strcpy(j.verb, "hub.backup");
+    if (!self->arenas[0] && !(self->arenas[0] = hub_arena_new(HUB_WIRE_ARENA_BUDGET))) abort();
+    j.call.arena = self->arenas[0]; /* free between batches */
+    Hub__BackupReply rep = HUB__BACKUP_REPLY__INIT;
+    if (b->err.code) {
+        j.call.err = b->err;
+        hub_err("backup into %s failed: %s", b->dir, b->err.message);
+        hub_rpc_count(self, "backups_failed_total", 1);
+    } else {
+        rep.path = b->info.path;
+        rep.bytes = b->info.bytes;
+        rep.epoch = b->info.epoch;
+        rep.last_seq = b->info.last_seq;
+        rep.schema_version = b->info.schema_version;
+        rep.time_ms = b->info.time_ms;
+        rep.duration_ms = b->info.duration_ms;
+        j.call.reply = &rep.base;
+        hub_rpc_count(self, "backups_total", 1);
+    }
+    s_send_reply(self, &j);
+    hub_arena_reset(self->arenas[0]);
+}
+
+static void s_backup_work(uv_work_t *w)
+{
+    hub_rpc_t *self = w->data;
+    hub_backup_write(self->store, self->backup.dir, self->source, &self->backup.info, &self->backup.err);
+}
+
+static void s_backup_done(uv_work_t *w, int status)
+{
+    hub_rpc_t *self = w->data;
+    self->backup.running = false;
+    if (self->destroyed) { /* its socket is gone: nobody to answer */
+        zmq_msg_close(&self->backup.id);
+        s_free(self);
+        return;
+    }
+    if (status && !self->backup.err.code)
+        hub_error_set(&self->backup.err, HUB__ERROR_CODE__UNAVAILABLE, "", "backup cancelled");
+    s_backup_reply(self);
+}
+
+/* Takes over j's caller and starts the copy on a worker thread. */
+static void s_backup_start(hub_rpc_t *self, job_t *j)
+{
+    backup_t *b = &self->backup;
+    b->accepted = NULL;
+    zmq_msg_init(&b->id);
+    zmq_msg_move(&b->id, &j->id);
+    zmq_msg_close(&j->id);
+    b->sock = j->sock;
+    b->delim = j->delim;
+    memset(&b->err, 0, sizeof b->err);
+    memset(&b->info, 0, sizeof b->info);
+    b->work.data = self;
+    int rc = uv_queue_work(self->loop, &b->work, s_backup_work, s_backup_done);
+    if (rc) {
+        hub_error_set(&b->err, HUB__ERROR_CODE__INTERNAL, "", "cannot start the backup: %s", uv_strerror(rc));
+        s_backup_reply(self);
+        return;
+    }
+    b->running = true;
+    hub_info("backup into %s/%s started", b->dir, self->source);
 }
 
 /* ---- timers ---- */
@@ -731,9 +883,8 @@ int hub_rpc_post(hub_rpc_t *self, const char *verb, const ProtobufCMessage *msg,
 static void s_timer_closed(uv_handle_t *h)
 {
     hub_rpc_t *self = h->data;
-    if (++self->timers_closed < 2) return;
-    for (int i = 0; i < HUB_RPC_BATCH; i++) hub_arena_destroy(&self->arenas[i]);
-    free(self);
+    ++self->timers_closed;
+    s_free(self);
 }
 
 void hub_rpc_destroy(hub_rpc_t **self_p)
@@ -750,5 +901,6 @@ void hub_rpc_destroy(hub_rpc_t **self_p)
     uv_close((uv_handle_t *)&self->heartbeat, s_timer_closed);
     uv_close((uv_handle_t *)&self->reader_check, s_timer_closed);
     hub_zsock_destroy(&self->self_dealer);
+    self->destroyed = true; /* a running backup finishes (the loop waits for it), unanswered */
     *self_p = NULL;
 }

@@ -9,7 +9,10 @@
  * out only after the commit (group commit, Titanic rule). On MDB_MAP_FULL
  * the batch is aborted, the map grown and the batch run again.
  *
- * Built-in verbs: "hub.replay" (outbox from a sequence) and "hub.status".
+ * Built-in verbs: "hub.replay" (outbox from a sequence), "hub.status" and
+ * "hub.backup" (operator: a compacted copy of the store, see hub_backup;
+ * the copy runs on a libuv worker thread after the batch's commit and its
+ * reply is sent when it is done, so the loop keeps serving; one at a time).
  * Events are published on PUB as [topic][epoch:8 BE + seq:8 BE][hub.Event];
  * a "hub.heartbeat" carries the latest sequence. */
 #ifndef HUB_RPC_H
@@ -31,8 +34,9 @@
 #define HUB_RPC_MAX_VERB 64
 #define HUB_RPC_HARD_MAXMSG (8 << 20) /* ZMQ_MAXMSGSIZE: libzmq drops the peer past it */
 #define HUB_RPC_MAX_COUNTERS 64
-#define HUB_RPC_MAX_TABLES 8      /* handler tables (the service's, feeds') */
+#define HUB_RPC_MAX_TABLES 80     /* handler tables (the service's, feeds': a city reporting has 68) */
 #define HUB_RPC_REPLAY_BYTES (1u << 20) /* event bytes in one replay reply */
+#define HUB_STATUS_ROLES "operator auditor dashboard subscriber" /* hub.status: no personal data */
 #define HUB_ROLE_TRUSTED "trusted"   /* role of every peer on a non-CURVE endpoint */
 #define HUB_ROLE_INTERNAL "internal" /* handler roles: only the daemon's own inproc endpoint
                                         (hub_rpc_self_endpoint) reaches it; others get NOT_FOUND */
@@ -111,6 +115,11 @@ uint64_t hub_rpc_counter(hub_rpc_t *self, const char *name);
  * registered. */
 int hub_rpc_add_hist(hub_rpc_t *self, const char *p50_name, const char *p99_name, const hub_hist_t *hist,
                      uint64_t divisor);
+
+/* Reports the number of entries of dbi (borrowed name, e.g. "deliveries_due")
+ * in hub.status's queues: the work waiting in a service's queue database.
+ * 0, or -1 when 8 are registered. */
+int hub_rpc_add_queue(hub_rpc_t *self, const char *name, MDB_dbi dbi);
 
 /* Records an LMDB failure in a handler: sets INTERNAL and remembers rc so
  * MDB_MAP_FULL triggers grow-and-retry. Returns -1. */

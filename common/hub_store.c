@@ -1,6 +1,7 @@
 #include "hub_store.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,9 +47,54 @@ int hub_store_meta_put_u64(hub_store_t *self, MDB_txn *txn, const char *key, uin
     return mdb_put(txn, self->meta, &k, &v, 0);
 }
 
+/* Checks, migrates and stamps the schema version in txn (the one opening
+ * the store; fresh: the store was just created). 0; -1 with err set
+ * (refused, or a migration failed); or an MDB error. */
+static int s_schema(hub_store_t *self, MDB_txn *txn, bool fresh, const hub_store_schema_t *schema,
+                    hub_error_t *err)
+{
+    uint64_t ver = 0;
+    int rc = hub_store_meta_get_u64(self, txn, HUB_STORE_SCHEMA_FIELD, &ver);
+    if (rc == MDB_NOTFOUND) ver = fresh ? schema->version : 1; /* stores made before versions: 1 */
+    else if (rc) return rc;
+    const char *owner = schema->owner ? schema->owner : "build";
+    if (ver > schema->version) {
+        hub_error_set(err, HUB__ERROR_CODE__FAILED_PRECONDITION, HUB_STORE_SCHEMA_FIELD,
+                      "store %s has schema version %llu, newer than this %s supports (%u): "
+                      "upgrade the binary or restore a backup",
+                      self->path, (unsigned long long)ver, owner, schema->version);
+        return -1;
+    }
+    for (uint64_t v = ver; v < schema->version; v++) {
+        hub_info("store %s: migrating schema %llu -> %llu", self->path, (unsigned long long)v,
+                 (unsigned long long)v + 1);
+        if (schema->migrate && schema->migrate(self, txn, (unsigned)v, schema->ctx, err)) {
+            if (!err->code) hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "migration failed");
+            char why[sizeof err->message];
+            snprintf(why, sizeof why, "%s", err->message);
+            hub_error_set(err, err->code, "schema_migration",
+                          "store %s: migrating schema %llu -> %llu failed (store unchanged): %s", self->path,
+                          (unsigned long long)v, (unsigned long long)v + 1, why);
+            return -1;
+        }
+    }
+    return rc == MDB_NOTFOUND || ver != schema->version
+               ? hub_store_meta_put_u64(self, txn, HUB_STORE_SCHEMA_FIELD, schema->version)
+               : 0;
+}
+
 hub_store_t *hub_store_open(const char *dir, size_t map_size, const char *const *names,
                             hub_error_t *err)
 {
+    const hub_store_schema_t schema = {HUB_STORE_SCHEMA_VERSION, NULL, NULL, NULL};
+    return hub_store_open_schema(dir, map_size, names, &schema, err);
+}
+
+hub_store_t *hub_store_open_schema(const char *dir, size_t map_size, const char *const *names,
+                                   const hub_store_schema_t *schema, hub_error_t *err)
+{
+    hub_error_t scratch = {0};
+    if (!err) err = &scratch;
     hub_store_t *self = calloc(1, sizeof *self);
     if (self) {
         /* writer-preferring: a stream of readers (e.g. dashboard reports)
@@ -84,6 +130,11 @@ hub_store_t *hub_store_open(const char *dir, size_t map_size, const char *const 
     mdb_env_info(self->env, &info);
     if (info.me_mapsize > self->map_size) self->map_size = info.me_mapsize;
     if ((rc = mdb_txn_begin(self->env, NULL, 0, &txn))) goto mdb_fail;
+    /* a store with no database yet is new: stamped, not migrated */
+    MDB_stat top;
+    MDB_dbi main_db;
+    if ((rc = mdb_dbi_open(txn, NULL, 0, &main_db)) || (rc = mdb_stat(txn, main_db, &top))) goto mdb_fail;
+    bool fresh = top.ms_entries == 0;
     if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &self->meta))) goto mdb_fail;
     for (int i = 0; names && names[i]; i++) {
         if (i >= HUB_STORE_MAX_DBS) { rc = MDB_DBS_FULL; goto mdb_fail; }
@@ -96,20 +147,10 @@ hub_store_t *hub_store_open(const char *dir, size_t map_size, const char *const 
         if ((rc = mdb_dbi_open(txn, name, flags, &self->dbs[i]))) goto mdb_fail;
         self->n_dbs = i + 1;
     }
-    uint64_t ver = 0;
-    rc = hub_store_meta_get_u64(self, txn, "schema_version", &ver);
-    if (rc == MDB_NOTFOUND) {
-        if ((rc = hub_store_meta_put_u64(self, txn, "schema_version", HUB_STORE_SCHEMA_VERSION)))
-            goto mdb_fail;
-    } else if (rc) {
-        goto mdb_fail;
-    } else if (ver > HUB_STORE_SCHEMA_VERSION) {
-        hub_error_set(err, HUB__ERROR_CODE__FAILED_PRECONDITION, "",
-                      "store %s has schema version %llu, newer than this build's %d: "
-                      "refusing to open it",
-                      dir, (unsigned long long)ver, HUB_STORE_SCHEMA_VERSION);
-        mdb_txn_abort(txn);
-        goto fail;
+    if (schema) {
+        int sr = s_schema(self, txn, fresh, schema, err);
+        if (sr > 0) { rc = sr; goto mdb_fail; }
+        if (sr < 0) { mdb_txn_abort(txn); goto fail; }
     }
     if ((rc = mdb_txn_commit(txn))) { txn = NULL; goto mdb_fail; }
     return self;

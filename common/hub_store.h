@@ -15,7 +15,7 @@
 #define HUB_STORE_MAX_DBS 16
 #define HUB_STORE_SCHEMA_VERSION 1
 
-typedef struct hub_store {
+struct hub_store {
     MDB_env *env;
     MDB_dbi meta;                      /* schema version, epoch, counters */
     MDB_dbi dbs[HUB_STORE_MAX_DBS];    /* in the order of the names given */
@@ -23,15 +23,42 @@ typedef struct hub_store {
     size_t map_size;
     char path[1024];
     pthread_rwlock_t grow_lock;        /* other threads' reads vs map growth */
-} hub_store_t;
+};
+
+/* A store's schema: the version this build writes (meta "schema_version";
+ * a store without the key counts as version 1) and how to bring an older
+ * store up to it. migrate(store, txn, from, ctx, err) moves the store from
+ * version `from` to from + 1 (every database is open); it runs for each
+ * step, all in the one write transaction that opens the store, so a
+ * failed migration leaves the store as it was. 0, or -1 with err set.
+ * owner names the program in messages ("hub-intake"). */
+typedef struct hub_store hub_store_t;
+typedef int (*hub_store_migrate_fn)(hub_store_t *store, MDB_txn *txn, unsigned from, void *ctx,
+                                    hub_error_t *err);
+typedef struct {
+    unsigned version;                /* >= 1 */
+    hub_store_migrate_fn migrate;    /* NULL: nothing to do between versions */
+    void *ctx;
+    const char *owner;
+} hub_store_schema_t;
+/* hub_store_open_schema's refusal of a newer store: err->field is this. */
+#define HUB_STORE_SCHEMA_FIELD "schema_version"
 
 /* Opens (creating with mode 0700/0600) the store in dir with the named
  * databases (NULL-terminated list, at most HUB_STORE_MAX_DBS; names up to
- * 50 bytes; "name:dupfixed" makes a MDB_DUPSORT|MDB_DUPFIXED one). Refuses a
- * store whose schema version is newer than this build. Caller owns the
- * result; NULL with err set on failure. */
+ * 50 bytes; "name:dupfixed" makes a MDB_DUPSORT|MDB_DUPFIXED one), at schema
+ * version HUB_STORE_SCHEMA_VERSION with no migrations. Refuses a store
+ * whose schema version is newer. Caller owns the result; NULL with err set
+ * on failure. */
 hub_store_t *hub_store_open(const char *dir, size_t map_size, const char *const *names,
                             hub_error_t *err);
+/* The same with the caller's schema: a new store is stamped
+ * schema->version; an older one is migrated (logged) and stamped; a newer
+ * one is refused with FAILED_PRECONDITION, field HUB_STORE_SCHEMA_FIELD,
+ * and a message that says what to do. schema NULL: the version is neither
+ * checked nor stamped (tools that copy stores). */
+hub_store_t *hub_store_open_schema(const char *dir, size_t map_size, const char *const *names,
+                                   const hub_store_schema_t *schema, hub_error_t *err);
 /* Commits (if open) nothing; closes the env and frees self; *self_p = NULL. */
 void hub_store_close(hub_store_t **self_p);
 /* A read transaction for a thread other than the loop's (a feed thread):

@@ -15,6 +15,7 @@ struct hub_sub {
     void *sub;
     hub_client_t *api;
     uint64_t epoch, cursor, replays;
+    uint64_t parent_epoch, parent_seq;  /* the publisher's lineage (last replay) */
     int need_replay;
     Hub__ReplayReply *queue;  /* last replay (in scratch), events not yet offered */
     size_t qhead;
@@ -62,6 +63,11 @@ void hub_sub_destroy(hub_sub_t **self_p)
 uint64_t hub_sub_cursor(const hub_sub_t *self) { return self->cursor; }
 uint64_t hub_sub_epoch(const hub_sub_t *self) { return self->epoch; }
 uint64_t hub_sub_replays(const hub_sub_t *self) { return self->replays; }
+void hub_sub_parent(const hub_sub_t *self, uint64_t *epoch, uint64_t *seq)
+{
+    *epoch = self->parent_epoch;
+    *seq = self->parent_seq;
+}
 
 /* One replay round trip from cursor+1. 1 = events queued, 0 = caught up or
  * publisher unreachable (retry later), -1 = cannot be served. */
@@ -80,6 +86,19 @@ static int s_replay(hub_sub_t *self, hub_error_t *err)
     if (rc == 1)  /* a refusal; a transient store error is retried later */
         return err->code == HUB__ERROR_CODE__INTERNAL || err->code == HUB__ERROR_CODE__UNAVAILABLE ? 0 : -1;
     if (rc < 0) return 0;
+    self->parent_epoch = rep->parent_epoch;
+    self->parent_seq = rep->parent_seq;
+    if (self->epoch && rep->epoch != self->epoch && rep->parent_epoch == self->epoch) {
+        /* restored from a backup: the new epoch repeats ours up to parent_seq */
+        uint64_t keep = self->cursor < rep->parent_seq ? self->cursor : rep->parent_seq;
+        hub_warn("publisher restored from a backup (epoch %llu -> %llu, same events up to %llu): "
+                 "going on after %llu",
+                 (unsigned long long)self->epoch, (unsigned long long)rep->epoch,
+                 (unsigned long long)rep->parent_seq, (unsigned long long)keep);
+        self->cursor = keep;
+        self->epoch = rep->epoch;
+        return 1; /* replay again from keep + 1 */
+    }
     if (self->epoch && rep->epoch != self->epoch) {
         hub_warn("publisher epoch changed (%llu -> %llu): its store was reset; starting over",
                  (unsigned long long)self->epoch, (unsigned long long)rep->epoch);

@@ -2,7 +2,8 @@
  * once, in order. It connects SUB, then replays from its cursor over the
  * publisher's command endpoint ("hub.replay"), then reads live events,
  * skipping what it already has; a gap, a heartbeat ahead of the cursor or
- * an epoch change makes it replay again. The caller persists the cursor
+ * an epoch change makes it replay again (from 1 for a reset store; from
+ * min(cursor, parent_seq) + 1 for a store restored from a backup). The caller persists the cursor
  * (hub_sub_cursor) in the same transaction as applying an event. */
 #ifndef HUB_SUB_H
 #define HUB_SUB_H
@@ -32,6 +33,9 @@ uint64_t hub_sub_cursor(const hub_sub_t *self);
 uint64_t hub_sub_epoch(const hub_sub_t *self);
 /* Replays performed so far (for tests and status). */
 uint64_t hub_sub_replays(const hub_sub_t *self);
+/* The publisher's lineage as of the last replay: after a restore its epoch
+ * continues *epoch up to *seq (0/0: none). See hub_outbox_fork. */
+void hub_sub_parent(const hub_sub_t *self, uint64_t *epoch, uint64_t *seq);
 
 /* The durable cursor of a subscriber daemon: (epoch, last_seq) of one
  * publisher kept in the subscriber's own store (meta keys

@@ -252,8 +252,10 @@ static int s_raw_strings(const ProtobufCMessageDescriptor *d, const uint8_t *p, 
         if (s_varint(&p, end, &key)) return 0;
         switch (key & 7) {
         case 0: if (s_varint(&p, end, &n)) return 0; break;
-        case 1: p += 8; break;
-        case 5: p += 4; break;
+        /* fixed-size values: a truncated one is protobuf-c's to refuse
+         * (and p never moves past end: that pointer would be undefined) */
+        case 1: if (end - p < 8) return 0; p += 8; break;
+        case 5: if (end - p < 4) return 0; p += 4; break;
         case 2: {
             if (s_varint(&p, end, &n) || n > (uint64_t)(end - p)) return 0;
             const ProtobufCFieldDescriptor *f =
@@ -293,6 +295,7 @@ ProtobufCMessage *hub_wire_unpack_max(const ProtobufCMessageDescriptor *desc,
                       "message of %zu bytes exceeds the %zu byte limit", len, max);
         return NULL;
     }
+    if (!data) data = ""; /* an absent bytes field (NULL, 0) holds the empty message; NULL + 0 is undefined */
     char path[256] = "";
     if (s_raw_strings(desc, data, (const uint8_t *)data + len, path, sizeof path, 0, err))
         return NULL;

@@ -7,7 +7,9 @@ PKGS="build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compil
 protobuf-compiler liblmdb-dev lmdb-utils libuv1-dev libjansson-dev libinih-dev
 libsystemd-dev libcmocka-dev libcurl4-openssl-dev libsodium-dev libmicrohttpd-dev
 python3 python3-zmq python3-protobuf python3-jsonschema python3-rfc3987 python3-aiosmtpd
-chromium chromium-driver python3-selenium fonts-wqy-zenhei"
+chromium chromium-driver python3-selenium fonts-wqy-zenhei
+clang libclang-rt-14-dev iproute2
+systemd curl"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

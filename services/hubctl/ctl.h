@@ -177,4 +177,16 @@ const ProtobufCMessageDescriptor *ctl_tendering_payload_type(const char *topic);
 extern const ctl_command_t ctl_reporting_commands[];
 extern const char ctl_reporting_usage[];
 
+/* hubctl_security.c: principal add|revoke|list. */
+extern const ctl_command_t ctl_security_commands[];
+
+/* hubctl_backup.c: backup DIR, restore DIR. */
+extern const ctl_command_t ctl_backup_commands[];
+extern const char ctl_backup_usage[];
+
+/* hubctl_privacy.c: purge, subject export|erase, audit; usage; event payloads. */
+extern const ctl_command_t ctl_privacy_commands[];
+extern const char ctl_privacy_usage[];
+const ProtobufCMessageDescriptor *ctl_privacy_payload_type(const char *topic);
+
 #endif

@@ -56,6 +56,7 @@ int ctl_usage(void)
         "%s"
         "%s"
         "%s"
+        "%s"
         "Every daemon:\n"
         "  tail [TOPIC-PREFIX] [--daemon NAME] [--from SEQ] [--count N] [--wait MS]\n"
         "                                    events as JSON lines (from SEQ, else new ones)\n"
@@ -63,8 +64,14 @@ int ctl_usage(void)
         "                                    tendering; default intake)\n"
         "  status                            each configured daemon's status and counters\n"
         "  keys gen NAME                     write a CURVE key pair NAME.pub / NAME.key\n"
+        "%s"
+        "  principal add ID ROLE --key Z85|--key-file F.pub [--file P] [--wait MS]\n"
+        "  principal revoke ID [--file P] [--wait MS] | principal list [--file P]\n"
+        "                                    edit the principals files; waits until each running\n"
+        "                                    daemon has the change in effect (no restart)\n"
         "Exit codes: 0 ok, 1 refused, 2 usage, 3 daemon not reachable.\n",
-        ctl_matching_usage, ctl_notification_usage, ctl_tendering_usage, ctl_reporting_usage);
+        ctl_matching_usage, ctl_notification_usage, ctl_tendering_usage, ctl_reporting_usage,
+        ctl_privacy_usage, ctl_backup_usage);
     return EXIT_USAGE;
 }
 
@@ -360,6 +367,7 @@ static const ProtobufCMessageDescriptor *s_payload_type(const char *topic)
 {
     if (!strncmp(topic, "intake.request.", 15)) return &intake__request_event__descriptor;
     if (!strncmp(topic, "intake.opinion.", 15)) return &intake__opinion_event__descriptor;
+    if (ctl_privacy_payload_type(topic)) return ctl_privacy_payload_type(topic);
     const ProtobufCMessageDescriptor *d = ctl_matching_payload_type(topic);
     if (!d) d = ctl_notification_payload_type(topic);
     return d ? d : ctl_tendering_payload_type(topic);
@@ -437,11 +445,29 @@ static int cmd_tail(ctl_t *c, int argc, char **argv)
     return rc;
 }
 
-/* One daemon's block: its state line, then its counters. */
-static int s_status_block(ctl_t *c, const char *daemon)
+/* A subscription's lag: the publisher's last sequence minus the cursor,
+ * when hubctl reached the publisher and the epochs agree; else a word. */
+static const char *s_lag(ctl_t *c, const Hub__Subscription *sub, Hub__StatusReply *const *all, int n,
+                         const char *const *names, json_t **jlag)
 {
-    Hub__StatusReply *s;
-    int rc = s_status(c, daemon, &s);
+    *jlag = json_null();
+    for (int i = 0; i < n; i++) {
+        if (!all[i] || strcmp(names[i], sub->publisher)) continue;
+        if (all[i]->epoch != sub->epoch) return "new epoch (replaying)";
+        uint64_t lag = all[i]->last_seq > sub->seq ? all[i]->last_seq - sub->seq : 0;
+        json_decref(*jlag);
+        *jlag = json_integer((json_int_t)lag);
+        return ctl_fmt(c, "%llu", (unsigned long long)lag);
+    }
+    return "publisher not reached";
+}
+
+/* One daemon's block: its state line, its subscriptions with their lag,
+ * its queues, then its counters. s is NULL when it could not be asked
+ * (rc says why). */
+static void s_status_block(ctl_t *c, const char *daemon, int rc, Hub__StatusReply *s,
+                           Hub__StatusReply *const *all, int n, const char *const *names)
+{
     if (rc) {
         const char *state = rc == EXIT_UNREACHABLE ? "unreachable" : rc == EXIT_USAGE ? "not configured" : "refused";
         if (c->json) {
@@ -453,21 +479,54 @@ static int s_status_block(ctl_t *c, const char *daemon)
                 putchar('\n');
                 json_decref(j);
             }
-            return rc;
+            return;
         }
         table_t *t = table_new(3, "DAEMON", "STATE", "ENDPOINT");
         table_row(t, daemon, state, ctl_endpoint(c, daemon, "api"));
         table_print(t, stdout);
-        return rc;
+        return;
     }
-    if (c->json) { ctl_print_json(&s->base); return 0; }
+    if (c->json) {
+        json_t *j = hub_json_from_pb(&s->base);
+        json_object_set_new(j, "state", json_string("up"));
+        json_t *subs = json_object_get(j, "subscriptions");
+        for (size_t i = 0; i < s->n_subscriptions && json_is_array(subs); i++) {
+            json_t *lag;
+            s_lag(c, s->subscriptions[i], all, n, names, &lag);
+            json_object_set_new(json_array_get(subs, i), "lag", lag);
+        }
+        json_dumpf(j, stdout, JSON_INDENT(2));
+        putchar('\n');
+        json_decref(j);
+        return;
+    }
     char up[32], seq[32], bytes[32];
     snprintf(up, sizeof up, "%llds", (long long)s->uptime_s);
     snprintf(seq, sizeof seq, "%llu", (unsigned long long)s->last_seq);
     snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)s->store_bytes);
-    table_t *t = table_new(6, "DAEMON", "STATE", "VERSION", "UPTIME", "LAST SEQ", "STORE BYTES");
-    table_row(t, s->source, "up", s->version, up, seq, bytes);
+    table_t *t = table_new(7, "DAEMON", "STATE", "VERSION", "UPTIME", "LAST SEQ", "STORE BYTES", "PRINCIPALS");
+    table_row(t, s->source, "up", s->version, up, seq, bytes,
+              *s->principals_digest ? ctl_fmt(c, "%u (%s)", s->principals, s->principals_digest) : "-");
     table_print(t, stdout);
+    if (s->n_subscriptions) {
+        printf("\n");
+        table_t *u = table_new(4, "FOLLOWS", "EPOCH", "CURSOR", "LAG");
+        for (size_t i = 0; i < s->n_subscriptions; i++) {
+            json_t *jl;
+            const char *lag = s_lag(c, s->subscriptions[i], all, n, names, &jl);
+            json_decref(jl);
+            table_row(u, s->subscriptions[i]->publisher, ctl_fmt(c, "%llu", (unsigned long long)s->subscriptions[i]->epoch),
+                      ctl_fmt(c, "%llu", (unsigned long long)s->subscriptions[i]->seq), lag);
+        }
+        table_print(u, stdout);
+    }
+    if (s->n_queues) {
+        printf("\n");
+        table_t *q = table_new(2, "QUEUE", "DEPTH");
+        for (size_t i = 0; i < s->n_queues; i++)
+            table_row(q, s->queues[i]->name, ctl_fmt(c, "%llu", (unsigned long long)s->queues[i]->value));
+        table_print(q, stdout);
+    }
     printf("\n");
     table_t *k = table_new(2, "COUNTER", "VALUE");
     for (size_t i = 0; i < s->n_counters; i++) {
@@ -476,22 +535,27 @@ static int s_status_block(ctl_t *c, const char *daemon)
         table_row(k, s->counters[i]->name, v);
     }
     table_print(k, stdout);
-    return 0;
 }
 
 /* Every configured daemon, one block each (a blank line between); an
  * unreachable one is shown as such and makes the exit code 3, the others
- * are still shown. */
+ * are still shown. Every daemon is asked first, so each subscription's lag
+ * is its publisher's last sequence minus the cursor. */
 static int cmd_status(ctl_t *c, int argc, char **argv)
 {
     (void)argv;
     if (argc != 1) return ctl_usage();
-    int worst = EXIT_OK;
+    int worst = EXIT_OK, rcs[CTL_MAX_DAEMONS];
+    Hub__StatusReply *all[CTL_MAX_DAEMONS] = {0};
+    for (int i = 0; i < c->n_daemons; i++) {
+        rcs[i] = s_status(c, c->daemons[i], &all[i]);
+        if (rcs[i]) all[i] = NULL;
+        if (rcs[i] > worst) worst = rcs[i];
+    }
     for (int i = 0; i < c->n_daemons; i++) {
         if (i && !c->json) printf("\n");
+        s_status_block(c, c->daemons[i], rcs[i], all[i], all, c->n_daemons, c->daemons);
         fflush(stdout);
-        int rc = s_status_block(c, c->daemons[i]);
-        if (rc > worst) worst = rc;
     }
     return worst;
 }
@@ -622,6 +686,9 @@ int main(int argc, char **argv)
     if (!cmd) cmd = s_find(ctl_notification_commands, argv[0]);
     if (!cmd) cmd = s_find(ctl_tendering_commands, argv[0]);
     if (!cmd) cmd = s_find(ctl_reporting_commands, argv[0]);
+    if (!cmd) cmd = s_find(ctl_security_commands, argv[0]);
+    if (!cmd) cmd = s_find(ctl_backup_commands, argv[0]);
+    if (!cmd) cmd = s_find(ctl_privacy_commands, argv[0]);
     if (!cmd) { ctl_usage(); goto out; }
     c.zctx = zmq_ctx_new();
     c.arena = hub_arena_new(256u << 20);

@@ -27,17 +27,22 @@
 
 const char ctl_reporting_usage[] =
     "Commands (hub-reporting):\n"
-    "  report FIGURE [--by X] [--from DATE] [--to DATE] [--public] [--json|--csv]\n"
+    "  report FIGURE [--by X] [--from DATE] [--to DATE] [--district D] [--public]\n"
+    "         [--json|--csv]\n"
     "                                    a figure as tables (default: all time); FIGURE\n"
     "                                    requests, times, outcomes, unmet, workload,\n"
     "                                    tenders, funds, disclosures, opinions,\n"
     "                                    deliveries or summary; --by: requests service|\n"
-    "                                    street|channel|status|kind|day|month, times\n"
-    "                                    service|street, funds month|day, opinions\n"
-    "                                    topic|street|topic_street; --public: counts\n"
+    "                                    street|channel|status|kind|day|month|district,\n"
+    "                                    times service|street|district, funds month|\n"
+    "                                    day|district, opinions topic|street|\n"
+    "                                    topic_street|district; --district: only that\n"
+    "                                    district (a city instance); --public: counts\n"
     "                                    below 5 shown as <5; --csv: one CSV per table\n"
-    "  report monthly YYYY-MM [--exact]  the monthly report for government departments\n"
-    "  report yearly YYYY [--exact]      the yearly report (HTML on stdout; --exact:\n"
+    "  report monthly YYYY-MM [--exact] [--district D]\n"
+    "                                    the monthly report for government departments\n"
+    "  report yearly YYYY [--exact] [--district D]\n"
+    "                                    the yearly report (HTML on stdout; --exact:\n"
     "                                    operators, no suppression of small counts)\n"
     "  report page donations|tenders [--json]\n"
     "                                    a public disclosure page (HTML, or its JSON)\n"
@@ -286,6 +291,7 @@ static int s_report_figure(ctl_t *c, const char *figure, const ctl_op_t *ops, si
         case 'f': if ((rc = s_opt_date(op->name, op->arg, false, &req.from_ms))) return rc; break;
         case 't': if ((rc = s_opt_date(op->name, op->arg, true, &req.to_ms))) return rc; break;
         case 'p': req.public_view = 1; break;
+        case 'd': req.district = op->arg; break;
         default: break;
         }
     }
@@ -329,13 +335,15 @@ static void s_print_body(const Reporting__PageReply *p)
     if (len && p->body[len - 1] != '\n') putchar('\n');
 }
 
-/* "report monthly 2026-11" / "report yearly 2026" [--exact]; --json the reply. */
-static int s_report_period(ctl_t *c, const char *kind, const char *period, bool exact)
+/* "report monthly 2026-11" / "report yearly 2026" [--exact] [--district D]
+ * (district NULL: all); --json the reply. */
+static int s_report_period(ctl_t *c, const char *kind, const char *period, bool exact, const char *district)
 {
     Reporting__ReportRequest req = REPORTING__REPORT_REQUEST__INIT;
     req.kind = (char *)kind;
     req.period = (char *)period;
     req.exact = exact;
+    if (district) req.district = (char *)district;
     ProtobufCMessage *rep;
     int rc = ctl_call(c, D, "reporting.report", &req.base, &reporting__page_reply__descriptor, &rep);
     if (rc) return rc;
@@ -358,14 +366,15 @@ static int s_report_page(ctl_t *c, const char *page)
     return 0;
 }
 
-/* report FIGURE [--by X] [--from D] [--to D] [--public] [--json|--csv]
- * report monthly|yearly PERIOD [--exact] [--json]
+/* report FIGURE [--by X] [--from D] [--to D] [--district D] [--public] [--json|--csv]
+ * report monthly|yearly PERIOD [--exact] [--district D] [--json]
  * report page donations|tenders [--json] */
 static int cmd_report(ctl_t *c, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"by", 1, 0, 'b'},     {"from", 1, 0, 'f'}, {"to", 1, 0, 't'},    {"public", 0, 0, 'p'},
-        {"json", 0, 0, 'j'},   {"csv", 0, 0, 'C'},  {"exact", 0, 0, 'x'}, {0, 0, 0, 0}};
+        {"json", 0, 0, 'j'},   {"csv", 0, 0, 'C'},  {"exact", 0, 0, 'x'}, {"district", 1, 0, 'd'},
+        {0, 0, 0, 0}};
     ctl_op_t *ops;
     size_t n_ops, n_pos;
     char **pos;
@@ -380,14 +389,15 @@ static int cmd_report(ctl_t *c, int argc, char **argv)
     if (!strcmp(what, "monthly") || !strcmp(what, "yearly")) {
         if (n_pos != 2) return ctl_usage();
         if (figure_opts) {
-            fprintf(stderr, "hubctl: report %s takes only --exact (and --json)\n", what);
+            fprintf(stderr, "hubctl: report %s takes only --exact and --district (and --json)\n", what);
             return EXIT_USAGE;
         }
-        return s_report_period(c, what, pos[1], exact);
+        const ctl_op_t *d = ctl_op(ops, n_ops, 'd');
+        return s_report_period(c, what, pos[1], exact, d ? d->arg : NULL);
     }
     if (!strcmp(what, "page")) {
         if (n_pos != 2) return ctl_usage();
-        if (figure_opts || exact) {
+        if (figure_opts || exact || ctl_op(ops, n_ops, 'd')) {
             fprintf(stderr, "hubctl: report page takes only --json\n");
             return EXIT_USAGE;
         }

@@ -11,8 +11,10 @@
 
 #define ROLES_CHANNEL "channel operator"
 #define ROLES_OPERATOR "operator"
+#define ROLES_READ "channel operator auditor"   /* a channel sees only its own requests */
+#define ROLES_AUDIT "operator auditor"
 
-const char *const intake_db_names[] = {"requests", "idem", "opinions", "opinion_idem", NULL};
+const char *const intake_db_names[] = {"requests", "idem", "opinions", "opinion_idem", "audit", NULL};
 
 /* ---- store helpers ---- */
 
@@ -158,7 +160,7 @@ static int s_get_request(hub_call_t *call, void *ctx)
     Intake__Request *r = (Intake__Request *)hub_record_get(call, in->requests, req->service_request_id,
                                                      &intake__request__descriptor, "service_request_id");
     if (!r) return -1;
-    if (call->authenticated && !hub_call_has_role(call, "operator") && strcmp(r->channel, call->principal))
+    if (call->authenticated && !hub_call_has_role(call, ROLES_AUDIT) && strcmp(r->channel, call->principal))
         return hub_error_set(&call->err, HUB__ERROR_CODE__NOT_FOUND, "service_request_id",
                              "no service_request_id \"%s\"", req->service_request_id);
     Intake__GetRequestReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
@@ -190,7 +192,7 @@ static int s_list_requests(hub_call_t *call, void *ctx)
     intake_t *in = ctx;
     hub_list_t l = {.call = call, .scratch = in->scratch, .query = q, .arg = q->channel,
                 .desc = &intake__request__descriptor, .match = s_match_request, .taken = s_taken_request};
-    if (call->authenticated && !hub_call_has_role(call, "operator")) l.arg = call->principal;
+    if (call->authenticated && !hub_call_has_role(call, ROLES_AUDIT)) l.arg = call->principal;
     if (hub_list_run(&l, in->requests, q->after_id, q->limit)) return -1;
     Intake__ListRequestsReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__list_requests_reply__init(rep);
@@ -337,11 +339,15 @@ const hub_handler_t intake_handlers[] = {
     {"intake.services", &intake__list_services_request__descriptor, s_list_services, NULL},
     {"intake.service", &intake__get_service_request__descriptor, s_get_service, NULL},
     {"intake.submit", &intake__submit_request__descriptor, s_submit, ROLES_CHANNEL},
-    {"intake.get", &intake__get_request_request__descriptor, s_get_request, ROLES_CHANNEL},
-    {"intake.list", &intake__list_requests_request__descriptor, s_list_requests, ROLES_CHANNEL},
+    {"intake.get", &intake__get_request_request__descriptor, s_get_request, ROLES_READ},
+    {"intake.list", &intake__list_requests_request__descriptor, s_list_requests, ROLES_READ},
     {"intake.update", &intake__update_request__descriptor, s_update, ROLES_CHANNEL},
     {"intake.opinion.submit", &intake__submit_opinion_request__descriptor, s_submit_opinion, ROLES_CHANNEL},
-    {"intake.opinion.list", &intake__list_opinions_request__descriptor, s_list_opinions, ROLES_OPERATOR},
+    {"intake.opinion.list", &intake__list_opinions_request__descriptor, s_list_opinions, ROLES_AUDIT},
+    {"intake.purge", &intake__purge_request__descriptor, intake_purge_handler, ROLES_OPERATOR},
+    {"intake.subject.export", &intake__subject_export_request__descriptor, intake_subject_export_handler, ROLES_OPERATOR},
+    {"intake.subject.erase", &intake__subject_erase_request__descriptor, intake_subject_erase_handler, ROLES_OPERATOR},
+    {"intake.audit.list", &intake__list_audit_request__descriptor, intake_audit_list_handler, ROLES_AUDIT},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -358,6 +364,7 @@ int intake_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err)
         in->idem = hub_daemon_db(d, INTAKE_DB_IDEM);
         in->opinions = hub_daemon_db(d, INTAKE_DB_OPINIONS);
         in->opinion_idem = hub_daemon_db(d, INTAKE_DB_OPINION_IDEM);
+        in->audit = hub_daemon_db(d, INTAKE_DB_AUDIT);
     }
     hub_info("catalogue: %zu services, %zu areas", intake_catalogue_all(in->catalogue)->n_services,
              intake_catalogue_all(in->catalogue)->n_areas);

@@ -5,14 +5,24 @@
 
 #include "catalogue.h"
 #include "hub_daemon.h"
+#include "hub_scrub.h"
 
-enum { INTAKE_DB_REQUESTS, INTAKE_DB_IDEM, INTAKE_DB_OPINIONS, INTAKE_DB_OPINION_IDEM };
+enum { INTAKE_DB_REQUESTS, INTAKE_DB_IDEM, INTAKE_DB_OPINIONS, INTAKE_DB_OPINION_IDEM, INTAKE_DB_AUDIT };
 
 typedef struct {
     intake_catalogue_t *catalogue;  /* owned */
     MDB_dbi requests, idem, opinions, opinion_idem;
     hub_store_t *store;             /* borrowed */
     hub_arena_t *scratch;           /* owned: records being filtered in a list */
+    /* personal data (intake_privacy.c) */
+    MDB_dbi audit;
+    hub_rpc_t *rpc;                 /* borrowed, from start */
+    hub_scrub_t scrub;              /* the store rewrite after a purge or an erasure */
+    uv_timer_t retention;           /* the scheduled purge */
+    bool retention_started;
+    int64_t retention_ms;           /* 0 = no schedule */
+    int64_t purge_interval_ms;
+    char purge_next[64];            /* where the scheduled purge goes on */
 } intake_t;
 
 extern const char *const intake_db_names[];
@@ -21,5 +31,16 @@ extern const hub_handler_t intake_handlers[];
 /* hub_service_t hooks. */
 int intake_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err);
 void intake_fini(void *ctx);
+/* Starts the store rewrite timer and the retention schedule ([intake]
+ * retention_days, retention_period_ms, purge_interval_ms); stop closes them. */
+int intake_start(hub_daemon_t *d, void *ctx, hub_error_t *err);
+void intake_stop(void *ctx);
+
+/* intake_privacy.c's handlers and timer callback. */
+int intake_purge_handler(hub_call_t *call, void *ctx);
+int intake_subject_export_handler(hub_call_t *call, void *ctx);
+int intake_subject_erase_handler(hub_call_t *call, void *ctx);
+int intake_audit_list_handler(hub_call_t *call, void *ctx);
+void intake_retention_fire(uv_timer_t *t);
 
 #endif

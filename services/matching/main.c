@@ -8,6 +8,7 @@ int main(int argc, char **argv)
 {
     static const hub_service_t svc = {
         .name = "matching",
+        .schema_version = 1, /* the store layout this build writes; bump with a migrate step */
         .summary = "Matches help requests to social organizations and volunteers (HSDS library, HL7 referrals).",
         .db_names = matching_db_names,
         .handlers = matching_handlers,

@@ -12,7 +12,7 @@
 
 #define ROLES_OPERATOR "operator"
 #define ROLES_PROVIDER "operator provider"
-#define ROLES_READ "operator provider subscriber"
+#define ROLES_READ "operator auditor provider subscriber"
 #define ROLES_INTERNAL HUB_ROLE_INTERNAL /* our own timer only */
 #define EXPIRE_BATCH 128            /* offers expired per tick command */
 #define EXPORT_DEFAULT 500
@@ -1073,11 +1073,11 @@ static int s_ref_reply(hub_call_t *call, Matching__Referral *r)
     return 0;
 }
 
-/* True if the caller is a provider principal (not operator/subscriber):
+/* True if the caller is a provider principal (not operator/auditor/subscriber):
  * it sees only referrals offered to it. */
 static bool s_provider_only(const hub_call_t *call)
 {
-    return call->authenticated && !hub_call_has_role(call, "operator subscriber");
+    return call->authenticated && !hub_call_has_role(call, "operator auditor subscriber");
 }
 
 static bool s_offered_to(const Matching__Referral *r, const char *provider)
@@ -1499,6 +1499,8 @@ int matching_start(hub_daemon_t *d, void *ctx, hub_error_t *err)
     if (!m->feed || hub_feed_start(m->feed, err)) return -1;
     hub_rpc_add_hist(d->rpc, "decide_p50_us", "decide_p99_us", &m->decide_ns, 1000);
     hub_rpc_add_hist(d->rpc, "decide_cpu_p50_us", "decide_cpu_p99_us", &m->decide_cpu_ns, 1000);
+    hub_rpc_add_queue(d->rpc, "referrals_unmatched", m->queue);  /* the operator's queue */
+    hub_rpc_add_queue(d->rpc, "offers_waiting", m->deadlines);    /* offers awaiting an answer */
     hub_due_start(&m->expire, d->loop, d->rpc, d->store, m->deadlines, "matching.expire", m->expire_check_ms);
     return 0;
 }

@@ -9,6 +9,7 @@ int main(int argc, char **argv)
 {
     static const hub_service_t svc = {
         .name = "notification",
+        .schema_version = 1, /* the store layout this build writes; bump with a migrate step */
         .summary = "Delivers messages about requests and referrals (webhook, e-mail, SMS, inbox).",
         .db_names = notification_db_names,
         .handlers = notification_handlers,

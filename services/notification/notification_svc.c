@@ -299,6 +299,8 @@ static int s_due_del(hub_call_t *call, notif_t *n, const Notification__Delivery 
     return s_del(call, n->due, key, s_due_key(key, d));
 }
 
+int notif_due_del(hub_call_t *call, notif_t *n, const Notification__Delivery *d) { return s_due_del(call, n, d); }
+
 /* Writes an inbox message for d (the in-app channel: delivered here). */
 static int s_inbox_put(hub_call_t *call, notif_t *n, const Notification__Delivery *d, int64_t now)
 {
@@ -484,6 +486,8 @@ static int s_apply_intake(hub_call_t *call, const char *publisher, const Hub__Ev
 {
     notif_t *n = arg;
     const char *t = ev->topic;
+    if (!strcmp(t, "intake.privacy.anonymized") || !strcmp(t, "intake.subject.erased"))
+        return notification_privacy_apply(call, n, ev);
     if (strncmp(t, "intake.request.", 15)) return 0;
     hub_error_t err = {0};
     Intake__RequestEvent *re = (Intake__RequestEvent *)hub_wire_unpack_max(
@@ -499,7 +503,7 @@ static int s_apply_intake(hub_call_t *call, const char *publisher, const Hub__Ev
     bool accepted = !strcmp(t, "intake.request.accepted");
     if (accepted || !*rs->service_code) {
         const Intake__Person *p = q->requester;
-        rs->name = p ? p->name : "";
+        rs->name = ""; /* no message uses it: not kept (README "Personal data (PIPL)") */
         rs->phone = p ? p->phone : "";
         rs->email = p ? p->email : "";
         rs->preferred_contact = (uint32_t)q->preferred_contact;
@@ -1703,6 +1707,8 @@ const hub_handler_t notification_handlers[] = {
     {"notification.result", &notification__attempt_result__descriptor, s_result, ROLES_INTERNAL},
     {"notification.tick", &hub__tick__descriptor, s_tick, ROLES_INTERNAL},
     {"notification.hold", &notification__hold_request__descriptor, s_hold, ROLES_INTERNAL},
+    {"notification.subject.export", &notification__subject_export_request__descriptor,
+     notification_subject_export_handler, ROLES_OPERATOR},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -1874,8 +1880,12 @@ int notification_start(hub_daemon_t *d, void *ctx, hub_error_t *err)
     n->timers_on = true;
     uv_timer_start(&n->pump_timer, s_pump, 0, 0); /* what was due before a restart */
     hub_due_start(&n->sched, d->loop, d->rpc, d->store, n->schedules, "notification.tick", n->sched_check_ms);
+    hub_scrub_init(&n->scrub, d->loop, d->store, d->rpc, NULL, NULL);
     hub_rpc_add_hist(d->rpc, "e2e_p50_ms", "e2e_p99_ms", &n->e2e_us, 1000);
     hub_rpc_add_hist(d->rpc, "send_p50_ms", "send_p99_ms", &n->send_us, 1000);
+    hub_rpc_add_queue(d->rpc, "deliveries_due", n->due);      /* queued or waiting to retry */
+    hub_rpc_add_queue(d->rpc, "deliveries_dead", n->dead);    /* gave up: `hubctl deliveries requeue` */
+    hub_rpc_add_queue(d->rpc, "schedules", n->schedules);     /* reminders and follow-ups to come */
     if (!(n->feed_intake = s_feed(d, n, 0, "intake", s_apply_intake, err)) ||
         !(n->feed_matching = s_feed(d, n, 1, "matching", s_apply_matching, err))) {
         notification_stop(n); /* hub_daemon calls stop only after a start that succeeded */
@@ -1894,6 +1904,7 @@ void notification_stop(void *ctx)
     if (n->timers_on) uv_close((uv_handle_t *)&n->pump_timer, NULL);
     n->timers_on = false;
     hub_due_stop(&n->sched);
+    hub_scrub_close(&n->scrub);
 }
 
 void notification_fini(void *ctx)

@@ -34,6 +34,7 @@
 #include "hub_due.h"
 #include "hub_feed.h"
 #include "hub_hist.h"
+#include "hub_scrub.h"
 #include "notify.h"
 
 enum {
@@ -91,6 +92,7 @@ typedef struct notif {
     uint32_t rnd;                     /* jitter generator state */
     hub_hist_t e2e_us;                /* event committed -> receiver acknowledged */
     hub_hist_t send_us;               /* one transfer's duration */
+    hub_scrub_t scrub;                /* the store rewrite after an erasure */
 } notif_t;
 
 extern const char *const notification_db_names[];
@@ -101,5 +103,13 @@ int notification_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *
 int notification_start(hub_daemon_t *d, void *ctx, hub_error_t *err);
 void notification_stop(void *ctx);
 void notification_fini(void *ctx);
+
+/* Takes delivery d out of the queue (its due key). 0 or -1. */
+int notif_due_del(hub_call_t *call, notif_t *n, const Notification__Delivery *d);
+/* notification_privacy.c: applies intake.privacy.anonymized and
+ * intake.subject.erased (blanks the requesters' contact and deliveries,
+ * stops pending ones, asks for the store rewrite). 0 or -1 (feed rules). */
+int notification_privacy_apply(hub_call_t *call, notif_t *n, const Hub__Event *ev);
+int notification_subject_export_handler(hub_call_t *call, void *ctx);
 
 #endif

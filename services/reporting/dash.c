@@ -16,9 +16,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <microhttpd.h>
-#include <netdb.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +27,9 @@
 
 #include "hub_bus.h"
 #include "hub_figfmt.h"
+#include "hub_http.h"
 #include "hub_log.h"
+#include "hub_prom.h"
 #include "hub_util.h"
 #include "html.h"
 #include "intake.pb-c.h"
@@ -40,7 +40,7 @@
 #define DASH_STATUS_TIMEOUT_MS 500   /* a hub.status answer later than this: retry next period */
 #define DASH_POLL_TICK_MS 100        /* longest zmq_poll: how soon a stop is noticed */
 #define DASH_SUB_BUDGET 256          /* events drained per poll turn */
-#define DASH_MAX_SUBS 16             /* cursors kept per daemon (hub_rpc sends at most 16) */
+#define DASH_MAX_SUBS 72             /* cursors kept per daemon (hub_rpc sends at most 72) */
 #define DASH_KEEPALIVE_MS 5000       /* SSE comment so proxies and browsers keep the stream
                                         (and a dead client is noticed within two of them) */
 #define DASH_MAX_STREAMS 32          /* open /events streams: the rest of the slots stay for
@@ -637,136 +637,39 @@ done:
 
 /* --------------------------------------------------------------- metrics */
 
-typedef struct {
-    char name[128];             /* sanitized family name, "hub_..." */
-    const char *daemon;         /* borrowed (peer config) */
-    uint64_t value;
-} dash_sample_t;
-
-/* "hub_" + counter with every byte outside [a-zA-Z0-9_] as '_'. */
-static void s_metric_name(const char *counter, char out[128])
-{
-    size_t n = snprintf(out, 128, "hub_%s", counter);
-    if (n >= 128) n = 127;
-    for (size_t i = 4; i < n; i++) {
-        char c = out[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) out[i] = '_';
-    }
-}
-
-/* qsort order of samples: by family name, then daemon. */
-static int s_sample_cmp(const void *a, const void *b)
-{
-    const dash_sample_t *x = a, *y = b;
-    int c = strcmp(x->name, y->name);
-    return c ? c : strcmp(x->daemon, y->daemon);
-}
-
-/* True when s ends with suffix (both borrowed). */
-static bool s_ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && !strcmp(s + n - m, suffix);
-}
-
-/* Writes a label value with \\, \" and \n escaped (text format 0.0.4). */
-static void s_label(FILE *f, const char *v)
-{
-    for (; *v; v++) {
-        if (*v == '\\') fputs("\\\\", f);
-        else if (*v == '"') fputs("\\\"", f);
-        else if (*v == '\n') fputs("\\n", f);
-        else fputc(*v, f);
-    }
-}
-
-/* Prometheus text format 0.0.4 (malloc'd, *len set), NULL on OOM. One
- * family per name with one TYPE line; a daemon counter whose name would
- * clash with the fixed families below is left out. */
+/* Prometheus text format 0.0.4 of every peer (hub_prom: the same families
+ * as each daemon's own metrics endpoint, plus hub_subscriber_lag and
+ * hub_up from heartbeats). malloc'd, *len set; NULL on OOM. */
 static char *s_metrics_text(rep_dash_t *self, size_t *len)
 {
-    static const char *const fixed[] = {"hub_up", "hub_last_seq", "hub_uptime_seconds", "hub_store_bytes",
-                                        "hub_subscriber_lag"};
-    char *buf = NULL;
-    FILE *f = open_memstream(&buf, len);
-    if (!f) return NULL;
+    hub_prom_t *p = hub_prom_new();
+    if (!p) return NULL;
+    hub_prom_std_families(p);
     pthread_mutex_lock(&self->mu);
     int64_t now = hub_mono_ms();
-    fputs("# HELP hub_up Whether the daemon sent a heartbeat (or answered hub.status) recently.\n"
-          "# TYPE hub_up gauge\n", f);
     for (int i = 0; i < self->n_peers; i++) {
-        fputs("hub_up{daemon=\"", f);
-        s_label(f, self->peers[i].conf.name);
-        fprintf(f, "\"} %d\n", s_up(self, &self->peers[i], now) ? 1 : 0);
-    }
-    struct { const char *name, *help; int what; } gauges[] = {
-        {"hub_last_seq", "The latest committed event sequence of the daemon's outbox.", 0},
-        {"hub_uptime_seconds", "Seconds since the daemon started.", 1},
-        {"hub_store_bytes", "Bytes the daemon's LMDB store takes on disk.", 2},
-    };
-    for (size_t g = 0; g < sizeof gauges / sizeof *gauges; g++) {
-        fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", gauges[g].name, gauges[g].help, gauges[g].name);
-        for (int i = 0; i < self->n_peers; i++) {
-            dash_peer_t *p = &self->peers[i];
-            if (gauges[g].what == 0 ? !p->have_seq : gauges[g].what == 1 ? !p->have_seq && !p->have_status
-                                                                         : !p->have_status)
-                continue;
-            unsigned long long v = gauges[g].what == 0 ? p->last_seq
-                                 : gauges[g].what == 1 ? (unsigned long long)(p->uptime_s > 0 ? p->uptime_s : 0)
-                                                       : p->store_bytes;
-            fprintf(f, "%s{daemon=\"", gauges[g].name);
-            s_label(f, p->conf.name);
-            fprintf(f, "\"} %llu\n", v);
-        }
-    }
-    fputs("# HELP hub_subscriber_lag Events the subscriber has not yet applied of the publisher.\n"
-          "# TYPE hub_subscriber_lag gauge\n", f);
-    size_t n_samples = 0;
-    for (int i = 0; i < self->n_peers; i++) {
-        dash_peer_t *p = &self->peers[i];
-        n_samples += p->n_counters;
-        for (size_t k = 0; k < p->n_cursors; k++) {
+        dash_peer_t *pe = &self->peers[i];
+        const char *d = pe->conf.name;
+        hub_prom_sample(p, "hub_up", s_up(self, pe, now) ? 1 : 0, "daemon", d, NULL);
+        if (pe->have_seq) hub_prom_sample(p, "hub_last_seq", pe->last_seq, "daemon", d, NULL);
+        if (pe->have_seq || pe->have_status)
+            hub_prom_sample(p, "hub_uptime_seconds", pe->uptime_s > 0 ? (uint64_t)pe->uptime_s : 0, "daemon", d,
+                            NULL);
+        if (pe->have_status) hub_prom_sample(p, "hub_store_bytes", pe->store_bytes, "daemon", d, NULL);
+        for (size_t k = 0; k < pe->n_cursors; k++) {
             uint64_t lag;
-            if (!s_lag(self, &p->cursors[k], &lag)) continue;
-            fputs("hub_subscriber_lag{subscriber=\"", f);
-            s_label(f, p->conf.name);
-            fputs("\",publisher=\"", f);
-            s_label(f, p->cursors[k].publisher);
-            fprintf(f, "\"} %llu\n", (unsigned long long)lag);
+            hub_prom_sample(p, "hub_subscriber_seq", pe->cursors[k].seq, "subscriber", d, "publisher",
+                            pe->cursors[k].publisher, NULL);
+            if (s_lag(self, &pe->cursors[k], &lag))
+                hub_prom_sample(p, "hub_subscriber_lag", lag, "subscriber", d, "publisher",
+                                pe->cursors[k].publisher, NULL);
         }
-    }
-    dash_sample_t *samples = n_samples ? calloc(n_samples, sizeof *samples) : NULL;
-    size_t n = 0;
-    for (int i = 0; samples && i < self->n_peers; i++) {
-        dash_peer_t *p = &self->peers[i];
-        for (size_t k = 0; k < p->n_counters; k++) {
-            dash_sample_t *s = &samples[n];
-            s_metric_name(p->counters[k].name, s->name);
-            bool clash = false;
-            for (size_t j = 0; j < sizeof fixed / sizeof *fixed; j++) clash |= !strcmp(s->name, fixed[j]);
-            if (clash) continue;
-            s->daemon = p->conf.name;
-            s->value = p->counters[k].value;
-            n++;
-        }
-    }
-    if (n) qsort(samples, n, sizeof *samples, s_sample_cmp);
-    for (size_t i = 0; i < n; i++) {
-        if (!i || strcmp(samples[i].name, samples[i - 1].name))
-            fprintf(f, "# TYPE %s %s\n", samples[i].name, s_ends_with(samples[i].name, "_total") ? "counter" : "gauge");
-        else if (!strcmp(samples[i].daemon, samples[i - 1].daemon))
-            continue; /* two counters sanitized to one name: the first one */
-        fprintf(f, "%s{daemon=\"", samples[i].name);
-        s_label(f, samples[i].daemon);
-        fprintf(f, "\"} %llu\n", (unsigned long long)samples[i].value);
+        for (size_t k = 0; k < pe->n_counters; k++) hub_prom_counter(p, d, pe->counters[k].name, pe->counters[k].value);
     }
     pthread_mutex_unlock(&self->mu);
-    free(samples);
-    if (fclose(f)) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
+    char *out = hub_prom_render(p, len);
+    hub_prom_destroy(&p);
+    return out;
 }
 
 /* ------------------------------------------------------------------- SSE */
@@ -866,25 +769,6 @@ static void s_sse_free(void *cls)
 
 /* ------------------------------------------------------------------ HTTP */
 
-/* Queues a response with body (taken: malloc'd, freed by MHD) and the
- * given status and Content-Type; no-store unless cacheable. */
-static enum MHD_Result s_reply(struct MHD_Connection *c, unsigned status, const char *ctype, char *body,
-                               size_t len)
-{
-    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-    if (!r) {
-        free(body);
-        return MHD_NO;
-    }
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    if (status == MHD_HTTP_METHOD_NOT_ALLOWED) MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
-    enum MHD_Result ret = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
-    return ret;
-}
-
 /* A JSON error {"error": CODE_NAME, "field"?, "message"} with its HTTP status. */
 static enum MHD_Result s_error(struct MHD_Connection *c, unsigned status, Hub__ErrorCode code, const char *field,
                                const char *message)
@@ -894,7 +778,7 @@ static enum MHD_Result s_error(struct MHD_Connection *c, unsigned status, Hub__E
     char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!body) return MHD_NO;
-    return s_reply(c, status, "application/json; charset=utf-8", body, strlen(body));
+    return hub_http_reply(c, status, "application/json; charset=utf-8", body, strlen(body));
 }
 
 /* The HTTP status for a refused query. */
@@ -904,6 +788,7 @@ static unsigned s_http_status(Hub__ErrorCode code)
     case HUB__ERROR_CODE__INVALID_ARGUMENT:
     case HUB__ERROR_CODE__OUT_OF_RANGE: return MHD_HTTP_BAD_REQUEST;
     case HUB__ERROR_CODE__NOT_FOUND: return MHD_HTTP_NOT_FOUND;
+    case HUB__ERROR_CODE__PERMISSION_DENIED: return MHD_HTTP_FORBIDDEN;
     case HUB__ERROR_CODE__UNAVAILABLE: return MHD_HTTP_SERVICE_UNAVAILABLE;
     default: return MHD_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -983,35 +868,43 @@ static int s_date_param(const char *s, int64_t *ms)
     return 0;
 }
 
-/* A query-string argument (URL-decoded, MHD's memory for the request) or NULL. */
-static const char *s_arg(struct MHD_Connection *c, const char *key)
+/* A query-string argument (URL-decoded, MHD's memory for the request) or NULL
+ * (rep_dash_arg_fn over a connection). */
+static const char *s_arg(void *conn, const char *key)
 {
-    return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, key);
+    return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+int rep_dash_figure_query(rep_dash_arg_fn arg, void *ctx, Reporting__QueryRequest *q, hub_error_t *err)
+{
+    reporting__query_request__init(q);
+    const char *figure = arg(ctx, "figure"), *by = arg(ctx, "by"), *pub = arg(ctx, "public");
+    q->figure = (char *)(figure && *figure ? figure : "summary");
+    q->by = (char *)(by ? by : "");
+    if (!hub_utf8_valid(q->figure, strlen(q->figure)) || !hub_utf8_valid(q->by, strlen(q->by)))
+        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "figure", "not UTF-8");
+    if (s_date_param(arg(ctx, "from"), &q->from_ms))
+        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "from",
+                             "from: YYYY-MM-DD (CST) or unix milliseconds");
+    if (s_date_param(arg(ctx, "to"), &q->to_ms))
+        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "to",
+                             "to: YYYY-MM-DD (CST, exclusive) or unix milliseconds");
+    /* always suppressed: the HTTP server authenticates no one (exact
+     * figures are for operators and auditors, through reporting.query) */
+    if (!pub || !*pub || !strcmp(pub, "1") || !strcmp(pub, "true")) q->public_view = true;
+    else if (!strcmp(pub, "0") || !strcmp(pub, "false"))
+        return hub_error_set(err, HUB__ERROR_CODE__PERMISSION_DENIED, "public",
+                             "exact figures only for operators and auditors (hubctl report)");
+    else return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "public", "public: 0 or 1");
+    return 0;
 }
 
 /* GET /api/figures?figure=&by=&from=&to=&public= */
 static enum MHD_Result s_figures(rep_dash_t *self, struct MHD_Connection *c)
 {
-    Reporting__QueryRequest q = REPORTING__QUERY_REQUEST__INIT;
-    const char *figure = s_arg(c, "figure"), *by = s_arg(c, "by"), *pub = s_arg(c, "public");
-    q.figure = (char *)(figure && *figure ? figure : "summary");
-    q.by = (char *)(by ? by : "");
-    if (!hub_utf8_valid(q.figure, strlen(q.figure)) || !hub_utf8_valid(q.by, strlen(q.by)))
-        return s_error(c, MHD_HTTP_BAD_REQUEST, HUB__ERROR_CODE__INVALID_ARGUMENT, "figure", "not UTF-8");
-    if (s_date_param(s_arg(c, "from"), &q.from_ms))
-        return s_error(c, MHD_HTTP_BAD_REQUEST, HUB__ERROR_CODE__INVALID_ARGUMENT, "from",
-                       "from: YYYY-MM-DD (CST) or unix milliseconds");
-    if (s_date_param(s_arg(c, "to"), &q.to_ms))
-        return s_error(c, MHD_HTTP_BAD_REQUEST, HUB__ERROR_CODE__INVALID_ARGUMENT, "to",
-                       "to: YYYY-MM-DD (CST, exclusive) or unix milliseconds");
-    /* always suppressed: the HTTP server authenticates no one (exact
-     * figures are for operators and auditors, through reporting.query) */
-    if (!pub || !*pub || !strcmp(pub, "1") || !strcmp(pub, "true")) q.public_view = true;
-    else if (!strcmp(pub, "0") || !strcmp(pub, "false"))
-        return s_error(c, MHD_HTTP_FORBIDDEN, HUB__ERROR_CODE__PERMISSION_DENIED, "public",
-                       "exact figures only for operators and auditors (hubctl report)");
-    else return s_error(c, MHD_HTTP_BAD_REQUEST, HUB__ERROR_CODE__INVALID_ARGUMENT, "public", "public: 0 or 1");
+    Reporting__QueryRequest q;
     hub_error_t err = {0};
+    if (rep_dash_figure_query(s_arg, c, &q, &err)) return s_error_err(c, &err);
     dash_query_t dq;
     if (s_query_begin(self, &dq, &err)) return s_error_err(c, &err);
     Reporting__QueryReply *rep = NULL;
@@ -1022,7 +915,7 @@ static enum MHD_Result s_figures(rep_dash_t *self, struct MHD_Connection *c)
     char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     if (!body) return s_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, HUB__ERROR_CODE__INTERNAL, "", "out of memory");
-    return s_reply(c, MHD_HTTP_OK, "application/json; charset=utf-8", body, strlen(body));
+    return hub_http_reply(c, MHD_HTTP_OK, "application/json; charset=utf-8", body, strlen(body));
 }
 
 /* True when s[0..n) are ASCII digits. */
@@ -1031,6 +924,26 @@ static bool s_digits(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         if (s[i] < '0' || s[i] > '9') return false;
     return true;
+}
+
+rep_dash_route_t rep_dash_route(const char *url)
+{
+    rep_dash_route_t r = {REP_DASH_NOT_FOUND, NULL, NULL};
+    const char *p;
+    if (strlen(url) > DASH_MAX_URL) r.page = REP_DASH_TOO_LONG;
+    else if (!strcmp(url, "/") || !strcmp(url, "/index.html")) r.page = REP_DASH_INDEX;
+    else if (!strcmp(url, "/events")) r.page = REP_DASH_EVENTS;
+    else if (!strcmp(url, "/api/health")) r.page = REP_DASH_HEALTH;
+    else if (!strcmp(url, "/api/figures")) r.page = REP_DASH_FIGURES;
+    else if (!strcmp(url, "/metrics")) r.page = REP_DASH_METRICS;
+    else if (!strncmp(url, "/report/yearly/", 15) && strlen(p = url + 15) == 4 && s_digits(p, 4))
+        r = (rep_dash_route_t){REP_DASH_REPORT, "yearly", p};
+    else if (!strncmp(url, "/report/monthly/", 16) && strlen(p = url + 16) == 7 && s_digits(p, 4) &&
+             p[4] == '-' && s_digits(p + 5, 2))
+        r = (rep_dash_route_t){REP_DASH_REPORT, "monthly", p};
+    else if (!strcmp(url, "/public/donations")) r = (rep_dash_route_t){REP_DASH_PUBLIC, NULL, "donations"};
+    else if (!strcmp(url, "/public/tenders")) r = (rep_dash_route_t){REP_DASH_PUBLIC, NULL, "tenders"};
+    return r;
 }
 
 /* GET /report/yearly/YYYY, /report/monthly/YYYY-MM (kind given), or the
@@ -1049,7 +962,20 @@ static enum MHD_Result s_html(rep_dash_t *self, struct MHD_Connection *c, const 
         if (!err.code) hub_error_set(&err, HUB__ERROR_CODE__INTERNAL, "", "the page could not be made");
         return s_error_err(c, &err);
     }
-    return s_reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", html, strlen(html));
+    return hub_http_reply(c, MHD_HTTP_OK, "text/html; charset=utf-8", html, strlen(html));
+}
+
+uint64_t rep_dash_resume_at(const char *last_event_id, uint64_t oldest, uint64_t next_id)
+{
+    if (!last_event_id || !*last_event_id) return oldest;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(last_event_id, &end, 10);
+    /* resume after it, unless this dash never sent it (restarted); strtoull
+     * takes "-1" as ULLONG_MAX: refused by the range check like any other */
+    if (errno || *end || last_event_id[0] < '0' || last_event_id[0] > '9') return oldest;
+    if (v < next_id && v + 1 > oldest) return v + 1;
+    return oldest;
 }
 
 /* GET /events: the SSE stream (see s_sse_read). */
@@ -1072,14 +998,8 @@ static enum MHD_Result s_events(rep_dash_t *self, struct MHD_Connection *c, bool
         self->n_streams++;
         uint64_t oldest = self->next_id > DASH_RING ? self->next_id - DASH_RING : 1;
         st->next = oldest;
-        const char *last = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID");
-        if (last && *last) {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(last, &end, 10);
-            /* resume after it, unless this dash never sent it (restarted) */
-            if (!errno && !*end && v < self->next_id && v + 1 > oldest) st->next = v + 1;
-        }
+        st->next = rep_dash_resume_at(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID"),
+                                      oldest, self->next_id);
         pthread_mutex_unlock(&self->mu);
         r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, s_sse_read, st, s_sse_free);
         if (!r) {
@@ -1111,10 +1031,10 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char 
         *upload_size = 0;
         return MHD_YES;
     }
-    size_t ulen = strlen(url);
-    if (ulen > DASH_MAX_URL)
+    rep_dash_route_t rt = rep_dash_route(url);
+    if (rt.page == REP_DASH_TOO_LONG)
         return s_error(c, MHD_HTTP_URI_TOO_LONG, HUB__ERROR_CODE__INVALID_ARGUMENT, "", "URL too long");
-    if (!strcmp(url, "/") || !strcmp(url, "/index.html")) {
+    if (rt.page == REP_DASH_INDEX) {
         size_t n = strlen(hub_dashboard_html);
         char *body = malloc(n + 1);
         if (!body) return MHD_NO;
@@ -1135,68 +1055,21 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *c, const char 
         MHD_destroy_response(r);
         return ret;
     }
-    if (!strcmp(url, "/events")) return s_events(self, c, head);
-    if (!strcmp(url, "/api/health")) {
+    if (rt.page == REP_DASH_EVENTS) return s_events(self, c, head);
+    if (rt.page == REP_DASH_HEALTH) {
         char *body = s_health_json(self);
         if (!body) return MHD_NO;
-        return s_reply(c, MHD_HTTP_OK, "application/json; charset=utf-8", body, strlen(body));
+        return hub_http_reply(c, MHD_HTTP_OK, "application/json; charset=utf-8", body, strlen(body));
     }
-    if (!strcmp(url, "/api/figures")) return s_figures(self, c);
-    if (!strcmp(url, "/metrics")) {
+    if (rt.page == REP_DASH_FIGURES) return s_figures(self, c);
+    if (rt.page == REP_DASH_METRICS) {
         size_t len = 0;
         char *body = s_metrics_text(self, &len);
         if (!body) return MHD_NO;
-        return s_reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", body, len);
+        return hub_http_reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", body, len);
     }
-    const char *p;
-    if (!strncmp(url, "/report/yearly/", 15) && strlen(p = url + 15) == 4 && s_digits(p, 4))
-        return s_html(self, c, "yearly", p);
-    if (!strncmp(url, "/report/monthly/", 16) && strlen(p = url + 16) == 7 && s_digits(p, 4) && p[4] == '-' &&
-        s_digits(p + 5, 2))
-        return s_html(self, c, "monthly", p);
-    if (!strcmp(url, "/public/donations")) return s_html(self, c, NULL, "donations");
-    if (!strcmp(url, "/public/tenders")) return s_html(self, c, NULL, "tenders");
+    if (rt.page == REP_DASH_REPORT || rt.page == REP_DASH_PUBLIC) return s_html(self, c, rt.kind, rt.period);
     return s_error(c, MHD_HTTP_NOT_FOUND, HUB__ERROR_CODE__NOT_FOUND, "", "no such page");
-}
-
-/* libmicrohttpd's own messages, through the daemon's log. */
-static void s_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    (void)cls;
-    char buf[512];
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    size_t n = strlen(buf);
-    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = 0;
-    hub_warn("dashboard http: %s", buf);
-}
-
-/* Parses "host:port" ("[v6]:port" too) into an address. 0, or -1 with err. */
-static int s_listen_addr(const char *listen, struct sockaddr_storage *ss, socklen_t *len, hub_error_t *err)
-{
-    char host[256];
-    const char *colon = strrchr(listen, ':'), *port;
-    if (!colon || colon == listen || !colon[1] || (size_t)(colon - listen) >= sizeof host)
-        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "http", "http = host:port, not \"%s\"", listen);
-    memcpy(host, listen, colon - listen);
-    host[colon - listen] = 0;
-    port = colon + 1;
-    char *h = host;
-    size_t hl = strlen(h);
-    if (h[0] == '[' && hl > 2 && h[hl - 1] == ']') {
-        h[hl - 1] = 0;
-        h++;
-    }
-    struct addrinfo hints = {0}, *ai = NULL;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    int rc = getaddrinfo(h, port, &hints, &ai);
-    if (rc || !ai)
-        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "http", "http = %s: %s", listen,
-                             rc ? gai_strerror(rc) : "no address");
-    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-    *len = ai->ai_addrlen;
-    freeaddrinfo(ai);
-    return 0;
 }
 
 /* -------------------------------------------------------------- lifecycle */
@@ -1229,24 +1102,17 @@ rep_dash_t *rep_dash_new(const rep_dash_conf_t *c, hub_error_t *err)
     pthread_condattr_destroy(&ca);
 
     if (c->listen && *c->listen) {
-        struct sockaddr_storage ss;
-        socklen_t sl;
-        if (s_listen_addr(c->listen, &ss, &sl, err)) goto fail;
-        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
-        if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
-        self->mhd = MHD_start_daemon(flags, 0, NULL, NULL, s_access, self,
-                                     MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL, /* first, or MHD warns */
-                                     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                                     MHD_OPTION_CONNECTION_LIMIT, (unsigned)DASH_MAX_CONNECTIONS,
-                                     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)DASH_PER_IP,
-                                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)DASH_CONN_TIMEOUT_S,
-                                     MHD_OPTION_END);
-        if (!self->mhd) {
-            hub_error_set(err, HUB__ERROR_CODE__UNAVAILABLE, "http", "cannot listen on %s", c->listen);
-            goto fail;
-        }
-        const union MHD_DaemonInfo *info = MHD_get_daemon_info(self->mhd, MHD_DAEMON_INFO_BIND_PORT);
-        self->port = info ? info->port : 0;
+        hub_http_conf_t hc = {
+            .listen = c->listen,
+            .key = "http",
+            .flags = MHD_USE_THREAD_PER_CONNECTION,
+            .max_connections = DASH_MAX_CONNECTIONS,
+            .per_ip = DASH_PER_IP,
+            .timeout_s = DASH_CONN_TIMEOUT_S,
+            .access = s_access,
+            .cls = self,
+        };
+        if (!(self->mhd = hub_http_start(&hc, &self->port, err))) goto fail;
     }
     if (pthread_create(&self->monitor, NULL, s_monitor, self)) {
         hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot start the monitor thread");

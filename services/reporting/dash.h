@@ -31,7 +31,7 @@
 #include "report.h"
 
 #define DASH_RING 512          /* recent sanitized events kept for new pages */
-#define DASH_MAX_PEERS 8
+#define DASH_MAX_PEERS 72         /* a city instance: 4 upstreams x (1 + 16 districts) + itself */
 
 typedef struct {
     char name[32];             /* "intake", ... ("reporting" itself too) */
@@ -64,6 +64,46 @@ int rep_dash_port(const rep_dash_t *self);
 
 /* Thread-safe snapshot of health and lags into *out (arena-owned). 0 or -1 (OOM). */
 int rep_dash_health(rep_dash_t *self, hub_arena_t *arena, Reporting__HealthReply **out);
+
+/* ---- the HTTP request's own parsing: pure functions (no MHD, no store),
+ * so the fuzz harness (tests/fuzz/fuzz_http.c) reaches what a client controls ---- */
+
+typedef enum {
+    REP_DASH_NOT_FOUND = 0, /* 404 */
+    REP_DASH_TOO_LONG,      /* 414: over 1024 bytes */
+    REP_DASH_INDEX,         /* / and /index.html */
+    REP_DASH_EVENTS,
+    REP_DASH_HEALTH,
+    REP_DASH_FIGURES,
+    REP_DASH_METRICS,
+    REP_DASH_REPORT,        /* kind "yearly" (period YYYY) or "monthly" (YYYY-MM) */
+    REP_DASH_PUBLIC,        /* kind NULL, period "donations" or "tenders" */
+} rep_dash_page_t;
+
+typedef struct {
+    rep_dash_page_t page;
+    const char *kind;       /* static, or NULL */
+    const char *period;     /* borrowed from the url, or static */
+} rep_dash_route_t;
+
+/* Routes url (the decoded path without the query, NUL-terminated, as
+ * libmicrohttpd gives it). Never fails: anything unknown is NOT_FOUND. */
+rep_dash_route_t rep_dash_route(const char *url);
+
+/* Looks up query argument key: its URL-decoded value (borrowed) or NULL. */
+typedef const char *(*rep_dash_arg_fn)(void *ctx, const char *key);
+/* Builds GET /api/figures's query from its arguments figure (default
+ * "summary"), by, from/to ("YYYY-MM-DD" CST or unix ms) and public (only
+ * "", "1", "true"). q's strings are borrowed from arg's values. 0, or -1
+ * with err: INVALID_ARGUMENT naming the argument, PERMISSION_DENIED for
+ * public=0 (exact figures are not served over HTTP). */
+int rep_dash_figure_query(rep_dash_arg_fn arg, void *ctx, Reporting__QueryRequest *q, hub_error_t *err);
+
+/* The first ring id a new /events stream sends, given its Last-Event-ID
+ * header (NULL or "" = none), the oldest id still in the ring and the id
+ * of the next event: the id after last_event_id when the ring still holds
+ * it and this dash sent it, else oldest. */
+uint64_t rep_dash_resume_at(const char *last_event_id, uint64_t oldest, uint64_t next_id);
 
 /* The sanitized one-line JSON of an event (malloc'd; NULL for heartbeats,
  * undecodable payloads or OOM): {"source","seq","topic","time_ms", and per

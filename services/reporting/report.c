@@ -16,6 +16,7 @@
 
 #define CST_MS (8 * 3600 * 1000LL)
 #define KEY_MAX 480             /* counter keys stay under LMDB's 511 bytes */
+#define REC_KEY_MAX (REP_DISTRICT_MAX + 1 + 200) /* [district SEP] id of a record */
 #define MAX_MS 253402300799999LL /* 9999-12-31 23:59:59.999 UTC: times are clamped to [0, MAX_MS] */
 
 /* ------------------------------------------------------------------ time */
@@ -108,12 +109,43 @@ static int s_put(MDB_txn *txn, MDB_dbi db, const void *key, size_t klen, const P
     return s_put_flags(txn, db, key, klen, m, 0);
 }
 
-/* Builds a counter key: metric \0 day (4 bytes BE) dims. Returns its length. */
-static size_t s_ckey(uint8_t *key, const char *metric, uint32_t day, const char *dims)
+bool rep_district_ok(const char *name)
+{
+    size_t n = 0;
+    for (; name && name[n]; n++)
+        if (n >= REP_DISTRICT_MAX || !((name[n] >= 'a' && name[n] <= 'z') || (name[n] >= '0' && name[n] <= '9') ||
+                                       name[n] == '_' || name[n] == '-'))
+            return false;
+    return n > 0;
+}
+
+/* Writes a district's record key, [district SEP] id (id cut at 200 bytes),
+ * to key (room for REC_KEY_MAX). Returns its length. */
+static size_t s_reckey(uint8_t *key, const char *district, size_t dlen, const char *id)
+{
+    size_t n = strnlen(id, 200);
+    if (dlen) {
+        memcpy(key, district, dlen);
+        key[dlen++] = REP_SEP[0];
+    }
+    memcpy(key + dlen, id, n);
+    return dlen + n;
+}
+
+/* Builds a counter key: metric [SEP district] \0 day (4 bytes BE) dims.
+ * Returns its length. */
+static size_t s_ckey(uint8_t *key, const char *metric, const char *district, size_t dlen, uint32_t day,
+                     const char *dims)
 {
     size_t ml = strlen(metric), dl = strlen(dims);
+    memcpy(key, metric, ml);
+    if (dlen) {
+        key[ml] = REP_SEP[0];
+        memcpy(key + ml + 1, district, dlen);
+        ml += dlen + 1;
+    }
     if (ml + 5 + dl > KEY_MAX) dl = (size_t)s_cut(dims, KEY_MAX - ml - 5);
-    memcpy(key, metric, ml + 1);
+    key[ml] = 0;
     key[ml + 1] = (uint8_t)(day >> 24);
     key[ml + 2] = (uint8_t)(day >> 16);
     key[ml + 3] = (uint8_t)(day >> 8);
@@ -222,14 +254,14 @@ int rep_acc_flush(rep_acc_t *self, MDB_txn *txn, const rep_dbs_t *db)
     return rc;
 }
 
-/* Adds add[0..n) to the values of counter (metric, day, dims): into the
+/* Adds add[0..n) to the values of counter (metric, district, day, dims): into the
  * accumulator when there is one, else in the store. 0 or an MDB error
  * (ENOMEM when the accumulator cannot grow). */
-static int s_count(MDB_txn *txn, const rep_dbs_t *db, const char *metric, uint32_t day, const char *dims,
-                   const int64_t *add, int n)
+static int s_count(MDB_txn *txn, const rep_dbs_t *db, const char *metric, const char *district, size_t dlen,
+                   uint32_t day, const char *dims, const int64_t *add, int n)
 {
     uint8_t key[KEY_MAX + 8];
-    size_t klen = s_ckey(key, metric, day, dims);
+    size_t klen = s_ckey(key, metric, district, dlen, day, dims);
     if (db->acc) {
         acc_slot_t *slot = s_acc_slot(db->acc, key, klen);
         if (!slot) return ENOMEM;
@@ -239,19 +271,13 @@ static int s_count(MDB_txn *txn, const rep_dbs_t *db, const char *metric, uint32
     return s_count_put(txn, db->counts, key, klen, add, n);
 }
 
-static int s_count1(MDB_txn *txn, const rep_dbs_t *db, const char *metric, uint32_t day, const char *dims)
+/* The by_day key of a request: day (4 bytes BE) + its fact key
+ * (REC_KEY_MAX bytes at most). Returns its length. */
+static size_t s_daykey(uint8_t *key, uint32_t day, const uint8_t *fkey, size_t flen)
 {
-    int64_t one = 1;
-    return s_count(txn, db, metric, day, dims, &one, 1);
-}
-
-/* The by_day key of a request: day (4 bytes BE) + id. Returns its length. */
-static size_t s_daykey(uint8_t *key, uint32_t day, const char *id)
-{
-    size_t n = strnlen(id, 200);
     key[0] = (uint8_t)(day >> 24), key[1] = (uint8_t)(day >> 16), key[2] = (uint8_t)(day >> 8), key[3] = (uint8_t)day;
-    memcpy(key + 4, id, n);
-    return n + 4;
+    memcpy(key + 4, fkey, flen);
+    return flen + 4;
 }
 
 /* Lower-case name of an enum value ("GOT_HELP" -> "got_help") into buf. */
@@ -278,6 +304,8 @@ typedef struct {
     uint32_t day;        /* the event's CST day */
     int *mdb_rc;
     hub_error_t *err;
+    const char *district; /* "" = the local district */
+    size_t dlen;
 } apply_t;
 
 static int s_fail(apply_t *a, int rc)
@@ -285,6 +313,25 @@ static int s_fail(apply_t *a, int rc)
     *a->mdb_rc = rc;
     return -1;
 }
+
+/* Counts add[0..n) on (metric, the event's district and day, dims). 0 or an MDB error. */
+static int s_acount(apply_t *a, const char *metric, const char *dims, const int64_t *add, int n)
+{
+    return s_count(a->txn, a->db, metric, a->district, a->dlen, a->day, dims, add, n);
+}
+
+static int s_acount1(apply_t *a, const char *metric, const char *dims)
+{
+    int64_t one = 1;
+    return s_acount(a, metric, dims, &one, 1);
+}
+
+/* The key of the event district's record id (room for REC_KEY_MAX). */
+static size_t s_akey(const apply_t *a, uint8_t *key, const char *id) { return s_reckey(key, a->district, a->dlen, id); }
+
+/* True if id can name a request: 1..200 bytes, no REP_SEP (which parts
+ * a district from an id in the store's keys). */
+static bool s_id_ok(const char *id) { return id && *id && strlen(id) <= 200 && !strchr(id, REP_SEP[0]); }
 
 static ProtobufCMessage *s_payload(apply_t *a, const ProtobufCMessageDescriptor *d)
 {
@@ -299,9 +346,10 @@ static ProtobufCMessage *s_payload(apply_t *a, const ProtobufCMessageDescriptor 
 /* Loads the fact of request id, or starts a new one (*fresh). */
 static int s_fact(apply_t *a, const char *id, Reporting__RequestFact **f, bool *fresh)
 {
-    if (!id || !*id || strlen(id) > 200)
+    if (!s_id_ok(id))
         return hub_error_set(a->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "id", "an event without a request id");
-    int rc = s_get(a->txn, a->db->facts, id, strlen(id), &reporting__request_fact__descriptor, a->arena,
+    uint8_t key[REC_KEY_MAX];
+    int rc = s_get(a->txn, a->db->facts, key, s_akey(a, key, id), &reporting__request_fact__descriptor, a->arena,
                    (ProtobufCMessage **)f);
     *fresh = rc == MDB_NOTFOUND;
     if (rc && !*fresh) return s_fail(a, rc);
@@ -318,18 +366,19 @@ static int s_fact(apply_t *a, const char *id, Reporting__RequestFact **f, bool *
  * time changed (old_ms 0: no entry yet). */
 static int s_fact_put(apply_t *a, Reporting__RequestFact *f, int64_t old_ms, bool had_entry)
 {
-    uint8_t key[208];
+    uint8_t key[REC_KEY_MAX + 4], fkey[REC_KEY_MAX];
+    size_t flen = s_akey(a, fkey, f->id);
     int rc;
     if (had_entry && rep_day(old_ms) != rep_day(f->requested_ms)) {
-        MDB_val k = {s_daykey(key, rep_day(old_ms), f->id), key};
+        MDB_val k = {s_daykey(key, rep_day(old_ms), fkey, flen), key};
         if ((rc = mdb_del(a->txn, a->db->by_day, &k, NULL)) && rc != MDB_NOTFOUND) return s_fail(a, rc);
         had_entry = false;
     }
     if (!had_entry) {
-        MDB_val k = {s_daykey(key, rep_day(f->requested_ms), f->id), key}, v = {0, ""};
+        MDB_val k = {s_daykey(key, rep_day(f->requested_ms), fkey, flen), key}, v = {0, ""};
         if ((rc = mdb_put(a->txn, a->db->by_day, &k, &v, 0))) return s_fail(a, rc);
     }
-    if ((rc = s_put(a->txn, a->db->facts, f->id, strlen(f->id), &f->base))) return s_fail(a, rc);
+    if ((rc = s_put(a->txn, a->db->facts, fkey, flen, &f->base))) return s_fail(a, rc);
     return 0;
 }
 
@@ -405,17 +454,19 @@ static int s_intake_request(apply_t *a, const char *action)
     }
     Reporting__RequestFact *f;
     bool fresh;
-    if (!strcmp(action, "accepted") && *r->id && strlen(r->id) <= 200) {
+    if (!strcmp(action, "accepted") && s_id_ok(r->id)) {
         /* the common case, a new request: one put that fails if the fact
          * exists (matching's event came first), instead of a get and a put */
         Reporting__RequestFact nf = REPORTING__REQUEST_FACT__INIT;
         nf.id = r->id;
         s_intake_fill(a, &nf, r);
         nf.status = "open";
-        int rc = s_put_flags(a->txn, a->db->facts, nf.id, strlen(nf.id), &nf.base, MDB_NOOVERWRITE);
+        uint8_t fkey[REC_KEY_MAX];
+        size_t flen = s_akey(a, fkey, nf.id);
+        int rc = s_put_flags(a->txn, a->db->facts, fkey, flen, &nf.base, MDB_NOOVERWRITE);
         if (!rc) {
-            uint8_t key[208];
-            MDB_val k = {s_daykey(key, rep_day(nf.requested_ms), nf.id), key}, v = {0, ""};
+            uint8_t key[REC_KEY_MAX + 4];
+            MDB_val k = {s_daykey(key, rep_day(nf.requested_ms), fkey, flen), key}, v = {0, ""};
             rc = mdb_put(a->txn, a->db->by_day, &k, &v, 0);
             return rc ? s_fail(a, rc) : 0;
         }
@@ -454,7 +505,7 @@ static int s_work(apply_t *a, Matching__ProviderKind kind, const char *id, int i
              kind == MATCHING__PROVIDER_KIND__VOLUNTEER ? "volunteer" : "organization", id);
     int64_t add[REP_VALUES] = {0};
     add[i] = n;
-    int rc = s_count(a->txn, a->db, "wl", a->day, dims, add, REP_VALUES);
+    int rc = s_acount(a, "wl", dims, add, REP_VALUES);
     return rc ? s_fail(a, rc) : 0;
 }
 
@@ -527,8 +578,9 @@ static int s_org(apply_t *a)
 {
     Matching__ProviderEvent *pe = (Matching__ProviderEvent *)s_payload(a, &matching__provider_event__descriptor);
     if (!pe) return -1;
-    if (!pe->org || !*pe->org->id || strlen(pe->org->id) > 200) return 0;
-    MDB_val k = {strlen(pe->org->id), pe->org->id}, v = {strlen(pe->org->name), pe->org->name};
+    if (!pe->org || !s_id_ok(pe->org->id)) return 0;
+    uint8_t key[REC_KEY_MAX];
+    MDB_val k = {s_akey(a, key, pe->org->id), key}, v = {strlen(pe->org->name), pe->org->name};
     int rc = mdb_put(a->txn, a->db->names, &k, &v, 0);
     return rc ? s_fail(a, rc) : 0;
 }
@@ -542,7 +594,7 @@ static int s_opinion(apply_t *a)
     char dims[256];
     const char *topic = o && *o->topic ? o->topic : "-", *street = o && *o->street ? o->street : "-";
     snprintf(dims, sizeof dims, "%.*s" REP_SEP "%.*s", s_cut(topic, 100), topic, s_cut(street, 100), street);
-    int rc = s_count1(a->txn, a->db, "op", a->day, dims);
+    int rc = s_acount1(a, "op", dims);
     return rc ? s_fail(a, rc) : 0;
 }
 
@@ -552,7 +604,7 @@ static int s_funds_add(apply_t *a, int i, int64_t fen)
     int64_t add[REP_VALUES] = {0};
     add[i] = 1;
     add[i + 1] = fen;
-    int rc = s_count(a->txn, a->db, "fd", a->day, "", add, REP_VALUES);
+    int rc = s_acount(a, "fd", "", add, REP_VALUES);
     return rc ? s_fail(a, rc) : 0;
 }
 
@@ -562,7 +614,7 @@ static int s_tender(apply_t *a, const char *action)
     Tendering__TenderEvent *te = (Tendering__TenderEvent *)s_payload(a, &tendering__tender_event__descriptor);
     if (!te) return -1;
     const Tendering__Process *p = te->process;
-    if (!p || !*p->ocid || strlen(p->ocid) > 200) return 0;
+    if (!p || !s_id_ok(p->ocid)) return 0;
     Reporting__TenderFact *f = hub_arena_alloc(a->arena, sizeof *f);
     if (!f) return hub_error_set(a->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "out of memory");
     reporting__tender_fact__init(f);
@@ -594,7 +646,8 @@ static int s_tender(apply_t *a, const char *action)
         p->state == TENDERING__STATE__UNSUCCESSFUL)
         f->closed_ms = p->closure && p->closure->date_ms ? p->closure->date_ms : a->ev->time_ms;
     f->updated_ms = a->ev->time_ms;
-    int rc = s_put(a->txn, a->db->tenders, f->ocid, strlen(f->ocid), &f->base);
+    uint8_t key[REC_KEY_MAX];
+    int rc = s_put(a->txn, a->db->tenders, key, s_akey(a, key, f->ocid), &f->base);
     if (rc) return s_fail(a, rc);
     if (!strcmp(action, "payment.made") && te->payment) return s_funds_add(a, 6, te->payment->amount_fen);
     return 0;
@@ -617,16 +670,14 @@ static int s_funds(apply_t *a, const char *action)
         rec.purpose = d->purpose;
         rec.amount_fen = d->amount_fen;
         rec.date_ms = d->date_ms ? d->date_ms : a->ev->time_ms;
-        uint8_t key[8 + 64];
+        uint8_t key[8 + REC_KEY_MAX];
         hub_be64_put(key, (uint64_t)rec.date_ms);
         const char *id = fe->entry ? fe->entry->id : "";
-        size_t n = strnlen(id, 64);
-        if (!n) {   /* no entry id: the event's sequence keeps keys apart */
-            char seq[24];
-            n = (size_t)snprintf(seq, sizeof seq, "#%llu", (unsigned long long)a->ev->seq);
-            memcpy(key + 8, seq, n);
-        } else memcpy(key + 8, id, n);
-        int rc = s_put(a->txn, a->db->disclosures, key, 8 + n, &rec.base);
+        char sid[65];
+        if (!*id || strchr(id, REP_SEP[0])) {   /* no (usable) entry id: the event's sequence keeps keys apart */
+            snprintf(sid, sizeof sid, "#%llu", (unsigned long long)a->ev->seq);
+        } else snprintf(sid, sizeof sid, "%.64s", id);
+        int rc = s_put(a->txn, a->db->disclosures, key, 8 + s_akey(a, key + 8, sid), &rec.base);
         if (rc) return s_fail(a, rc);
     }
     return 0;
@@ -641,7 +692,7 @@ static int s_delivery(apply_t *a, const char *action)
     char ch[32], dims[80];
     s_enum(&notification__channel__descriptor, de->delivery ? (int)de->delivery->channel : 0, ch, sizeof ch);
     snprintf(dims, sizeof dims, "%s" REP_SEP "%.40s", ch, action);
-    int rc = s_count1(a->txn, a->db, "dl", a->day, dims);
+    int rc = s_acount1(a, "dl", dims);
     return rc ? s_fail(a, rc) : 0;
 }
 
@@ -654,13 +705,20 @@ static const char *s_after(const char *s, const char *prefix)
 int rep_apply(MDB_txn *txn, const rep_dbs_t *db, const Hub__Event *ev, hub_arena_t *arena, int *mdb_rc,
               hub_error_t *err)
 {
+    return rep_apply_district(txn, db, "", ev, arena, mdb_rc, err);
+}
+
+int rep_apply_district(MDB_txn *txn, const rep_dbs_t *db, const char *district, const Hub__Event *ev,
+                       hub_arena_t *arena, int *mdb_rc, hub_error_t *err)
+{
     Hub__Event clamped = *ev;   /* a hostile time cannot overflow the day arithmetic */
     clamped.time_ms = s_clamp_ms(ev->time_ms);
     ev = &clamped;
-    apply_t a = {txn, db, ev, arena, rep_day(ev->time_ms), mdb_rc, err};
+    district = district ? district : "";
+    apply_t a = {txn, db, ev, arena, rep_day(ev->time_ms), mdb_rc, err, district, strnlen(district, REP_DISTRICT_MAX)};
     *mdb_rc = 0;
     const char *topic = ev->topic ? ev->topic : "", *rest;
-    int rc = s_count1(txn, db, "ev", a.day, *ev->source ? ev->source : "-");
+    int rc = s_acount1(&a, "ev", *ev->source ? ev->source : "-");
     if (rc) return s_fail(&a, rc);
     if ((rest = s_after(topic, "intake.request."))) return s_intake_request(&a, rest);
     if (!strcmp(topic, "intake.opinion.received")) return s_opinion(&a);
@@ -775,7 +833,30 @@ typedef struct {
     int *mdb_rc;
     hub_error_t *err;
     const char *by;               /* the grouping in force (the request's, or a figure's default) */
+    const char *only;             /* the district asked for (request's district): NULL = all,
+                                     "" = the local one */
+    char district[REP_DISTRICT_MAX + 1]; /* the district of the record at hand ("" local) */
 } query_t;
+
+/* The record key k: its district (into q->district, "" for the local one)
+ * and the id after it (*id, *idlen). False when the query leaves that
+ * district out. */
+static bool s_in_district(query_t *q, const uint8_t *k, size_t klen, const uint8_t **id, size_t *idlen)
+{
+    const uint8_t *sep = memchr(k, REP_SEP[0], klen < REP_DISTRICT_MAX + 1 ? klen : REP_DISTRICT_MAX + 1);
+    size_t dlen = sep ? (size_t)(sep - k) : 0;
+    memcpy(q->district, k, dlen);
+    q->district[dlen] = 0;
+    *id = sep ? sep + 1 : k;
+    *idlen = klen - (size_t)(*id - k);
+    return !q->only || !strcmp(q->only, q->district);
+}
+
+/* The name shown for the district of the record at hand. */
+static const char *s_district_name(const query_t *q)
+{
+    return *q->district ? q->district : q->db->local && *q->db->local ? q->db->local : "-";
+}
 
 static int s_oom(query_t *q)
 {
@@ -910,6 +991,9 @@ static int s_each_fact(query_t *q, fact_fn fn, groups_t *gs)
         const uint8_t *p = k.mv_data;
         uint32_t day = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
         if (day > q->day_to) break;
+        const uint8_t *id;
+        size_t idlen;
+        if (!s_in_district(q, p + 4, k.mv_size - 4, &id, &idlen)) continue;
         MDB_val fk = {k.mv_size - 4, (uint8_t *)k.mv_data + 4}, fv;
         if ((rc = mdb_get(q->txn, q->db->facts, &fk, &fv))) break;
         Reporting__RequestFact *f = (Reporting__RequestFact *)protobuf_c_message_unpack(
@@ -925,13 +1009,15 @@ static int s_each_fact(query_t *q, fact_fn fn, groups_t *gs)
 }
 
 /* The key of request f for grouping `by` into buf. */
-static const char *s_fact_key(const Reporting__RequestFact *f, const char *by, char *buf, size_t cap)
+static const char *s_fact_key(const query_t *q, const Reporting__RequestFact *f, const char *by, char *buf,
+                              size_t cap)
 {
     if (!strcmp(by, "service")) return *f->service_code ? f->service_code : "-";
     if (!strcmp(by, "street")) return *f->street ? f->street : "-";
     if (!strcmp(by, "channel")) return *f->channel ? f->channel : "-";
     if (!strcmp(by, "status")) return *f->status ? f->status : "-";
     if (!strcmp(by, "kind")) return *f->requester_kind ? f->requester_kind : "-";
+    if (!strcmp(by, "district")) return s_district_name(q);
     uint32_t d = rep_day(f->requested_ms);
     if (!strcmp(by, "month")) snprintf(buf, cap, "%04u-%02u", d / 10000, d / 100 % 100);
     else snprintf(buf, cap, "%04u-%02u-%02u", d / 10000, d / 100 % 100, d % 100);
@@ -941,7 +1027,7 @@ static const char *s_fact_key(const Reporting__RequestFact *f, const char *by, c
 static bool s_requests_one(query_t *q, const Reporting__RequestFact *f, groups_t *gs)
 {
     char buf[16];
-    group_t *g = s_group(gs, s_fact_key(f, q->by, buf, sizeof buf));
+    group_t *g = s_group(gs, s_fact_key(q, f, q->by, buf, sizeof buf));
     if (!g) return false;
     g->v[0]++;
     if (f->closed_ms && (!strcmp(f->status, "completed") || !strcmp(f->status, "closed"))) g->v[1]++;
@@ -952,7 +1038,7 @@ static bool s_requests_one(query_t *q, const Reporting__RequestFact *f, groups_t
 static bool s_times_one(query_t *q, const Reporting__RequestFact *f, groups_t *gs)
 {
     char buf[16];
-    group_t *g = s_group(gs, s_fact_key(f, q->by, buf, sizeof buf));
+    group_t *g = s_group(gs, s_fact_key(q, f, q->by, buf, sizeof buf));
     if (!g) return false;
     g->v[0]++;
     const int64_t at[3] = {f->first_offer_ms, f->accepted_ms, f->closed_ms};
@@ -1002,7 +1088,7 @@ static const char *s_by_title(const char *by)
 {
     static const char *const names[][2] = {{"service", "服务类别"}, {"street", "街道"},  {"channel", "渠道"},
                                            {"status", "状态"},      {"kind", "求助方"}, {"day", "日期"},
-                                           {"month", "月份"},       {"topic", "议题"}};
+                                           {"month", "月份"},       {"topic", "议题"},  {"district", "区县"}};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (!strcmp(by, names[i][0])) return names[i][1];
     return by;
@@ -1010,9 +1096,9 @@ static const char *s_by_title(const char *by)
 
 static int s_q_requests(query_t *q)
 {
-    static const char *const allowed[] = {"service", "street", "channel", "status", "kind", "day", "month", NULL};
+    static const char *const allowed[] = {"service", "street", "channel", "status", "kind", "day", "month", "district", NULL};
     const char *by = s_by(q, allowed);
-    if (!by) return s_bad_by(q, "service, street, channel, status, kind, day or month");
+    if (!by) return s_bad_by(q, "service, street, channel, status, kind, day, month or district");
     q->by = by;
     groups_t gs = {0};
     int rc = s_each_fact(q, s_requests_one, &gs);
@@ -1022,16 +1108,16 @@ static int s_q_requests(query_t *q)
     snprintf(title, sizeof title, "求助数（按%s）", s_by_title(by));
     const char *keys[] = {by, NULL}, *vals[] = {"requests", "completed", "unmet", NULL};
     Reporting__Table *t = s_table(q, name, title, keys, vals, NULL, gs.n);
-    rc = t ? s_fill(q, t, &gs, !strcmp(by, "day") || !strcmp(by, "month"), 3) : s_oom(q);
+    rc = t ? s_fill(q, t, &gs, !strcmp(by, "day") || !strcmp(by, "month") || !strcmp(by, "district"), 3) : s_oom(q);
     s_groups_free(&gs);
     return rc;
 }
 
 static int s_q_times(query_t *q)
 {
-    static const char *const allowed[] = {"service", "street", NULL};
+    static const char *const allowed[] = {"service", "street", "district", NULL};
     const char *by = s_by(q, allowed);
-    if (!by) return s_bad_by(q, "service or street");
+    if (!by) return s_bad_by(q, "service, street or district");
     q->by = by;
     groups_t gs = {0};
     int rc = s_each_fact(q, s_times_one, &gs);
@@ -1100,7 +1186,12 @@ static int s_q_unmet(query_t *q)
 
 typedef bool (*count_fn)(query_t *q, uint32_t day, const char *dims, const int64_t *v, groups_t *gs);
 
-/* Calls fn for each counter of metric in [day_from, day_to]. 0 or -1. */
+/* Calls fn for each counter of metric in [day_from, day_to] of every
+ * district the query asks for (q->district names the counter's). The
+ * counters of one metric are contiguous: the local district's
+ * (metric \0 ...), then each district's (metric SEP D \0 ...), each by day;
+ * the scan jumps from the end of one district's range to the next
+ * district's first day. 0 or -1. */
 static int s_each_count(query_t *q, const char *metric, count_fn fn, groups_t *gs)
 {
     MDB_cursor *c;
@@ -1108,19 +1199,39 @@ static int s_each_count(query_t *q, const char *metric, count_fn fn, groups_t *g
     if (rc) return *q->mdb_rc = rc, -1;
     uint8_t start[KEY_MAX + 8];
     size_t ml = strlen(metric);
-    MDB_val k = {s_ckey(start, metric, q->day_from, ""), start}, v;
+    const char *first = q->only ? q->only : "";
+    MDB_val k = {s_ckey(start, metric, first, strlen(first), q->day_from, ""), start}, v;
     char dims[KEY_MAX + 1];
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); !rc;) {
         const uint8_t *p = k.mv_data;
-        if (k.mv_size < ml + 5 || memcmp(p, metric, ml + 1)) break;
-        uint32_t day = (uint32_t)p[ml + 1] << 24 | (uint32_t)p[ml + 2] << 16 | (uint32_t)p[ml + 3] << 8 | p[ml + 4];
-        if (day > q->day_to) break;
-        size_t dl = k.mv_size - ml - 5;
-        memcpy(dims, p + ml + 5, dl);
+        if (k.mv_size < ml + 5 || memcmp(p, metric, ml) || (p[ml] && p[ml] != REP_SEP[0])) break;
+        size_t off = ml;   /* at the \0 after metric [SEP D] */
+        if (p[ml]) {
+            const uint8_t *z = memchr(p + ml + 1, 0, k.mv_size - ml - 1);
+            if (!z || (size_t)(z - p) - ml - 1 > REP_DISTRICT_MAX || (size_t)(z - p) + 5 > k.mv_size) break;
+            off = (size_t)(z - p);
+        }
+        size_t dlen = off > ml ? off - ml - 1 : 0;
+        memcpy(q->district, p + ml + 1, dlen);
+        q->district[dlen] = 0;
+        if (q->only && strcmp(q->only, q->district)) break;   /* past the one asked for */
+        uint32_t day = (uint32_t)p[off + 1] << 24 | (uint32_t)p[off + 2] << 16 | (uint32_t)p[off + 3] << 8 | p[off + 4];
+        if (day < q->day_from || day > q->day_to) {
+            /* before the range: to its first day; after it: past this district */
+            k.mv_size = day < q->day_from ? s_ckey(start, metric, q->district, dlen, q->day_from, "")
+                                          : s_ckey(start, metric, q->district, dlen, 0, "") - 4;
+            if (day > q->day_to) start[k.mv_size - 1] = 1;   /* metric [SEP D] \1 */
+            k.mv_data = start;
+            rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+            continue;
+        }
+        size_t dl = k.mv_size - off - 5;
+        memcpy(dims, p + off + 5, dl);
         dims[dl] = 0;
         int64_t vals[REP_VALUES] = {0};
         memcpy(vals, v.mv_data, v.mv_size < sizeof vals ? v.mv_size : sizeof vals);
         if (!fn(q, day, dims, vals, gs)) { mdb_cursor_close(c); return s_oom(q); }
+        rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close(c);
     if (rc && rc != MDB_NOTFOUND) return *q->mdb_rc = rc, -1;
@@ -1137,14 +1248,21 @@ static bool s_add_to(groups_t *gs, const char *key, const int64_t *v)
 
 static bool s_count_by_dims(query_t *q, uint32_t day, const char *dims, const int64_t *v, groups_t *gs)
 {
-    (void)q, (void)day;
-    return s_add_to(gs, dims, v);
+    (void)day;
+    if (!*q->district) return s_add_to(gs, dims, v);
+    /* another district's: its second column (a provider) becomes "D/id" */
+    char key[KEY_MAX + REP_DISTRICT_MAX + 2];
+    const char *sep = strstr(dims, REP_SEP);
+    if (!sep) return s_add_to(gs, dims, v);
+    snprintf(key, sizeof key, "%.*s%s/%s", (int)(sep - dims + 1), dims, q->district, sep + 1);
+    return s_add_to(gs, key, v);
 }
 
 static bool s_count_by_period(query_t *q, uint32_t day, const char *dims, const int64_t *v, groups_t *gs)
 {
     (void)dims;
     char key[16];
+    if (!strcmp(q->by, "district")) return s_add_to(gs, s_district_name(q), v);
     if (!strcmp(q->by, "day")) snprintf(key, sizeof key, "%04u-%02u-%02u", day / 10000, day / 100 % 100, day % 100);
     else snprintf(key, sizeof key, "%04u-%02u", day / 10000, day / 100 % 100);
     return s_add_to(gs, key, v);
@@ -1157,6 +1275,7 @@ static bool s_count_opinion(query_t *q, uint32_t day, const char *dims, const in
     char key[KEY_MAX + 1];
     if (!strcmp(q->by, "topic") || !*q->by) snprintf(key, sizeof key, "%.*s", (int)(sep ? sep - dims : (long)strlen(dims)), dims);
     else if (!strcmp(q->by, "street")) snprintf(key, sizeof key, "%s", sep ? sep + 1 : "-");
+    else if (!strcmp(q->by, "district")) snprintf(key, sizeof key, "%s", s_district_name(q));
     else snprintf(key, sizeof key, "%s", dims);
     return s_add_to(gs, key, v);
 }
@@ -1177,16 +1296,19 @@ static int s_q_counts(query_t *q, const char *metric, count_fn fn, const char *n
 
 static int s_q_opinions(query_t *q)
 {
-    static const char *const allowed[] = {"topic", "street", "topic_street", NULL};
+    static const char *const allowed[] = {"topic", "street", "topic_street", "district", NULL};
     const char *by = s_by(q, allowed);
-    if (!by) return s_bad_by(q, "topic, street or topic_street");
+    if (!by) return s_bad_by(q, "topic, street, topic_street or district");
     q->by = by;
     char name[64];
     snprintf(name, sizeof name, "opinions_by_%s", by);
     const char *k1[] = {"topic", NULL}, *k2[] = {"street", NULL}, *k3[] = {"topic", "street", NULL},
-               *vals[] = {"opinions", NULL};
-    const char *const *keys = by[0] == 's' ? k2 : strchr(by, '_') ? k3 : k1;
-    const char *title = by[0] == 's' ? "意见建议（按街道）" : strchr(by, '_') ? "意见建议（按议题与街道）" : "意见建议（按议题）";
+               *k4[] = {"district", NULL}, *vals[] = {"opinions", NULL};
+    const char *const *keys = by[0] == 'd' ? k4 : by[0] == 's' ? k2 : strchr(by, '_') ? k3 : k1;
+    const char *title = by[0] == 'd'   ? "意见建议（按区县）"
+                        : by[0] == 's' ? "意见建议（按街道）"
+                        : strchr(by, '_') ? "意见建议（按议题与街道）"
+                                          : "意见建议（按议题）";
     return s_q_counts(q, "op", s_count_opinion, name, title, keys, vals, NULL, 1, false, NULL);
 }
 
@@ -1199,9 +1321,9 @@ static int s_q_deliveries(query_t *q)
 
 static int s_q_funds(query_t *q)
 {
-    static const char *const allowed[] = {"month", "day", NULL};
+    static const char *const allowed[] = {"month", "day", "district", NULL};
     const char *by = s_by(q, allowed);
-    if (!by) return s_bad_by(q, "month or day");
+    if (!by) return s_bad_by(q, "month, day or district");
     q->by = by;
     char name[32];
     snprintf(name, sizeof name, "funds_by_%s", by);
@@ -1240,7 +1362,14 @@ static int s_q_workload(query_t *q)
         const char *id = strstr(v[i]->key, REP_SEP);
         char name[256] = "";
         if (!vol && id) {
-            MDB_val k = {strlen(id + 1), (void *)(id + 1)}, nv;
+            /* "D/id" (another district's provider): the name is under D SEP id */
+            uint8_t nk[REC_KEY_MAX];
+            const char *slash = strchr(id + 1, '/');
+            char dname[REP_DISTRICT_MAX + 1] = "";
+            if (slash && slash - id - 1 <= REP_DISTRICT_MAX) snprintf(dname, sizeof dname, "%.*s", (int)(slash - id - 1), id + 1);
+            MDB_val k = {*dname ? s_reckey(nk, dname, strlen(dname), slash + 1) : strlen(id + 1),
+                         *dname ? (void *)nk : (void *)(id + 1)},
+                    nv;
             int r = mdb_get(q->txn, q->db->names, &k, &nv);
             if (!r) snprintf(name, sizeof name, "%.*s", (int)(nv.mv_size < 255 ? nv.mv_size : 255), (char *)nv.mv_data);
             else if (r != MDB_NOTFOUND) { *q->mdb_rc = r; rc = -1; break; }
@@ -1270,6 +1399,9 @@ static int s_each_tender(query_t *q, tender_fn fn, void *arg)
     if (!scratch) { mdb_cursor_close(c); return s_oom(q); }
     MDB_val k, v;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        const uint8_t *id;
+        size_t idlen;
+        if (!s_in_district(q, k.mv_data, k.mv_size, &id, &idlen)) continue;
         hub_arena_reset(scratch);
         Reporting__TenderFact *f = (Reporting__TenderFact *)protobuf_c_message_unpack(
             &reporting__tender_fact__descriptor, hub_arena_allocator(scratch), v.mv_size, v.mv_data);
@@ -1346,6 +1478,9 @@ static int s_q_disclosures(query_t *q)
     size_t cap = 0;
     for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         if (k.mv_size < 8 || (int64_t)hub_be64_get(k.mv_data) >= q->to) break;
+        const uint8_t *id;
+        size_t idlen;
+        if (!s_in_district(q, (const uint8_t *)k.mv_data + 8, k.mv_size - 8, &id, &idlen)) continue;
         Reporting__Disclosure *d = (Reporting__Disclosure *)protobuf_c_message_unpack(
             &reporting__disclosure__descriptor, hub_arena_allocator(q->arena), v.mv_size, v.mv_data);
         if (!d) { rc = MDB_CORRUPTED; break; }
@@ -1493,7 +1628,16 @@ int rep_query(MDB_txn *txn, const rep_dbs_t *db, const Reporting__QueryRequest *
     reporting__query_reply__init(rep);
     rep->from_ms = from;
     rep->to_ms = to;
-    query_t q = {txn, db, req, arena, from, to, rep_day(from), rep_day(to - 1), rep, mdb_rc, err, req->by ? req->by : ""};
+    query_t q = {txn, db, req, arena, from, to, rep_day(from), rep_day(to - 1), rep, mdb_rc, err, req->by ? req->by : "",
+                 NULL, ""};
+    const char *only = req->district ? req->district : "";
+    if (*only) {
+        /* the local district answers to its name and to "-" */
+        if (!strcmp(only, "-") || (db->local && !strcmp(only, db->local))) q.only = "";
+        else if (rep_district_ok(only)) q.only = only;
+        else return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "district",
+                                  "a district is [a-z0-9_-]{1,%d}", REP_DISTRICT_MAX);
+    }
     static const struct { const char *name; int (*fn)(query_t *); } figures[] = {
         {"requests", s_q_requests}, {"times", s_q_times},       {"outcomes", s_q_outcomes},
         {"unmet", s_q_unmet},       {"workload", s_q_workload}, {"tenders", s_q_tenders},

@@ -10,13 +10,17 @@
  * tendering already masked them.
  *
  * Store (one LMDB environment, DATA_DIR/reporting):
- *   facts        request id -> reporting.RequestFact
- *   by_day       CST day (4 bytes BE, YYYYMMDD) + request id -> "" (the day
- *                the request was made; moved if intake's time differs)
- *   counts       metric \0 day (4 bytes BE) dims -> int64[REP_VALUES] (LE)
- *   tenders      ocid -> reporting.TenderFact
- *   disclosures  date_ms (8 bytes BE) + entry id -> reporting.Disclosure
- *   names        organization id -> its public name
+ *   facts        [D SEP] request id -> reporting.RequestFact
+ *   by_day       CST day (4 bytes BE, YYYYMMDD) + [D SEP] request id -> "" (the
+ *                day the request was made; moved if intake's time differs)
+ *   counts       metric [SEP D] \0 day (4 bytes BE) dims -> int64[REP_VALUES] (LE)
+ *   tenders      [D SEP] ocid -> reporting.TenderFact
+ *   disclosures  date_ms (8 bytes BE) + [D SEP] entry id -> reporting.Disclosure
+ *   names        [D SEP] organization id -> its public name
+ * D is the district the events came from (a city instance follows several
+ * districts: ids such as R20261126-000042 repeat across them); the local
+ * district is "" and its keys carry no D at all, so a district-level
+ * store keeps exactly the layout it always had.
  *
  * Counter metrics (dims joined by REP_SEP):
  *   "ev" source                 events applied per publisher
@@ -50,6 +54,11 @@
  *   summary    "summary" [figure] -> value: requests, completed, unmet, queued,
  *              opinions, tenders, awarded_fen, paid_fen, donations, donations_fen, disbursed_fen,
  *              deliveries, events
+ * Districts (QueryRequest.district, by "district"): every figure can be
+ *   limited to one district ("" all; the local one answers to rep_dbs_t.local
+ *   or "-"); requests, times, opinions and funds can be grouped by district
+ *   (key column "district"); workload names a district's provider "D/id".
+ *   The total row of a figure is the sum over the districts (the city).
  * Public view: every value of unit "count" between 1 and 4 becomes -1
  * ("<5"); where that hides only one cell of a column, the smallest other
  * non-zero cell of the column is hidden too (complementary suppression,
@@ -71,6 +80,7 @@
 #define REP_SEP "\x1f"         /* between the dims of a counter key */
 #define REP_SUPPRESS_BELOW 5   /* counts 1..4 are shown as "<5" in public */
 #define REP_SUPPRESSED (-1)
+#define REP_DISTRICT_MAX 16    /* bytes of a district name: [a-z0-9_-]{1,16} */
 
 typedef struct rep_acc rep_acc_t;
 
@@ -79,7 +89,12 @@ typedef struct {
     rep_acc_t *acc;   /* optional (borrowed): counters gathered in memory and
                          written by rep_acc_flush, once per batch of events;
                          NULL: each event writes its counters at once */
+    const char *local;   /* optional (borrowed): the name of the local district
+                            (district ""), shown in "district" columns; NULL = "-" */
 } rep_dbs_t;
+
+/* True if name is a district name: [a-z0-9_-]{1,REP_DISTRICT_MAX}. */
+bool rep_district_ok(const char *name);
 
 /* Counter additions gathered in memory (key -> int64[REP_VALUES]), so a
  * batch of events costs one write per counter instead of one per event.
@@ -111,6 +126,11 @@ int rep_period(const char *period, int64_t *from_ms, int64_t *to_ms, int64_t *pr
  * written that matters). arena (borrowed) holds decoded payloads. */
 int rep_apply(MDB_txn *txn, const rep_dbs_t *db, const Hub__Event *ev, hub_arena_t *arena, int *mdb_rc,
               hub_error_t *err);
+/* rep_apply for an event of district (a rep_district_ok name; "" or NULL =
+ * the local district): its records are kept apart from every other
+ * district's (keys prefixed with the district, see the store above). */
+int rep_apply_district(MDB_txn *txn, const rep_dbs_t *db, const char *district, const Hub__Event *ev,
+                       hub_arena_t *arena, int *mdb_rc, hub_error_t *err);
 
 /* Digests ev on a feed thread (hub_feed's digest hook): an
  * intake.request.* payload becomes a reporting.RequestDigest (all that

@@ -21,13 +21,16 @@ static const char *const s_upstreams[REPORTING_FEEDS] = {"intake", "matching", "
 
 /* ------------------------------------------------------------ the feeds */
 
-/* hub_feed_apply_fn: one event of any upstream, in the command's transaction. */
+/* hub_feed_apply_fn: one event of any upstream, in the command's
+ * transaction; a city's feed "D.intake" applies it as district D's. */
 static int s_apply(hub_call_t *call, const char *publisher, const Hub__Event *ev, void *arg)
 {
-    (void)publisher;
     reporting_t *r = arg;
     int mdb_rc = 0;
-    if (rep_apply(call->txn, &r->dbs, ev, call->arena, &mdb_rc, &call->err)) {
+    char district[REP_DISTRICT_MAX + 1] = "";
+    const char *dot = strchr(publisher, '.');
+    if (dot && dot - publisher <= REP_DISTRICT_MAX) memcpy(district, publisher, (size_t)(dot - publisher));
+    if (rep_apply_district(call->txn, &r->dbs, district, ev, call->arena, &mdb_rc, &call->err)) {
         if (mdb_rc) return hub_call_mdb_error(call, mdb_rc);
         return -1;   /* logged and counted by hub_feed (feed_events_failed_total) */
     }
@@ -52,6 +55,21 @@ static int s_done(hub_call_t *call, bool ok, void *arg)
 /* True when the caller sees exact figures (not suppressed). */
 static bool s_exact_role(const hub_call_t *call) { return hub_call_has_role(call, R_EXACT); }
 
+/* 0 when district is "" (all), "-" or the local district's name, or one
+ * of [reporting] districts; else -1 with NOT_FOUND naming them. */
+static int s_district_known(const reporting_t *r, const char *district, hub_error_t *err)
+{
+    if (!district || !*district || !strcmp(district, "-") || (*r->local && !strcmp(district, r->local))) return 0;
+    char list[REPORTING_MAX_DISTRICTS * (REP_DISTRICT_MAX + 1) + 8] = "";
+    size_t n = 0;
+    for (int i = 0; i < r->n_districts; i++) {
+        if (!strcmp(district, r->districts[i])) return 0;
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? " " : "", r->districts[i]);
+    }
+    return hub_error_set(err, HUB__ERROR_CODE__NOT_FOUND, "district", "no district \"%.40s\" here (districts: %s)",
+                         district, n ? list : *r->local ? r->local : "-");
+}
+
 /* "reporting.query": one figure. Principals other than operators and
  * auditors always get the public (suppressed) view. */
 static int s_query(hub_call_t *call, void *ctx)
@@ -59,6 +77,7 @@ static int s_query(hub_call_t *call, void *ctx)
     reporting_t *r = ctx;
     Reporting__QueryRequest q = *(const Reporting__QueryRequest *)call->req;
     if (!s_exact_role(call)) q.public_view = true;
+    if (s_district_known(r, q.district, &call->err)) return -1;
     Reporting__QueryReply *rep;
     int mdb_rc = 0;
     if (rep_query(call->txn, &r->dbs, &q, hub_now_ms(), call->arena, &rep, &mdb_rc, &call->err))
@@ -71,13 +90,16 @@ typedef struct {
     MDB_txn *txn;
     reporting_t *r;
     int mdb_rc;
+    const char *district;   /* every figure limited to it ("" or NULL: all) */
 } qctx_t;
 
 /* rep_query_fn over a transaction, answers in the scratch arena. */
 static int s_query_fn(void *arg, const Reporting__QueryRequest *q, Reporting__QueryReply **out, hub_error_t *err)
 {
     qctx_t *c = arg;
-    return rep_query(c->txn, &c->r->dbs, q, hub_now_ms(), c->r->scratch, out, &c->mdb_rc, err);
+    Reporting__QueryRequest dq = *q;
+    if (c->district && *c->district) dq.district = (char *)c->district;
+    return rep_query(c->txn, &c->r->dbs, &dq, hub_now_ms(), c->r->scratch, out, &c->mdb_rc, err);
 }
 
 /* Moves a malloc'd document into a PageReply of the call's arena. */
@@ -109,8 +131,9 @@ static int s_report(hub_call_t *call, void *ctx)
     if (q->exact && !s_exact_role(call))
         return hub_error_set(&call->err, HUB__ERROR_CODE__PERMISSION_DENIED, "exact",
                              "only operators and auditors may see counts below 5");
+    if (s_district_known(r, q->district, &call->err)) return -1;
     hub_arena_reset(r->scratch);
-    qctx_t c = {call->txn, r, 0};
+    qctx_t c = {call->txn, r, 0, q->district};
     char *html = NULL;
     int rc = rep_html_report(q->kind, q->period, !q->exact, hub_now_ms(), s_query_fn, &c, &html, &call->err);
     hub_arena_reset(r->scratch);
@@ -124,7 +147,7 @@ static int s_page(hub_call_t *call, void *ctx)
     reporting_t *r = ctx;
     const Reporting__PageRequest *q = (const Reporting__PageRequest *)call->req;
     hub_arena_reset(r->scratch);
-    qctx_t c = {call->txn, r, 0};
+    qctx_t c = {call->txn, r, 0, NULL};
     char *body = NULL;
     int rc;
     if (!strcmp(q->format, "json")) {
@@ -174,22 +197,78 @@ const hub_handler_t reporting_handlers[] = {
 
 static void s_copy(char *dst, size_t cap, const char *src) { snprintf(dst, cap, "%s", src ? src : ""); }
 
-/* Fills peer p from [reporting] <name>_pub / _api and its key files; both
- * empty leaves p->pub "" (that daemon is not followed). */
-static int s_peer(hub_daemon_t *d, rep_peer_t *p, const char *name, hub_error_t *err)
+/* Fills peer p from [section] <name>_pub / _api and its key files (p's
+ * name: district.name, or name for the local district ""); both empty
+ * leaves p->pub "" (that daemon is not followed). */
+static int s_peer(hub_daemon_t *d, rep_peer_t *p, const char *section, const char *district, const char *name,
+                  hub_error_t *err)
 {
     char pk[64], ak[64];
-    s_copy(p->name, sizeof p->name, name);
+    if (*district) snprintf(p->name, sizeof p->name, "%s.%s", district, name);
+    else s_copy(p->name, sizeof p->name, name);
     snprintf(pk, sizeof pk, "%s_pub", name);
     snprintf(ak, sizeof ak, "%s_api", name);
-    s_copy(p->pub, sizeof p->pub, hub_config_get(d->cfg, "reporting", pk, ""));
-    s_copy(p->api, sizeof p->api, hub_config_get(d->cfg, "reporting", ak, ""));
+    s_copy(p->pub, sizeof p->pub, hub_config_get(d->cfg, section, pk, ""));
+    s_copy(p->api, sizeof p->api, hub_config_get(d->cfg, section, ak, ""));
     if (!*p->pub && !*p->api) return 0;   /* not followed (e.g. a district without tendering) */
     if (!*p->pub || !*p->api)
         return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
-                             "[reporting] needs both %s and %s (%s's endpoints), or neither", pk, ak, name);
-    if (hub_feed_keys(d->cfg, "reporting", name, p->server_key, p->public_key, p->secret_key, err)) return -1;
+                             "[%s] needs both %s and %s (%s's endpoints), or neither", section, pk, ak, name);
+    if (hub_feed_keys(d->cfg, section, name, p->server_key, p->public_key, p->secret_key, err)) return -1;
     p->curve = *p->server_key != 0;
+    return 0;
+}
+
+/* Adds the upstreams of one district ("" = the local one, [reporting]
+ * itself; else [reporting.<district>]) to r->peers. 0 or -1 with err. */
+static int s_district_peers(hub_daemon_t *d, reporting_t *r, const char *district, hub_error_t *err)
+{
+    char section[64];
+    snprintf(section, sizeof section, *district ? "reporting.%s" : "reporting", district);
+    int before = r->n_peers;
+    for (int i = 0; i < REPORTING_FEEDS; i++) {
+        rep_peer_t p = {0};
+        if (s_peer(d, &p, section, district, s_upstreams[i], err)) return -1;
+        if (*p.pub) r->peers[r->n_peers++] = p;
+    }
+    if (*district && r->n_peers == before)
+        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
+                             "[%s] follows no daemon: set at least intake_pub and intake_api", section);
+    return 0;
+}
+
+/* Reads [reporting] district (the local district's name) and districts
+ * (a city instance's: names separated by spaces or commas). 0 or -1 with err. */
+static int s_districts(hub_daemon_t *d, reporting_t *r, hub_error_t *err)
+{
+    const char *local = hub_config_get(d->cfg, "reporting", "district", "");
+    if (*local && !rep_district_ok(local))
+        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "district",
+                             "[reporting] district is [a-z0-9_-]{1,%d}", REP_DISTRICT_MAX);
+    s_copy(r->local, sizeof r->local, local);
+    const char *list = hub_config_get(d->cfg, "reporting", "districts", "");
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, " \t,");
+        if (n) {
+            char name[64];
+            snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), p);
+            if (!rep_district_ok(name) || n > REP_DISTRICT_MAX)
+                return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "districts",
+                                     "[reporting] districts: \"%s\" is not a district name ([a-z0-9_-]{1,%d})", name,
+                                     REP_DISTRICT_MAX);
+            bool dup = !strcmp(name, r->local);
+            for (int i = 0; i < r->n_districts; i++) dup = dup || !strcmp(name, r->districts[i]);
+            if (dup)
+                return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "districts",
+                                     "[reporting] districts: \"%s\" named twice", name);
+            if (r->n_districts == REPORTING_MAX_DISTRICTS)
+                return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "districts",
+                                     "[reporting] districts: at most %d per instance", REPORTING_MAX_DISTRICTS);
+            memcpy(r->districts[r->n_districts++], name, n + 1);   /* n <= REP_DISTRICT_MAX: checked */
+        }
+        p += n;
+        p += strspn(p, " \t,");
+    }
     return 0;
 }
 
@@ -201,11 +280,9 @@ int reporting_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err
     s_copy(r->http, sizeof r->http, hub_config_get(d->cfg, "reporting", "http", ""));
     r->poll_ms = (int)hub_config_get_int(d->cfg, "reporting", "poll_ms", 1000);
     r->down_after_ms = (int)hub_config_get_int(d->cfg, "reporting", "down_after_ms", 3500);
-    int rc = 0;
-    for (int i = 0; i < REPORTING_FEEDS && !rc; i++) {
-        rep_peer_t p = {0};
-        if (!(rc = s_peer(d, &p, s_upstreams[i], err)) && *p.pub) r->peers[r->n_peers++] = p;
-    }
+    int rc = s_districts(d, r, err);
+    if (!rc) rc = s_district_peers(d, r, "", err);
+    for (int i = 0; i < r->n_districts && !rc; i++) rc = s_district_peers(d, r, r->districts[i], err);
     if (!rc && (r->poll_ms < 100 || r->poll_ms > 60000 || r->down_after_ms < r->poll_ms))
         rc = hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
                            "[reporting] poll_ms is 100..60000 and down_after_ms at least poll_ms");
@@ -230,7 +307,7 @@ int reporting_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err
         r->dbs = (rep_dbs_t){hub_daemon_db(d, REPORTING_DB_FACTS),       hub_daemon_db(d, REPORTING_DB_BY_DAY),
                              hub_daemon_db(d, REPORTING_DB_COUNTS),      hub_daemon_db(d, REPORTING_DB_TENDERS),
                              hub_daemon_db(d, REPORTING_DB_DISCLOSURES), hub_daemon_db(d, REPORTING_DB_NAMES),
-                             r->acc};
+                             r->acc, r->local};
     }
     *ctx = r;
     return 0;
@@ -260,8 +337,8 @@ void reporting_stop(void *ctx)
 {
     reporting_t *r = ctx;
     rep_dash_destroy(&r->dash);
-    for (int i = 0; i < REPORTING_FEEDS; i++) hub_feed_signal(r->feeds[i]);
-    for (int i = 0; i < REPORTING_FEEDS; i++) hub_feed_destroy(&r->feeds[i]);
+    for (int i = 0; i < REPORTING_MAX_FEEDS; i++) hub_feed_signal(r->feeds[i]);
+    for (int i = 0; i < REPORTING_MAX_FEEDS; i++) hub_feed_destroy(&r->feeds[i]);
 }
 
 void reporting_fini(void *ctx)

@@ -4,7 +4,15 @@
  *
  * Store (one LMDB environment, DATA_DIR/reporting): the databases of
  * report.h. Each event is applied in the same transaction as the feed's
- * cursor, so a kill -9 neither loses nor double-counts one. */
+ * cursor, so a kill -9 neither loses nor double-counts one.
+ *
+ * A district-level instance follows its district's daemons through
+ * [reporting] <upstream>_pub/_api (the local district, records keyed
+ * without a district). A city-level instance lists [reporting] districts
+ * and follows each district D through [reporting.D] <upstream>_pub/_api
+ * (and the key files of hub_feed_keys): feed "D.<upstream>", so each
+ * district's upstream keeps its own cursor (meta "sub:D.intake:..."), and
+ * its events are applied as district D's (rep_apply_district). */
 #ifndef REPORTING_SVC_H
 #define REPORTING_SVC_H
 
@@ -14,6 +22,9 @@
 #include "report.h"
 
 #define REPORTING_FEEDS 4      /* intake, matching, notification, tendering */
+#define REPORTING_MAX_DISTRICTS 16 /* [reporting] districts of one city instance */
+/* every upstream of the local district and of each district */
+#define REPORTING_MAX_FEEDS (REPORTING_FEEDS * (1 + REPORTING_MAX_DISTRICTS))
 
 enum {
     REPORTING_DB_FACTS,
@@ -29,9 +40,12 @@ typedef struct {
     rep_dbs_t dbs;
     hub_arena_t *scratch;                /* owned: figures behind one report */
     rep_acc_t *acc;                      /* owned: a batch's counters (dbs.acc) */
-    rep_peer_t peers[REPORTING_FEEDS + 1];   /* the upstreams followed, then reporting itself */
+    rep_peer_t peers[REPORTING_MAX_FEEDS + 1]; /* the upstreams followed, then reporting itself */
     int n_peers;                         /* upstreams followed (feeds[0..n_peers)) */
-    hub_feed_t *feeds[REPORTING_FEEDS];  /* owned */
+    hub_feed_t *feeds[REPORTING_MAX_FEEDS]; /* owned */
+    char local[REP_DISTRICT_MAX + 1];    /* [reporting] district: the local district's name ("" none) */
+    char districts[REPORTING_MAX_DISTRICTS][REP_DISTRICT_MAX + 1]; /* [reporting] districts */
+    int n_districts;
     rep_dash_t *dash;                    /* owned: monitor + HTTP */
     char http[256];                      /* [reporting] http */
     int poll_ms, down_after_ms;

@@ -9,6 +9,7 @@ int main(int argc, char **argv)
 {
     static const hub_service_t svc = {
         .name = "tendering",
+        .schema_version = 1, /* the store layout this build writes; bump with a migrate step */
         .summary = "Runs public-benefit tenders and venture philanthropy rounds, and the funds ledger.",
         .db_names = tendering_db_names,
         .handlers = tendering_handlers,

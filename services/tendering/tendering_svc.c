@@ -1648,6 +1648,7 @@ int tendering_start(hub_daemon_t *d, void *ctx, hub_error_t *err)
                            s_apply_matching, t, err);
     if (!t->feed || hub_feed_start(t->feed, err)) return -1;
     hub_due_start(&t->deadline, d->loop, d->rpc, d->store, t->deadlines, "tendering.tick", t->deadline_check_ms);
+    hub_rpc_add_queue(d->rpc, "deadlines", t->deadlines);   /* tender periods and milestones to watch */
     return 0;
 }
 

@@ -143,6 +143,15 @@ contains referral-json-hours "$DIR/out" '"hours": 1.5'
 check referral-human 0 "$CTL" -c "$CFG" referral show "$ID"
 contains referral-human-status "$DIR/out" "^status  *completed$"
 contains referral-human-outcome "$DIR/out" "^outcome  *got-help, 1.5 hours$"
+# matching has followed intake by now: its subscription with the lag
+# (FOLLOWS / EPOCH / CURSOR / LAG), and its queues
+check status-again 0 "$CTL" -c "$CFG" status
+contains status-follows "$DIR/out" "^FOLLOWS  *EPOCH  *CURSOR  *LAG"
+contains status-lag "$DIR/out" "^intake  *[0-9][0-9]*  *[0-9][0-9]*  *[0-9][0-9]*$"
+contains status-queue "$DIR/out" "^referrals_unmatched  *[0-9]"
+contains status-queue-offers "$DIR/out" "^offers_waiting  *[0-9]"
+check status-json-again 0 "$CTL" -c "$CFG" --json status
+contains status-json-lag "$DIR/out" '"lag": [0-9]'
 check referrals 0 "$CTL" -c "$CFG" referrals --status completed
 contains referrals "$DIR/out" "^$ID  *completed  *elderly-care  *鼓楼街道 "
 check org-stats 0 "$CTL" -c "$CFG" org show "$ORG"

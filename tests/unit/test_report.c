@@ -6,7 +6,9 @@
  * the "wrong" order, outcomes, unmet demand, workload (organizations named,
  * volunteers never), opinions, funds, disclosures, tenders, deliveries, the
  * summary, CST date ranges, public suppression, replay without double
- * counting, no personal data in the store, bad input and rep_period. */
+ * counting, no personal data in the store, bad input and rep_period; and
+ * a city's districts: the same request id in three districts kept apart,
+ * figures per district, by district and for the city. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -80,6 +82,7 @@ typedef struct {
     uint64_t seq;
     int64_t count_from, count_to;   /* events applied with time_ms in here ... */
     int64_t counted;                /* ... are counted here */
+    const char *district;           /* events applied as this district's (NULL: rep_apply, local) */
 } fx_t;
 
 #define N_FX 3
@@ -128,7 +131,7 @@ static fx_t *s_fx(void **state, int i)
     if (!fx->st) fail_msg("hub_store_open: %s", err.message);
     assert_int_equal(fx->st->n_dbs, 6);
     fx->db = (rep_dbs_t){fx->st->dbs[0], fx->st->dbs[1], fx->st->dbs[2],
-                         fx->st->dbs[3], fx->st->dbs[4], fx->st->dbs[5], NULL};
+                         fx->st->dbs[3], fx->st->dbs[4], fx->st->dbs[5], NULL, NULL};
     fx->ev_arena = hub_arena_new(16u << 20);
     fx->q_arena = hub_arena_new(256u << 20);
     assert_non_null(fx->ev_arena);
@@ -176,6 +179,7 @@ static int s_apply_raw(fx_t *fx, const char *topic, int64_t t, const void *p, si
         assert_true(ev.digest);
         assert_true(ev.payload.len < n);   /* the digest is smaller than intake's request */
     }
+    if (fx->district) return rep_apply_district(fx->txn, &fx->db, fx->district, &ev, fx->ev_arena, mdb_rc, err);
     return rep_apply(fx->txn, &fx->db, &ev, fx->ev_arena, mdb_rc, err);
 }
 
@@ -334,14 +338,16 @@ static void ev_dl(fx_t *fx, const char *action, int channel, int64_t t)
 
 #define NOW (rep_date_ms(2026, 12, 31))
 
-static Reporting__QueryReply *s_query(fx_t *fx, const char *figure, const char *by, int64_t from, int64_t to,
-                                      bool pub)
+/* rep_query of figure by `by` over [from, to) in district (NULL: all), which must succeed. */
+static Reporting__QueryReply *s_query_in(fx_t *fx, const char *district, const char *figure, const char *by,
+                                         int64_t from, int64_t to, bool pub)
 {
     s_commit(fx);
     MDB_txn *txn;
     assert_int_equal(mdb_txn_begin(fx->st->env, NULL, MDB_RDONLY, &txn), 0);
     Reporting__QueryRequest q = REPORTING__QUERY_REQUEST__INIT;
     q.figure = S(figure), q.by = S(by ? by : ""), q.from_ms = from, q.to_ms = to, q.public_view = pub;
+    if (district) q.district = S(district);
     Reporting__QueryReply *rep = NULL;
     int mdb_rc = -7;
     hub_error_t err = {0};
@@ -352,6 +358,12 @@ static Reporting__QueryReply *s_query(fx_t *fx, const char *figure, const char *
     assert_non_null(rep);
     assert_string_equal(q.by, by ? by : "");   /* the request is given back as it was */
     return rep;
+}
+
+static Reporting__QueryReply *s_query(fx_t *fx, const char *figure, const char *by, int64_t from, int64_t to,
+                                      bool pub)
+{
+    return s_query_in(fx, NULL, figure, by, from, to, pub);
 }
 
 /* rep_query's error for a bad query. */
@@ -1247,6 +1259,154 @@ static void test_summary(void **state)
     assert_true(rep->suppressed);
 }
 
+/* ------------------------------------------------------------ districts */
+
+/* Three districts' histories in one store (a city instance): the local
+ * one (""), jiangbei and beilun, with the same request id R1 in each. */
+static void s_history_districts(fx_t *fx)
+{
+    const req_t hs1 = {"R1", "meal", "鼓楼街道", "web", RES, T(3, 6, 9, 0), 0};
+    const req_t jb1 = {"R1", "clean", "甬江街道", "hotline", RES, T(3, 6, 10, 0), 0};
+    const req_t jb2 = {"R2", "meal", "甬江街道", "web", ORGK, T(3, 7, 10, 0), 0};
+    const req_t bl1 = {"R1", "escort", "新碶街道", "wechat", ENT, T(3, 8, 11, 0), 0};
+    fx->district = NULL;   /* the local district, through rep_apply */
+    ev_provider(fx, "matching.org.added", "ORG-1", ORG1_NAME, NULL, T(3, 6, 8, 0));
+    ev_req(fx, "accepted", &hs1, hs1.at);
+    ev_ref(fx, "offered", &hs1, T(3, 6, 9, 30), ORG, "ORG-1", 0, 0);
+    ev_op(fx, "交通", "鼓楼街道", T(3, 6, 12, 0));
+    fx->district = "jiangbei";
+    ev_provider(fx, "matching.org.added", "ORG-1", "江北机构", NULL, T(3, 6, 8, 0));
+    ev_req(fx, "accepted", &jb1, jb1.at);
+    ev_ref(fx, "offered", &jb1, T(3, 6, 10, 30), ORG, "ORG-1", 0, 0);
+    ev_req(fx, "closed", &jb1, T(3, 6, 18, 0));
+    ev_req(fx, "accepted", &jb2, jb2.at);
+    ev_op(fx, "交通", "甬江街道", T(3, 6, 13, 0));
+    ev_op(fx, "养老", "甬江街道", T(3, 8, 13, 0));
+    fx->district = "beilun";
+    ev_req(fx, "accepted", &bl1, bl1.at);
+    ev_money(fx, true, 10000, T(3, 8, 12, 0));
+    ev_op(fx, "环境", "新碶街道", T(3, 5, 13, 0));   /* before the range below */
+    fx->district = NULL;
+}
+
+static void test_districts(void **state)
+{
+    fx_t *fx = s_fx(state, 0);
+    s_history_districts(fx);
+    int64_t d6 = T(3, 6, 0, 0), d7 = T(3, 7, 0, 0), d8 = T(3, 8, 0, 0), d9 = T(3, 9, 0, 0);
+
+    /* by district: the city is the sum of its districts */
+    const Reporting__Table *t = s_tab(s_query(fx, "requests", "district", 0, 0, false), "requests_by_district");
+    assert_string_equal(t->key_columns[0], "district");
+    s_rows_are(t, "-", "beilun", "jiangbei", NULL);
+    ROW(t, "-", 1, 0, 0);
+    ROW(t, "jiangbei", 2, 1, 0);   /* jiangbei's R1 closed; haishu's R1 still open */
+    ROW(t, "beilun", 1, 0, 0);
+    TOTAL(t, 4, 1, 0);
+
+    /* the local district named, and asked for by that name or "-" */
+    fx->db.local = "haishu";
+    t = s_tab(s_query(fx, "requests", "district", 0, 0, false), "requests_by_district");
+    s_rows_are(t, "beilun", "haishu", "jiangbei", NULL);
+    ROW(t, "haishu", 1, 0, 0);
+    static const char *const local_names[] = {"haishu", "-"};
+    for (int i = 0; i < 2; i++) {
+        t = s_tab(s_query_in(fx, local_names[i], "requests", "service", 0, 0, false), "requests_by_service");
+        s_rows_are(t, "meal", NULL);
+        ROW(t, "meal", 1, 0, 0);
+    }
+
+    /* one district: its own R1 and R2, nobody else's */
+    t = s_tab(s_query_in(fx, "jiangbei", "requests", "service", 0, 0, false), "requests_by_service");
+    s_rows_are(t, "clean", "meal", NULL);
+    ROW(t, "clean", 1, 1, 0);
+    ROW(t, "meal", 1, 0, 0);
+    t = s_tab(s_query_in(fx, "jiangbei", "requests", "status", 0, 0, false), "requests_by_status");
+    s_rows_are(t, "closed", "open", NULL);
+    t = s_tab(s_query_in(fx, "beilun", "requests", "kind", 0, 0, false), "requests_by_kind");
+    s_rows_are(t, "enterprise", NULL);
+    t = s_tab(s_query_in(fx, "nowhere", "requests", "service", 0, 0, false), "requests_by_service");
+    s_rows_are(t, NULL);
+    t = s_tab(s_query(fx, "times", "district", 0, 0, false), "times_by_district");
+    ROW(t, "haishu", 1, 30 * MIN, 30 * MIN, -1, -1, -1, -1);
+    ROW(t, "jiangbei", 2, 30 * MIN, 30 * MIN, -1, -1, 8 * HOUR, 8 * HOUR);
+
+    /* counters: per district and day range (the scan jumps between districts) */
+    t = s_tab(s_query(fx, "opinions", "district", d6, d7, false), "opinions_by_district");
+    s_rows_are(t, "haishu", "jiangbei", NULL);
+    ROW(t, "haishu", 1);
+    ROW(t, "jiangbei", 1);
+    t = s_tab(s_query(fx, "opinions", "district", d8, d9, false), "opinions_by_district");
+    s_rows_are(t, "jiangbei", NULL);
+    t = s_tab(s_query(fx, "opinions", "district", 0, 0, false), "opinions_by_district");
+    s_rows_are(t, "jiangbei", "beilun", "haishu", NULL);
+    TOTAL(t, 4);
+    t = s_tab(s_query_in(fx, "jiangbei", "opinions", "topic", 0, 0, false), "opinions_by_topic");
+    s_rows_are(t, "交通", "养老", NULL);
+    t = s_tab(s_query_in(fx, "haishu", "opinions", "topic", 0, 0, false), "opinions_by_topic");
+    s_rows_are(t, "交通", NULL);
+    t = s_tab(s_query_in(fx, "beilun", "opinions", "topic", d6, d9, false), "opinions_by_topic");
+    s_rows_are(t, NULL);
+    t = s_tab(s_query(fx, "funds", "district", 0, 0, false), "funds_by_district");
+    s_rows_are(t, "beilun", NULL);
+    ROW(t, "beilun", 1, 10000, 0, 0, 0, 0, 0, 0);
+
+    /* the same provider id in two districts: two providers, each its own name */
+    t = s_tab(s_query(fx, "workload", "", 0, 0, false), "workload");
+    s_rows_are(t, "organization|ORG-1|" ORG1_NAME, "organization|jiangbei/ORG-1|江北机构", NULL);
+    t = s_tab(s_query_in(fx, "jiangbei", "workload", "", 0, 0, false), "workload");
+    s_rows_are(t, "organization|jiangbei/ORG-1|江北机构", NULL);
+
+    /* the summary of one district and of the city */
+    t = s_tab(s_query_in(fx, "jiangbei", "summary", "", 0, 0, false), "summary");
+    ROW(t, "requests", 2);
+    ROW(t, "opinions", 2);
+    ROW(t, "events", 7);
+    t = s_tab(s_query(fx, "summary", "", 0, 0, false), "summary");
+    ROW(t, "requests", 4);
+    ROW(t, "events", fx->seq);
+
+    /* the public view suppresses per district as anywhere */
+    Reporting__QueryReply *rep = s_query(fx, "requests", "district", 0, 0, true);
+    t = s_tab(rep, "requests_by_district");
+    ROW(t, "jiangbei", -1, -1, 0);
+    assert_null(t->total);
+    assert_true(rep->suppressed);
+
+    /* the local district's keys are as they always were: "R1", no district */
+    MDB_txn *txn;
+    assert_int_equal(mdb_txn_begin(fx->st->env, NULL, MDB_RDONLY, &txn), 0);
+    MDB_val k = {2, "R1"}, v;
+    assert_int_equal(mdb_get(txn, fx->db.facts, &k, &v), 0);
+    k = (MDB_val){11, "jiangbei\x1fR1"};
+    assert_int_equal(mdb_get(txn, fx->db.facts, &k, &v), 0);
+    mdb_txn_abort(txn);
+
+    /* a district name that cannot be one; an id that would read as one */
+    Reporting__QueryRequest q = REPORTING__QUERY_REQUEST__INIT;
+    q.figure = S("requests"), q.district = S("Jiang/bei");
+    assert_int_equal(mdb_txn_begin(fx->st->env, NULL, MDB_RDONLY, &txn), 0);
+    Reporting__QueryReply *out = NULL;
+    int mdb_rc = -7;
+    hub_error_t err = {0};
+    assert_int_equal(rep_query(txn, &fx->db, &q, NOW, fx->q_arena, &out, &mdb_rc, &err), -1);
+    mdb_txn_abort(txn);
+    assert_int_equal(err.code, HUB__ERROR_CODE__INVALID_ARGUMENT);
+    assert_string_equal(err.field, "district");
+    const req_t sep = {"X\x1fR9", "meal", "-", "web", RES, T(3, 6, 9, 0), 0};
+    Matching__Referral r = MATCHING__REFERRAL__INIT;
+    r.request_id = S(sep.id);
+    Matching__ReferralEvent e = MATCHING__REFERRAL_EVENT__INIT;
+    e.action = S("offered"), e.referral = &r;
+    uint8_t buf[256];
+    size_t n = matching__referral_event__pack(&e, buf);
+    memset(&err, 0, sizeof err);
+    assert_int_equal(s_apply_raw(fx, "matching.referral.offered", sep.at, buf, n, &mdb_rc, &err), -1);
+    assert_int_equal(err.code, HUB__ERROR_CODE__INVALID_ARGUMENT);
+    assert_true(rep_district_ok("jiangbei") && rep_district_ok("a-1_b") && !rep_district_ok("") &&
+                !rep_district_ok("Jiangbei") && !rep_district_ok("a.b") && !rep_district_ok("abcdefghijklmnopq"));
+}
+
 /* ---------------------------------------------------------- date ranges */
 
 static void test_ranges_and_cst_days(void **state)
@@ -1662,6 +1822,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_personal_data, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_table_shapes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_districts, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -653,6 +653,129 @@ static void test_outbox_map_full_then_grow(void **state)
     for (size_t i = 0; i < c.n; i++) assert_int_equal(c.seqs[i], i + 1);
 }
 
+/* ------------------------------------------------------- schema versions */
+
+typedef struct {
+    unsigned calls[8];    /* calls[from]: how many times step from -> from+1 ran */
+    int fail_from;        /* the step that fails (0: none) */
+} migr_t;
+
+/* A migration that counts its steps, writes a trace, and may fail. */
+static int s_migrate(hub_store_t *st, MDB_txn *txn, unsigned from, void *ctx, hub_error_t *err)
+{
+    migr_t *m = ctx;
+    if (from < 8) m->calls[from]++;
+    char key[32];
+    snprintf(key, sizeof key, "migrated_%u", from);
+    if (hub_store_meta_put_u64(st, txn, key, 1)) return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "put");
+    if ((int)from == m->fail_from)
+        return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "step %u cannot be done", from);
+    return 0;
+}
+
+static hub_store_t *s_open_v(fx_t *fx, unsigned version, migr_t *m, hub_error_t *err)
+{
+    hub_store_schema_t schema = {version, s_migrate, m, "hub-test"};
+    return hub_store_open_schema(fx->dir, MIB, NAMES, &schema, err);
+}
+
+static uint64_t s_meta(fx_t *fx, const char *key)
+{
+    MDB_txn *t = s_begin(fx, NULL, MDB_RDONLY);
+    uint64_t v = 0;
+    int rc = hub_store_meta_get_u64(fx->st, t, key, &v);
+    mdb_txn_abort(t);
+    return rc ? 0 : v;
+}
+
+/* An older store is migrated step by step, each step exactly once, and
+ * stamped; reopening runs nothing more. */
+static void test_store_migrate_once(void **state)
+{
+    fx_t *fx = *state;
+    hub_error_t err = {0};
+    migr_t m = {0};
+    fx->st = s_open(fx, NULL, MIB); /* version 1 */
+    hub_store_close(&fx->st);
+    fx->st = s_open_v(fx, 3, &m, &err);
+    assert_non_null(fx->st);
+    assert_int_equal(m.calls[0], 0);
+    assert_int_equal(m.calls[1], 1);
+    assert_int_equal(m.calls[2], 1);
+    assert_int_equal(m.calls[3], 0);
+    assert_int_equal(s_meta(fx, "schema_version"), 3);
+    assert_int_equal(s_meta(fx, "migrated_2"), 1);
+    hub_store_close(&fx->st);
+    fx->st = s_open_v(fx, 3, &m, &err);
+    assert_non_null(fx->st);
+    assert_int_equal(m.calls[1] + m.calls[2], 2);
+}
+
+/* A new store is stamped with the current version, nothing migrated; a
+ * store without the key counts as version 1. */
+static void test_store_fresh_and_unstamped(void **state)
+{
+    fx_t *fx = *state;
+    hub_error_t err = {0};
+    migr_t m = {0};
+    fx->st = s_open_v(fx, 4, &m, &err);
+    assert_non_null(fx->st);
+    assert_int_equal(m.calls[1] + m.calls[2] + m.calls[3], 0);
+    assert_int_equal(s_meta(fx, "schema_version"), 4);
+    /* remove the stamp: as a store made before versions existed */
+    MDB_txn *t = s_begin(fx, NULL, 0);
+    MDB_val k = {14, "schema_version"};
+    assert_int_equal(mdb_del(t, fx->st->meta, &k, NULL), 0);
+    assert_int_equal(mdb_txn_commit(t), 0);
+    hub_store_close(&fx->st);
+    fx->st = s_open_v(fx, 2, &m, &err);
+    assert_non_null(fx->st);
+    assert_int_equal(m.calls[1], 1);
+    assert_int_equal(s_meta(fx, "schema_version"), 2);
+}
+
+/* A failed step leaves the store exactly as it was (one transaction). */
+static void test_store_migrate_failure_changes_nothing(void **state)
+{
+    fx_t *fx = *state;
+    hub_error_t err = {0};
+    migr_t m = {.fail_from = 2};
+    fx->st = s_open(fx, NULL, MIB);
+    hub_store_close(&fx->st);
+    hub_store_t *st = s_open_v(fx, 3, &m, &err);
+    if (st) { hub_store_close(&st); fail_msg("a failed migration opened the store"); }
+    assert_int_equal(m.calls[1], 1);
+    assert_int_equal(m.calls[2], 1);
+    assert_non_null(strstr(err.message, "migrating schema 2 -> 3 failed"));
+    assert_non_null(strstr(err.message, "step 2 cannot be done"));
+    fx->st = s_open(fx, NULL, MIB);
+    assert_int_equal(s_meta(fx, "schema_version"), 1);
+    assert_int_equal(s_meta(fx, "migrated_1"), 0);
+}
+
+/* A restored store's outbox: new epoch, the old one and its last sequence
+ * kept as its parent, the sequence goes on. */
+static void test_outbox_fork(void **state)
+{
+    fx_t *fx = *state;
+    fx->st = s_open(fx, NULL, MIB);
+    s_outbox_init(fx);
+    s_commit_events(fx, 3, "intake.request.accepted");
+    uint64_t old = fx->ob.epoch;
+    assert_int_equal(fx->ob.parent_epoch, 0);
+    MDB_txn *t = s_begin(fx, NULL, 0);
+    assert_int_equal(hub_outbox_fork(&fx->ob, t), 0);
+    assert_int_equal(mdb_txn_commit(t), 0);
+    s_reopen(fx, MIB);
+    s_outbox_init(fx);
+    assert_int_not_equal(fx->ob.epoch, old);
+    assert_int_equal(fx->ob.parent_epoch, old);
+    assert_int_equal(fx->ob.parent_seq, 3);
+    assert_int_equal(fx->ob.last_seq, 3);
+    s_commit_events(fx, 1, "intake.request.accepted");
+    assert_int_equal(fx->ob.last_seq, 4);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
@@ -668,6 +791,10 @@ int main(void)
         T(test_outbox_read_middle),
         T(test_outbox_first_seq_empty),
         T(test_outbox_map_full_then_grow),
+        T(test_store_migrate_once),
+        T(test_store_fresh_and_unstamped),
+        T(test_store_migrate_failure_changes_nothing),
+        T(test_outbox_fork),
     };
     return cmocka_run_group_tests_name("test_store_outbox", tests, NULL, NULL);
 }

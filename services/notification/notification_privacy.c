@@ -1,0 +1,227 @@
+/* notification_privacy: notification's part of the personal-data rules
+ * (README "Personal data (PIPL)"): intake's intake.privacy.anonymized and
+ * intake.subject.erased events blank the contact this daemon keeps for
+ * those requests and the deliveries made to their requesters (pending ones
+ * are stopped), then the store is rewritten (hub_scrub); and
+ * notification.subject.export. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hub_log.h"
+#include "hub_record.h"
+#include "hub_scrub.h"
+#include "hub_util.h"
+#include "intake.pb-c.h"
+#include "notification_svc.h"
+
+#define REQUESTER "requester:"
+#define ERASED_ERROR "personal data erased"
+
+static int s_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* ---- collecting deliveries by a scan ---- */
+
+typedef struct {
+    hub_call_t *call;
+    notif_t *n;
+    char **ids;            /* sorted request ids */
+    size_t n_ids;
+    const char *phone;     /* normalized, or "" */
+    const char *email;     /* or "" */
+    char **found;          /* delivery ids (call arena) */
+    size_t n_found, cap;
+    int rc;
+} dscan_t;
+
+/* True when delivery d concerns the subject: to the requester of one of
+ * the ids, or to its phone or e-mail. */
+static bool s_delivery_of(const dscan_t *s, const Notification__Delivery *d)
+{
+    if (!strncmp(d->recipient, REQUESTER, strlen(REQUESTER)) && s->n_ids) {
+        const char *id = d->request_id;
+        if (bsearch(&id, s->ids, s->n_ids, sizeof *s->ids, s_cmp)) return true;
+    }
+    if (!*d->address) return false;
+    if (*s->email && !strcasecmp(d->address, s->email)) return true;
+    char p[HUB_PHONE_DIGITS];
+    return *s->phone && d->channel == NOTIFICATION__CHANNEL__SMS && hub_phone_norm(d->address, p, sizeof p) &&
+           !strcmp(p, s->phone);
+}
+
+static int s_dcollect(const MDB_val *key, const MDB_val *val, void *arg)
+{
+    dscan_t *s = arg;
+    (void)key;
+    hub_arena_reset(s->n->scratch);
+    hub_error_t err = {0};
+    Notification__Delivery *d = (Notification__Delivery *)hub_wire_unpack_max(
+        &notification__delivery__descriptor, val->mv_data, val->mv_size, HUB_WIRE_MAX_REPLY, s->n->scratch, &err);
+    if (!d || !s_delivery_of(s, d)) return 0;
+    if (s->n_found == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        char **f = hub_arena_alloc(s->call->arena, cap * sizeof *f);
+        if (!f) { s->rc = -1; return 1; }
+        if (s->n_found) memcpy(f, s->found, s->n_found * sizeof *f);
+        s->found = f;
+        s->cap = cap;
+    }
+    if (!(s->found[s->n_found++] = hub_arena_strdup(s->call->arena, d->id))) { s->rc = -1; return 1; }
+    return 0;
+}
+
+static int s_dscan(dscan_t *s)
+{
+    int rc = hub_store_scan_after(s->call->txn, s->n->deliveries, "", s_dcollect, s);
+    if (rc) return hub_call_mdb_error(s->call, rc);
+    if (s->rc) return hub_error_set(&s->call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too many deliveries");
+    return 0;
+}
+
+/* Loads a record, NULL when absent (call->err kept), NULL with err on a
+ * store error. *gone tells the two apart. */
+static ProtobufCMessage *s_get(hub_call_t *call, MDB_dbi db, const char *id, const ProtobufCMessageDescriptor *desc,
+                               bool *gone)
+{
+    hub_error_t keep = call->err;
+    ProtobufCMessage *m = hub_record_get(call, db, id, desc, "id");
+    *gone = !m && call->err.code == HUB__ERROR_CODE__NOT_FOUND;
+    if (*gone) call->err = keep;
+    return m;
+}
+
+/* ---- intake's events ---- */
+
+int notification_privacy_apply(hub_call_t *call, notif_t *n, const Hub__Event *ev)
+{
+    hub_error_t err = {0};
+    Intake__AnonymizedEvent *ae = (Intake__AnonymizedEvent *)hub_wire_unpack_max(
+        &intake__anonymized_event__descriptor, ev->payload.data, ev->payload.len, HUB_WIRE_MAX_REPLY, call->arena,
+        &err);
+    if (!ae) {
+        hub_warn("intake event %llu (%s) unreadable: %s; skipped", (unsigned long long)ev->seq, ev->topic,
+                 err.message);
+        hub_rpc_count(call->rpc, "feed_events_unreadable_total", 1);
+        return 0;
+    }
+    if (!ae->n_request_ids) return 0;
+    qsort(ae->request_ids, ae->n_request_ids, sizeof *ae->request_ids, s_cmp);
+    bool gone;
+    for (size_t i = 0; i < ae->n_request_ids; i++) {
+        Notification__RequestState *rs = (void *)s_get(call, n->requests, ae->request_ids[i],
+                                                       &notification__request_state__descriptor, &gone);
+        if (!rs) {
+            if (gone) continue;
+            return -1;
+        }
+        rs->name = rs->phone = rs->email = "";
+        rs->consent = false;
+        rs->n_deferred = 0;
+        if (hub_record_put(call, n->requests, rs->request_id, &rs->base)) return -1;
+    }
+    dscan_t s = {.call = call, .n = n, .ids = ae->request_ids, .n_ids = ae->n_request_ids, .phone = "", .email = ""};
+    if (s_dscan(&s)) return -1;
+    int64_t now = hub_now_ms();
+    for (size_t i = 0; i < s.n_found; i++) {
+        Notification__Delivery *d = (void *)s_get(call, n->deliveries, s.found[i], &notification__delivery__descriptor,
+                                                  &gone);
+        if (!d) return -1;
+        if (d->state == NOTIFICATION__DELIVERY_STATE__QUEUED || d->state == NOTIFICATION__DELIVERY_STATE__RETRYING) {
+            /* never sent now: out of the queue, not into the dead-letter list
+             * (a requeue could only fail) */
+            if (notif_due_del(call, n, d)) return -1;
+            d->state = NOTIFICATION__DELIVERY_STATE__DEAD;
+            d->dead_ms = now;
+            d->last_error = ERASED_ERROR;
+            hub_rpc_count(call->rpc, "deliveries_erased_pending_total", 1);
+        }
+        d->address = d->text = d->subject = "";
+        d->n_data = 0;
+        if (hub_record_put(call, n->deliveries, d->id, &d->base)) return -1;
+    }
+    hub_rpc_count(call->rpc, "requests_anonymized_total", ae->n_request_ids);
+    return hub_scrub_request(&n->scrub, call);
+}
+
+/* ---- notification.subject.export ---- */
+
+static int s_recipient_of(const Notification__Recipient *r, const char *phone, const char *email)
+{
+    char p[HUB_PHONE_DIGITS];
+    return (*email && *r->email && !strcasecmp(r->email, email)) ||
+           (*phone && hub_phone_norm(r->phone, p, sizeof p) && !strcmp(p, phone));
+}
+
+typedef struct {
+    hub_call_t *call;
+    notif_t *n;
+    const char *phone, *email;
+    Notification__Recipient **found;
+    size_t n_found, cap;
+    int rc;
+} rscan_t;
+
+static int s_rcollect(const MDB_val *key, const MDB_val *val, void *arg)
+{
+    rscan_t *s = arg;
+    (void)key;
+    hub_error_t err = {0};
+    Notification__Recipient *r = (Notification__Recipient *)hub_wire_unpack_max(
+        &notification__recipient__descriptor, val->mv_data, val->mv_size, HUB_WIRE_MAX_REPLY, s->call->arena, &err);
+    if (!r || !s_recipient_of(r, s->phone, s->email)) return 0;
+    if (s->n_found == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        Notification__Recipient **f = hub_arena_alloc(s->call->arena, cap * sizeof *f);
+        if (!f) { s->rc = -1; return 1; }
+        if (s->n_found) memcpy(f, s->found, s->n_found * sizeof *f);
+        s->found = f;
+        s->cap = cap;
+    }
+    r->webhook_secret = "";
+    s->found[s->n_found++] = r;
+    return 0;
+}
+
+int notification_subject_export_handler(hub_call_t *call, void *ctx)
+{
+    notif_t *n = ctx;
+    const Notification__SubjectExportRequest *q = (const void *)call->req;
+    char phone[HUB_PHONE_DIGITS];
+    hub_phone_norm(q->phone, phone, sizeof phone);
+    if (!*phone && !*q->email && !q->n_request_ids)
+        return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "phone",
+                             "a phone number, an e-mail address or request ids are needed");
+    Notification__SubjectExportReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
+    char **ids = hub_arena_alloc(call->arena, (q->n_request_ids + 1) * sizeof *ids);
+    if (!rep || !ids) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too large");
+    notification__subject_export_reply__init(rep);
+    rep->requests = hub_arena_alloc(call->arena, (q->n_request_ids + 1) * sizeof *rep->requests);
+    if (!rep->requests) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too large");
+    bool gone;
+    for (size_t i = 0; i < q->n_request_ids; i++) {
+        ids[i] = q->request_ids[i];
+        Notification__RequestState *rs = (void *)s_get(call, n->requests, ids[i],
+                                                       &notification__request_state__descriptor, &gone);
+        if (rs) rep->requests[rep->n_requests++] = rs;
+        else if (!gone) return -1;
+    }
+    qsort(ids, q->n_request_ids, sizeof *ids, s_cmp);
+    dscan_t s = {.call = call, .n = n, .ids = ids, .n_ids = q->n_request_ids, .phone = phone, .email = q->email};
+    if (s_dscan(&s)) return -1;
+    rep->deliveries = hub_arena_alloc(call->arena, (s.n_found + 1) * sizeof *rep->deliveries);
+    if (!rep->deliveries) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too large");
+    for (size_t i = 0; i < s.n_found; i++) {
+        Notification__Delivery *d = (void *)s_get(call, n->deliveries, s.found[i], &notification__delivery__descriptor,
+                                                  &gone);
+        if (!d) return -1;
+        rep->deliveries[rep->n_deliveries++] = d;
+    }
+    rscan_t r = {.call = call, .n = n, .phone = phone, .email = q->email};
+    int rc = hub_store_scan_after(call->txn, n->recipients, "", s_rcollect, &r);
+    if (rc) return hub_call_mdb_error(call, rc);
+    if (r.rc) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too large");
+    rep->recipients = r.found;
+    rep->n_recipients = r.n_found;
+    call->reply = &rep->base;
+    return 0;
+}
