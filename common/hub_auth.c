@@ -52,9 +52,10 @@ int hub_auth_load_file(const char *path, hub_principal_t **out, size_t *n, hub_e
                                  "cannot read principals file %s", path);
     hub_principal_t *list = NULL;
     size_t cnt = 0, cap = 0;
-    char line[512];
+    char *line = NULL; /* whole lines, however long: a long comment's tail is never a principal */
+    size_t line_cap = 0;
     int lineno = 0;
-    while (fgets(line, sizeof line, f)) {
+    while (getline(&line, &line_cap, f) > 0) {
         lineno++;
         /* '#' starts a comment only at the start of a line: Z85 keys contain '#' */
         const char *first = line + strspn(line, " \t");
@@ -67,12 +68,14 @@ int hub_auth_load_file(const char *path, hub_principal_t **out, size_t *n, hub_e
             !zmq_z85_decode(raw, key)) {
             fclose(f);
             free(list);
+            free(line);
             return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
                                  "%s:%d: expected \"<id> <role> <z85-public-key>\"", path, lineno);
         }
         if (!hub_auth_role_in(role, HUB_AUTH_ROLES)) {
             fclose(f);
             free(list);
+            free(line);
             return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
                                  "%s:%d: unknown role \"%s\" (roles: " HUB_AUTH_ROLES ")", path, lineno, role);
         }
@@ -85,6 +88,7 @@ int hub_auth_load_file(const char *path, hub_principal_t **out, size_t *n, hub_e
             if (!strcmp(list[i].id, id) || !strcmp(list[i].key, key)) {
                 fclose(f);
                 free(list);
+                free(line);
                 return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
                                      "%s:%d: id or key already listed", path, lineno);
             }
@@ -95,6 +99,7 @@ int hub_auth_load_file(const char *path, hub_principal_t **out, size_t *n, hub_e
         strcpy(p->key, key);
     }
     fclose(f);
+    free(line);
     *out = list;
     *n = cnt;
     return 0;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,38 @@ int hub_backup_check(const char *dir, const char *name, hub_error_t *err)
     if (!lstat(target, &st))
         return hub_error_set(err, HUB__ERROR_CODE__ALREADY_EXISTS, "dir",
                              "%s already exists: back up into a new directory", target);
+    return 0;
+}
+
+int hub_backup_confine(const char *dir, const char *root, hub_error_t *err)
+{
+    if (!root || !*root) return 0;
+    char real_root[PATH_MAX], probe[PATH_MAX], real[PATH_MAX];
+    if (!realpath(root, real_root))
+        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "dir",
+                             "the backup root %s ([hub] backup_dir) does not resolve: %s", root, strerror(errno));
+    snprintf(probe, sizeof probe, "%s", dir);
+    size_t cut = strlen(probe); /* dir + cut: the part that does not exist yet */
+    while (!realpath(probe, real)) {
+        char *slash = strrchr(probe, '/');
+        if (errno != ENOENT || !slash) {
+            return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "dir", "%s does not resolve: %s", dir,
+                                 strerror(errno));
+        }
+        cut = (size_t)(slash - probe);
+        if (slash == probe) slash[1] = 0;
+        else *slash = 0;
+    }
+    size_t rl = strlen(real);
+    if (dir[cut] && rl + strlen(dir + cut) < sizeof real)
+        snprintf(real + rl, sizeof real - rl, "%s", !strcmp(real, "/") ? dir + cut + 1 : dir + cut);
+    size_t n = strlen(real_root);
+    bool under = !strcmp(real_root, "/") ||
+                 (!strncmp(real, real_root, n) && (real[n] == 0 || real[n] == '/'));
+    if (!under)
+        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "dir",
+                             "%s is outside the backup root %s ([hub] backup_dir): back up into a directory under it",
+                             dir, root);
     return 0;
 }
 
@@ -97,13 +130,14 @@ out:
     return rc;
 }
 
-/* Copies env into a new file dir/data.mdb (0600), compacted, and syncs it.
- * 0, or -1 with err set. */
-static int s_copy(MDB_env *env, const char *dir, hub_error_t *err)
+/* Copies env into a new file data.mdb (0600) of the directory open as dfd
+ * (dir: its name, for messages), compacted, and syncs it. 0, or -1 with
+ * err set. */
+static int s_copy(MDB_env *env, int dfd, const char *dir, hub_error_t *err)
 {
     char p[1100];
     s_join(p, sizeof p, dir, "data.mdb");
-    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int fd = openat(dfd, "data.mdb", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot create %s: %s", p, strerror(errno));
     int rc = mdb_env_copyfd2(env, fd, MDB_CP_COMPACT);
     if (!rc && fsync(fd)) rc = errno;
@@ -112,24 +146,41 @@ static int s_copy(MDB_env *env, const char *dir, hub_error_t *err)
     return 0;
 }
 
-/* Removes what a failed backup or restore left in dir, then dir. */
-static void s_remove_partial(const char *dir)
+/* Removes what a failed backup or restore left in the directory open as
+ * dfd (relative to it: never through a name that may have been swapped
+ * for a symlink), then the entry dir (rmdir does not follow a symlink).
+ * Closes dfd (-1: only the rmdir). */
+static void s_remove_partial(int dfd, const char *dir)
 {
     static const char *const files[] = {"data.mdb", "lock.mdb", HUB_BACKUP_MANIFEST};
-    char p[1100];
-    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-        s_join(p, sizeof p, dir, files[i]);
-        unlink(p);
+    if (dfd >= 0) {
+        for (size_t i = 0; i < sizeof files / sizeof *files; i++) unlinkat(dfd, files[i], 0);
+        close(dfd);
     }
     rmdir(dir);
 }
 
-/* Writes dir/MANIFEST (0600) from info and syncs it. 0 or -errno. */
-static int s_write_manifest(const char *dir, const char *name, const hub_backup_info_t *info)
+/* Opens the directory dir that this process just created, refusing a
+ * symlink or a directory someone else put there. The fd, or -1 with err
+ * set. */
+static int s_open_own_dir(const char *dir, hub_error_t *err)
 {
-    char p[1100];
-    s_join(p, sizeof p, dir, HUB_BACKUP_MANIFEST);
-    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (dfd < 0 || fstat(dfd, &st) || st.st_uid != geteuid()) {
+        int e = dfd < 0 ? errno : EPERM;
+        if (dfd >= 0) close(dfd);
+        hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "dir", "cannot open %s: %s", dir, strerror(e));
+        return -1;
+    }
+    return dfd;
+}
+
+/* Writes MANIFEST (0600) from info into the directory open as dfd and
+ * syncs it. 0 or -errno. */
+static int s_write_manifest(int dfd, const char *name, const hub_backup_info_t *info)
+{
+    int fd = openat(dfd, HUB_BACKUP_MANIFEST, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) return -errno;
     FILE *f = fdopen(fd, "w");
     if (!f) { close(fd); return -ENOMEM; }
@@ -155,19 +206,23 @@ int hub_backup_write(hub_store_t *store, const char *dir, const char *name, hub_
     snprintf(info->path, sizeof info->path, "%s/%s", dir, name);
     if (mkdir(tmp, 0700))
         return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "dir", "cannot create %s: %s", tmp, strerror(errno));
+    /* from here on its files are reached through dfd only: DIR may be
+     * writable by someone who swaps tmp for a symlink to the live store */
+    int dfd = s_open_own_dir(tmp, err);
+    if (dfd < 0) return -1;
     info->time_ms = hub_now_ms();
     int64_t t0 = hub_mono_ms();
     /* LMDB's copy takes its own read transaction: a consistent snapshot,
      * writers go on; like any thread read it holds off a map growth */
     pthread_rwlock_rdlock(&store->grow_lock);
-    int copied = s_copy(store->env, tmp, err);
+    int copied = s_copy(store->env, dfd, tmp, err);
     pthread_rwlock_unlock(&store->grow_lock);
     if (copied) goto fail;
     if ((rc = s_inspect(tmp, info))) {
         hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "the copy in %s does not open: %s", tmp, mdb_strerror(rc));
         goto fail;
     }
-    if ((rc = s_write_manifest(tmp, name, info)) || (rc = s_sync_dir(tmp))) {
+    if ((rc = s_write_manifest(dfd, name, info)) || (fsync(dfd) && (rc = -errno))) {
         hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "writing %s/%s: %s", tmp, HUB_BACKUP_MANIFEST, strerror(-rc));
         goto fail;
     }
@@ -179,6 +234,7 @@ int hub_backup_write(hub_store_t *store, const char *dir, const char *name, hub_
                       "dir", "cannot rename %s to %s: %s", tmp, info->path, strerror(e));
         goto fail;
     }
+    close(dfd);
     s_sync_dir(dir);
     info->duration_ms = hub_mono_ms() - t0;
     hub_info("backup %s: %llu bytes, epoch %llu, last seq %llu, schema %u, %lld ms", info->path,
@@ -186,7 +242,7 @@ int hub_backup_write(hub_store_t *store, const char *dir, const char *name, hub_
              info->schema_version, (long long)info->duration_ms);
     return 0;
 fail:
-    s_remove_partial(tmp);
+    s_remove_partial(dfd, tmp);
     return -1;
 }
 
@@ -203,14 +259,13 @@ bool hub_backup_store_in_use(const char *store_dir)
     return used;
 }
 
-/* Takes LMDB's lock of the store in store_dir (lock.mdb byte 0, created if
- * need be) exclusively, so no daemon opens the store while it is replaced.
- * The fd (closing it releases the lock), or -1 with err set. */
-static int s_lock_store(const char *store_dir, const char *name, hub_error_t *err)
+int hub_backup_lock_store(const char *store_dir, const char *name, bool *created, hub_error_t *err)
 {
     char p[1100];
     s_join(p, sizeof p, store_dir, "lock.mdb");
-    int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd = open(p, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (created) *created = fd >= 0;
+    if (fd < 0 && errno == EEXIST) fd = open(p, O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot open %s: %s", p, strerror(errno));
         return -1;
@@ -229,9 +284,9 @@ static int s_lock_store(const char *store_dir, const char *name, hub_error_t *er
     return fd;
 }
 
-/* Copies the backup in src_dir into stage/data.mdb and gives it a forked
- * epoch there. 0, or -1 with err set. */
-static int s_stage(const char *src_dir, const char *stage, const char *name, hub_backup_info_t *info,
+/* Copies the backup in src_dir into stage/data.mdb (stage open as sfd)
+ * and gives it a forked epoch there. 0, or -1 with err set. */
+static int s_stage(const char *src_dir, int sfd, const char *stage, const char *name, hub_backup_info_t *info,
                    hub_error_t *err)
 {
     MDB_env *env = NULL;
@@ -242,7 +297,7 @@ static int s_stage(const char *src_dir, const char *stage, const char *name, hub
         return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "the backup %s does not open: %s", src_dir,
                              mdb_strerror(rc));
     }
-    rc = s_copy(env, stage, err);
+    rc = s_copy(env, sfd, stage, err);
     mdb_env_close(env);
     if (rc) return -1;
     char p[1100];
@@ -290,30 +345,73 @@ int hub_backup_restore(const char *src_dir, const char *store_dir, const char *n
     s_join(src, sizeof src, src_dir, "data.mdb");
     if (stat(src, &st) || !S_ISREG(st.st_mode))
         return hub_error_set(err, HUB__ERROR_CODE__NOT_FOUND, "dir", "%s: no backup of %s there", src_dir, name);
+    /* what the restore creates belongs to whoever owns the store (the
+     * daemon's user, e.g. "hub" under systemd), or its parent when new:
+     * a restore run as root must not leave root's files the daemon cannot
+     * open */
+    bool new_dir = stat(store_dir, &st) != 0;
     int rc = hub_mkdir_p(store_dir, 0700);
     if (rc) return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot create %s: %s", store_dir, strerror(-rc));
     chmod(store_dir, 0700);
-    int lock = s_lock_store(store_dir, name, err);
+    char owner_of[1100];
+    snprintf(owner_of, sizeof owner_of, "%s", store_dir);
+    if (new_dir) {
+        char *slash = strrchr(owner_of, '/');
+        if (slash == owner_of) slash[1] = 0;
+        else if (slash) *slash = 0;
+        else snprintf(owner_of, sizeof owner_of, ".");
+    }
+    struct stat own;
+    if (stat(owner_of, &own))
+        return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot stat %s: %s", owner_of, strerror(errno));
+    if (new_dir && chown(store_dir, own.st_uid, own.st_gid))
+        return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot give %s to %u:%u: %s", store_dir,
+                             (unsigned)own.st_uid, (unsigned)own.st_gid, strerror(errno));
+    bool lock_created;
+    int lock = hub_backup_lock_store(store_dir, name, &lock_created, err);
     if (lock < 0) return -1;
+    int sfd = -1;
+    if (lock_created && fchown(lock, own.st_uid, own.st_gid)) {
+        hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot give %s/lock.mdb to %u:%u: %s", store_dir,
+                      (unsigned)own.st_uid, (unsigned)own.st_gid, strerror(errno));
+        close(lock);
+        return -1;
+    }
     info->time_ms = hub_now_ms();
     int64_t t0 = hub_mono_ms();
     snprintf(stage, sizeof stage, "%s/.restore-%ld", store_dir, (long)getpid());
-    s_remove_partial(stage); /* left by an earlier restore that died */
+    /* left by an earlier restore that died (the store directory is the
+     * owner's own: no one else can swap the name) */
+    s_remove_partial(open(stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), stage);
     if (mkdir(stage, 0700)) {
         hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot create %s: %s", stage, strerror(errno));
         goto fail;
     }
-    if (s_stage(src_dir, stage, name, info, err)) goto fail;
+    if ((sfd = s_open_own_dir(stage, err)) < 0 || s_stage(src_dir, sfd, stage, name, info, err)) goto fail;
+    if (fchownat(sfd, "data.mdb", own.st_uid, own.st_gid, AT_SYMLINK_NOFOLLOW)) {
+        hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot give %s/data.mdb to %u:%u: %s", stage,
+                      (unsigned)own.st_uid, (unsigned)own.st_gid, strerror(errno));
+        goto fail;
+    }
     s_join(live, sizeof live, store_dir, "data.mdb");
     if (!stat(live, &st)) {
+        /* a second name for the old file, then the new one replaces it in
+         * one rename: data.mdb is never missing. link() refuses an existing
+         * name, so restores within the same second each keep theirs */
         char when[32];
         time_t now = (time_t)(info->time_ms / 1000);
         struct tm tm;
         gmtime_r(&now, &tm);
         strftime(when, sizeof when, "%Y%m%dT%H%M%SZ", &tm);
-        snprintf(info->aside, sizeof info->aside, "%s/data.mdb.pre-restore-%s", store_dir, when);
-        if (rename(live, info->aside)) {
-            hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot move %s aside: %s", live, strerror(errno));
+        int e = EEXIST;
+        for (unsigned n = 0; e == EEXIST && n < 1000; n++) {
+            if (n) snprintf(info->aside, sizeof info->aside, "%s/data.mdb.pre-restore-%s-%u", store_dir, when, n);
+            else snprintf(info->aside, sizeof info->aside, "%s/data.mdb.pre-restore-%s", store_dir, when);
+            e = link(live, info->aside) ? errno : 0;
+        }
+        if (e) {
+            hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot keep %s aside as %s: %s", live, info->aside,
+                          strerror(e));
             info->aside[0] = 0;
             goto fail;
         }
@@ -322,16 +420,16 @@ int hub_backup_restore(const char *src_dir, const char *store_dir, const char *n
     s_join(staged, sizeof staged, stage, "data.mdb");
     if (rename(staged, live)) {
         hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "cannot move %s into place: %s", staged, strerror(errno));
-        if (info->aside[0] && !rename(info->aside, live)) info->aside[0] = 0; /* put the old one back */
+        if (info->aside[0] && !unlink(info->aside)) info->aside[0] = 0; /* the old one is still in place */
         goto fail;
     }
     s_sync_dir(store_dir);
-    s_remove_partial(stage);
+    s_remove_partial(sfd, stage);
     close(lock);
     info->duration_ms = hub_mono_ms() - t0;
     return 0;
 fail:
-    s_remove_partial(stage);
+    s_remove_partial(sfd, stage);
     close(lock);
     return -1;
 }

@@ -50,6 +50,22 @@ int hub_backup_check(const char *dir, const char *name, hub_error_t *err);
 int hub_backup_write(hub_store_t *store, const char *dir, const char *name, hub_backup_info_t *info,
                      hub_error_t *err);
 
+/* With root non-empty ([hub] backup_dir), checks that DIR (already
+ * through hub_backup_check) lies under root: the real path of DIR's
+ * nearest existing ancestor (DIR itself if it exists), with the rest of
+ * DIR appended, must be root's real path or start with it followed by
+ * "/". INVALID_ARGUMENT (field "dir") otherwise, or when root does not
+ * resolve. root NULL or "": any DIR. 0, or -1 with err set. */
+int hub_backup_confine(const char *dir, const char *root, hub_error_t *err);
+
+/* Takes LMDB's lock of the store in store_dir (lock.mdb byte 0, created
+ * if need be: *created says so when not NULL) exclusively, as LMDB does
+ * to know it is the only user, so no process opens the store while it is
+ * replaced. The fd (closing it, or any other fd of lock.mdb in this
+ * process, releases the lock), or -1 with err set: FAILED_PRECONDITION
+ * when another process has the store open. */
+int hub_backup_lock_store(const char *store_dir, const char *name, bool *created, hub_error_t *err);
+
 /* True if a process has the LMDB store in store_dir open (it holds the
  * lock file's fcntl lock; the kernel drops it when the process dies, even
  * by kill -9). */

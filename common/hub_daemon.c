@@ -225,6 +225,7 @@ int hub_daemon_main(const hub_service_t *svc, int argc, char **argv)
     }
     d.rpc = hub_rpc_new(d.loop, d.zctx, svc->name, d.store, &d.outbox, svc->handlers, run.ctx);
     hub_rpc_set_auth(d.rpc, d.auth);
+    hub_rpc_set_backup_root(d.rpc, hub_config_get(d.cfg, "hub", "backup_dir", ""));
     if (d.auth && hub_auth_watch(d.auth, (int)hub_config_get_int(d.cfg, "hub", "principals_poll_ms", 500),
                                  s_principals_changed, &d, &err))
         goto fail;

@@ -61,6 +61,7 @@ typedef struct {
     void *sock;
     bool delim;
     char dir[HUB_BACKUP_MAX_PATH + 1];
+    char root[HUB_BACKUP_MAX_PATH + 1]; /* [hub] backup_dir: "" = any absolute DIR */
     hub_backup_info_t info;
     hub_error_t err;
 } backup_t;
@@ -614,10 +615,17 @@ static int s_backup(hub_call_t *call, void *ctx)
     if (self->backup.running || (self->backup.accepted && self->backup.accepted != call))
         return hub_error_set(&call->err, HUB__ERROR_CODE__FAILED_PRECONDITION, "",
                              "a backup of %s is already running", self->source);
-    if (hub_backup_check(req->dir, self->source, &call->err)) return -1;
+    if (hub_backup_check(req->dir, self->source, &call->err) ||
+        hub_backup_confine(req->dir, self->backup.root, &call->err))
+        return -1;
     snprintf(self->backup.dir, sizeof self->backup.dir, "%s", req->dir);
     self->backup.accepted = call;
     return 0;
+}
+
+void hub_rpc_set_backup_root(hub_rpc_t *self, const char *root)
+{
+    snprintf(self->backup.root, sizeof self->backup.root, "%s", root ? root : "");
 }
 
 /* Frees self once its timers are closed and no backup runs (libuv

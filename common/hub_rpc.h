@@ -89,6 +89,9 @@ const char *hub_rpc_self_endpoint(hub_rpc_t *self, hub_error_t *err);
  * runs in a batch like any command). The reply is dropped; a failure is
  * logged and counted (self_calls_failed_total). 0 or -1 with err. */
 int hub_rpc_post(hub_rpc_t *self, const char *verb, const ProtobufCMessage *msg, hub_error_t *err);
+/* Confines hub.backup to directories under root ([hub] backup_dir,
+ * copied; NULL or "" = any absolute path): see hub_backup_confine. */
+void hub_rpc_set_backup_root(hub_rpc_t *self, const char *root);
 /* Uses auth (borrowed) to map CURVE User-Ids to roles. */
 void hub_rpc_set_auth(hub_rpc_t *self, hub_auth_t *auth);
 /* Binds a command endpoint. With secret_key (Z85) it is a CURVE server;

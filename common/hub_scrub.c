@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "hub_backup.h"
 #include "hub_log.h"
 #include "hub_util.h"
 
@@ -82,6 +84,9 @@ static int s_copy_db(hub_store_t *nst, MDB_txn *otxn, MDB_dbi odbi, int db, hub_
         int keep = filter ? filter(otxn, db, &k, &v, arena, arg) : 0;
         if (keep > 1 || keep < 0) { rc = keep; break; }
         if (keep == 0 && (rc = mdb_put(ntxn, ndbi, &k, &v, put))) break;
+        /* the copy holds the loop: tell systemd's watchdog it is alive
+         * (a no-op without systemd) */
+        if ((n + 1) % HUB_SCRUB_PING_RECORDS == 0) sd_notify(0, "WATCHDOG=1");
         if (++n % HUB_SCRUB_TXN_RECORDS == 0) {
             rc = mdb_txn_commit(ntxn);
             ntxn = NULL;
@@ -115,10 +120,36 @@ static int s_copy(hub_store_t *self, const char *tmp, const char **names, hub_sc
     return 0;
 }
 
+/* Opens self's store again at self->path after mdb_env_close (with the
+ * database handles it had: meta, dbs) and takes the new environment over.
+ * Aborts the process when that fails: the store is closed. */
+static void s_reopen(hub_store_t *self, const char **names, MDB_dbi meta, const MDB_dbi *dbs, hub_error_t *err)
+{
+    hub_store_t *re = hub_store_open_schema(self->path, self->map_size, names, NULL, err);
+    if (!re || re->meta != meta || memcmp(re->dbs, dbs, sizeof self->dbs)) {
+        hub_err("rewrite of %s: reopening: %s", self->path, re ? "database handles changed" : err->message);
+        abort();
+    }
+    self->env = re->env;
+    self->map_size = re->map_size;
+    re->env = NULL;
+    pthread_rwlock_destroy(&re->grow_lock);
+    free(re);
+}
+
 int hub_store_rewrite(hub_store_t *self, hub_scrub_filter_fn filter, void *arg, hub_error_t *err)
 {
     char tmp[1100], buf[HUB_STORE_MAX_DBS][64];
     const char *names[HUB_STORE_MAX_DBS + 1];
+    /* a thread holds the store (a hub.backup copying it): waiting for the
+     * swap would stall the loop for the whole copy. No new one starts
+     * while this runs (backups start from the loop thread) */
+    if (pthread_rwlock_trywrlock(&self->grow_lock)) {
+        hub_error_set(err, HUB__ERROR_CODE__UNAVAILABLE, "", "rewrite of %s: a backup is reading the store",
+                      self->path);
+        return 1;
+    }
+    pthread_rwlock_unlock(&self->grow_lock);
     snprintf(tmp, sizeof tmp, "%s/" SCRUB_DIR, self->path);
     s_remove_tmp(tmp);
     MDB_txn *txn;
@@ -141,6 +172,22 @@ int hub_store_rewrite(hub_store_t *self, hub_scrub_filter_fn filter, void *arg, 
     pthread_rwlock_wrlock(&self->grow_lock);
     mdb_env_close(self->env);
     self->env = NULL;
+    /* another process with the store open (an operator's mdb_stat) keeps
+     * lock.mdb's state of the old file: the reopen would not be exclusive
+     * and LMDB would reuse it with the new one. Swap only while no one
+     * else holds LMDB's lock; else reopen the old file and retry later */
+    hub_error_t lerr = {0};
+    int lock = hub_backup_lock_store(self->path, "", NULL, &lerr);
+    if (lock < 0) {
+        s_reopen(self, names, meta, dbs, err);
+        pthread_rwlock_unlock(&self->grow_lock);
+        s_remove_tmp(tmp);
+        hub_error_set(err, lerr.code == HUB__ERROR_CODE__FAILED_PRECONDITION ? HUB__ERROR_CODE__UNAVAILABLE : lerr.code,
+                      "", "rewrite of %s: %s", self->path,
+                      lerr.code == HUB__ERROR_CODE__FAILED_PRECONDITION ? "another process has the store open"
+                                                                          : lerr.message);
+        return 1;
+    }
     if (rename(from, to)) {
         hub_err("rewrite of %s: rename: %s", self->path, strerror(errno));
         abort();
@@ -148,17 +195,11 @@ int hub_store_rewrite(hub_store_t *self, hub_scrub_filter_fn filter, void *arg, 
     s_remove_tmp(tmp);
     int dfd = open(self->path, O_RDONLY | O_DIRECTORY);
     if (dfd >= 0) { fsync(dfd); close(dfd); }
-    hub_store_t *re = hub_store_open_schema(self->path, self->map_size, names, NULL, err);
-    if (!re || re->meta != meta || memcmp(re->dbs, dbs, sizeof dbs)) {
-        hub_err("rewrite of %s: reopening: %s", self->path, re ? "database handles changed" : err->message);
-        abort();
-    }
-    self->env = re->env;
-    self->map_size = re->map_size;
-    re->env = NULL;
+    /* released before the reopen (closing any fd of lock.mdb would drop
+     * LMDB's own lock too); who opens in between sees the new file */
+    close(lock);
+    s_reopen(self, names, meta, dbs, err);
     pthread_rwlock_unlock(&self->grow_lock);
-    pthread_rwlock_destroy(&re->grow_lock);
-    free(re);
     return 0;
 }
 
@@ -179,7 +220,14 @@ static void s_fire(uv_timer_t *t)
     if (self->before && self->before(self->arg)) return;
     hub_error_t err = {0};
     int64_t t0 = hub_now_ms();
-    if (hub_store_rewrite(self->store, s_filter, self, &err)) {
+    int rc = hub_store_rewrite(self->store, s_filter, self, &err);
+    if (rc == 1) { /* the request stays in meta: a stop before the retry keeps it */
+        hub_warn("%s: store rewrite postponed by %d ms", err.message, HUB_SCRUB_RETRY_MS);
+        hub_rpc_count(self->rpc, "store_rewrites_postponed_total", 1);
+        uv_timer_start(&self->timer, s_fire, HUB_SCRUB_RETRY_MS, 0);
+        return;
+    }
+    if (rc) {
         hub_err("%s", err.message);
         hub_rpc_count(self->rpc, "store_rewrites_failed_total", 1);
         return;

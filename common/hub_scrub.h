@@ -23,6 +23,9 @@
 #define HUB_SCRUB_DELAY_MS 200        /* after the last request: one rewrite per burst */
 #define HUB_SCRUB_TXN_RECORDS 10000   /* records per write transaction of the copy
                                          (LMDB caps the dirty pages of one txn) */
+#define HUB_SCRUB_PING_RECORDS 4096   /* systemd watchdog ping during the copy */
+#define HUB_SCRUB_RETRY_MS 2000       /* a postponed rewrite (backup running, store
+                                         open elsewhere) is tried again after this */
 
 /* Called for each record being copied. db is the index into store->dbs,
  * or -1 for the meta database; old_txn reads the store as it is. May set
@@ -33,10 +36,13 @@ typedef int (*hub_scrub_filter_fn)(MDB_txn *old_txn, int db, const MDB_val *key,
 
 /* Rewrites self's file as described above (filter may be NULL). Loop
  * thread, no transaction open; other threads' reads
- * (hub_store_thread_read_begin) wait during the swap. 0, or -1 with err:
- * a failure before the swap leaves the store as it was; one after it
- * (reopening) is fatal and aborts the process (a restart opens the new
- * file). */
+ * (hub_store_thread_read_begin) wait during the swap; pings systemd's
+ * watchdog every HUB_SCRUB_PING_RECORDS records. 0; 1 postponed, store
+ * unchanged, err says why (UNAVAILABLE: a thread such as a hub.backup
+ * holds the store, or another process has it open, so the reopen would
+ * not be exclusive); or -1 with err: a failure before the swap leaves the
+ * store as it was; one after it (reopening) is fatal and aborts the
+ * process (a restart opens the new file). */
 int hub_store_rewrite(hub_store_t *self, hub_scrub_filter_fn filter, void *arg, hub_error_t *err);
 
 /* A debounced rewrite of a daemon's store. Embed it in the service's

@@ -45,44 +45,89 @@ static size_t s_files(ctl_t *c, const char *only, const char *out[MAX_FILES])
     return n;
 }
 
-/* Rewrites path with lines (the file's own lines minus the revoked id, plus
- * the added line) under an exclusive lock on path.lock: a temporary file in
- * the same directory, fsync, rename. Keeps the old file's mode (0644 for a
- * new one: it holds public keys only). 0, or -1 after printing why. */
-static int s_rewrite(const char *path, const char *drop_id, const char *add_line, int *changed)
+/* Rewrites path under an exclusive lock on path.lock: the file's own lines
+ * (of any length) minus the principal drop_id (may be NULL), plus one line
+ * for add_id/add_role/add_key (add_id NULL: none) unless the file already
+ * lists that id or key (checked under the lock: two hubctl at once cannot
+ * both add it), via a temporary file in the same directory, fsync, rename,
+ * fsync of the directory. The new file keeps the old one's mode, owner and
+ * group (root editing a root:hub 0640 file must not make it unreadable to
+ * the daemons); a new file is 0644 (public keys only). *changed counts the
+ * lines dropped or added. 0; 1 after printing a clash; -1 after printing
+ * an error. */
+static int s_rewrite(const char *path, const char *drop_id, const char *add_id, const char *add_role,
+                     const char *add_key, int *changed)
 {
     char lock[1100], tmp[1100];
     snprintf(lock, sizeof lock, "%s.lock", path);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lfd < 0 || flock(lfd, LOCK_EX)) { fprintf(stderr, "hubctl: %s: %s\n", lock, strerror(errno)); if (lfd >= 0) close(lfd); return -1; }
-    int rc = -1;
+    int rc = -1, fd = -1;
     FILE *in = fopen(path, "r"), *out = NULL;
+    char *line = NULL;
+    size_t cap = 0;
     struct stat st;
-    mode_t mode = in && !fstat(fileno(in), &st) ? (st.st_mode & 07777) : 0644;
+    bool have = in && !fstat(fileno(in), &st);
     if (!in && errno != ENOENT) { fprintf(stderr, "hubctl: %s: %s\n", path, strerror(errno)); goto done; }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0 || !(out = fdopen(fd, "w"))) { fprintf(stderr, "hubctl: %s: %s\n", tmp, strerror(errno)); if (fd >= 0) close(fd); goto done; }
-    fchmod(fd, mode);
-    char line[1024];
-    while (in && fgets(line, sizeof line, in)) {
+    if (add_id && in) {
+        hub_principal_t *list = NULL;
+        size_t n = 0;
+        hub_error_t err = {0};
+        if (hub_auth_load_file(path, &list, &n, &err)) { fprintf(stderr, "hubctl: %s\n", err.message); goto done; }
+        for (size_t j = 0; j < n && rc != 1; j++)
+            if (!strcmp(list[j].id, add_id) || !strcmp(list[j].key, add_key)) {
+                fprintf(stderr, "hubctl: %s: %s already lists %s %s (revoke it first to change it)\n", path,
+                        !strcmp(list[j].id, add_id) ? "id" : "key", list[j].id, list[j].role);
+                rc = 1;
+            }
+        free(list);
+        if (rc == 1) goto done;
+    }
+    mode_t mode = have ? (st.st_mode & 07777) : 0644;
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    if (fd < 0 || fchmod(fd, mode) || (have && fchown(fd, st.st_uid, st.st_gid)) || !(out = fdopen(fd, "w"))) {
+        fprintf(stderr, "hubctl: %s: %s\n", tmp, strerror(errno));
+        goto done;
+    }
+    fd = -1; /* out owns it */
+    ssize_t len;
+    while (in && (len = getline(&line, &cap, in)) > 0) {
         char id[128] = "";
         const char *first = line + strspn(line, " \t");
         if (drop_id && *first != '#' && sscanf(line, "%127s", id) == 1 && !strcmp(id, drop_id)) { (*changed)++; continue; }
         fputs(line, out);
-        if (!strchr(line, '\n')) fputc('\n', out);
+        if (line[len - 1] != '\n') fputc('\n', out);
     }
-    if (add_line) { fputs(add_line, out); (*changed)++; }
+    if (add_id) { fprintf(out, "%-20s %-10s %s\n", add_id, add_role, add_key); (*changed)++; }
     if (fflush(out) || fsync(fileno(out))) { fprintf(stderr, "hubctl: %s: %s\n", tmp, strerror(errno)); goto done; }
     if (!*changed) { rc = 0; goto done; }
     if (rename(tmp, path)) { fprintf(stderr, "hubctl: %s: %s\n", path, strerror(errno)); goto done; }
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *(slash == dir ? slash + 1 : slash) = 0; else strcpy(dir, ".");
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) { fsync(dfd); close(dfd); }
     rc = 0;
 done:
+    free(line);
+    if (fd >= 0) close(fd);
     if (out) fclose(out);
     if (in) fclose(in);
     unlink(tmp); /* gone after a rename; removes a leftover otherwise */
     close(lfd);
     return rc;
+}
+
+/* True if the daemon's configured principals file is path (the same file,
+ * however either is spelled). */
+static bool s_same_file(const char *configured, const char *path)
+{
+    struct stat a, b;
+    if (!*configured) return false;
+    if (!strcmp(configured, path)) return true;
+    return !stat(configured, &a) && !stat(path, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* Waits (up to wait_ms) until each running daemon that reads path reports
@@ -102,7 +147,7 @@ static int s_wait_effect(ctl_t *c, const char *path, int wait_ms)
     c->timeout_ms = 2000;
     for (size_t i = 0; i < N_DAEMONS; i++) {
         const char *d = s_daemons[i];
-        if (strcmp(hub_config_get(c->cfg, d, "principals_file", ""), path) || !*ctl_endpoint(c, d, "api")) continue;
+        if (!s_same_file(hub_config_get(c->cfg, d, "principals_file", ""), path) || !*ctl_endpoint(c, d, "api")) continue;
         int64_t deadline = hub_mono_ms() + wait_ms;
         const char *state = NULL;
         for (;;) {
@@ -165,28 +210,11 @@ static int s_add(ctl_t *c, int argc, char **argv, const char *only, int wait_ms,
     const char *files[MAX_FILES];
     size_t nf = s_files(c, only, files);
     if (!nf) { fprintf(stderr, "hubctl: no principals_file in the configuration (give --file)\n"); return EXIT_USAGE; }
-    for (size_t i = 0; i < nf; i++) {
-        hub_principal_t *list = NULL;
-        size_t n = 0;
-        hub_error_t err = {0};
-        if (access(files[i], F_OK) == 0 && hub_auth_load_file(files[i], &list, &n, &err)) {
-            fprintf(stderr, "hubctl: %s\n", err.message);
-            return EXIT_REFUSED;
-        }
-        int clash = 0;
-        for (size_t j = 0; j < n; j++)
-            if (!strcmp(list[j].id, id) || !strcmp(list[j].key, k)) {
-                fprintf(stderr, "hubctl: %s: %s already lists %s %s (revoke it first to change it)\n",
-                        files[i], !strcmp(list[j].id, id) ? "id" : "key", list[j].id, list[j].role);
-                clash = 1;
-            }
-        free(list);
-        if (clash) return EXIT_REFUSED;
-    }
     int worst = EXIT_OK;
     for (size_t i = 0; i < nf; i++) {
         int changed = 0;
-        if (s_rewrite(files[i], NULL, ctl_fmt(c, "%-20s %-10s %s\n", id, role, k), &changed)) return EXIT_REFUSED;
+        rc = s_rewrite(files[i], NULL, id, role, k, &changed);
+        if (rc) return EXIT_REFUSED; /* a clash or an error, printed */
         if (!c->json) printf("%s: added %s (%s)\n", files[i], id, role);
         rc = s_wait_effect(c, files[i], wait_ms);
         if (rc > worst) worst = rc;
@@ -204,7 +232,7 @@ static int s_revoke(ctl_t *c, int argc, char **argv, const char *only, int wait_
     int worst = EXIT_OK, found = 0;
     for (size_t i = 0; i < nf; i++) {
         int changed = 0;
-        if (s_rewrite(files[i], argv[0], NULL, &changed)) return EXIT_REFUSED;
+        if (s_rewrite(files[i], argv[0], NULL, NULL, NULL, &changed)) return EXIT_REFUSED;
         if (!changed) continue;
         found = 1;
         if (!c->json) printf("%s: revoked %s\n", files[i], argv[0]);

@@ -43,6 +43,7 @@ for d in $DAEMONS; do
     contains "hub-$d.service ExecStartPre --check-config" "$R/lib/systemd/system/hub-$d.service" \
         "^ExecStartPre=/usr/sbin/hub-$d --check-config -c /etc/hub/hub.ini\$"
     contains "hub-$d.service StateDirectory" "$R/lib/systemd/system/hub-$d.service" "^StateDirectory=hub/$d\$"
+    contains "hub-$d.service backup StateDirectory" "$R/lib/systemd/system/hub-$d.service" "^StateDirectory=hub-backup\$"
     lacks "hub-$d.service has no @placeholder@" "$R/lib/systemd/system/hub-$d.service" "@[A-Z]*@"
     contains "hub.target wants hub-$d" "$R/lib/systemd/system/hub.target" "^Wants=.*hub-$d.service"
     n_expected=$((n_expected + 2))

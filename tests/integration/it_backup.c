@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -331,7 +333,7 @@ static void test_follower_ahead_of_restored_publisher(void **state)
 static void test_refusals(void **state)
 {
     pair_t *p = *state;
-    char dir[400], out[400], args[600], path[700];
+    char dir[400], out[400], args[1200], path[700];
     snprintf(dir, sizeof dir, "%s/backup-r", p->in.dir);
     snprintf(out, sizeof out, "%s/out", p->in.dir);
     snprintf(args, sizeof args, "backup %s", dir);
@@ -357,11 +359,83 @@ static void test_refusals(void **state)
     assert_int_equal(before.st_ino, after.st_ino);
     /* after kill -9 the lock is gone with the process: restore works */
     assert_int_equal(harness_stop(&p->mt, SIGKILL), 128 + SIGKILL);
+    /* the store belongs to the daemon's user (systemd: "hub"), the restore
+     * runs as root: what it puts there must stay the daemon's */
+    snprintf(path, sizeof path, "%s/var/matching", p->in.dir);
+    assert_int_equal(chown(path, 65534, 65534), 0);
     snprintf(args, sizeof args, "restore %s --daemon matching", dir);
     int rc = s_hubctl(p, args, out);
     if (rc) fail_msg("restore after kill -9 exited %d: %s", rc, s_slurp(out));
     assert_non_null(strstr(s_slurp(out), "pre-restore-"));
+    snprintf(path, sizeof path, "%s/var/matching/data.mdb", p->in.dir);
+    assert_int_equal(stat(path, &after), 0);
+    assert_int_equal(after.st_uid, 65534);
+    assert_int_equal(after.st_gid, 65534);
+    /* a second restore (most likely within the same second) keeps both
+     * earlier files aside: none replaces another */
+    rc = s_hubctl(p, args, out);
+    if (rc) fail_msg("second restore exited %d: %s", rc, s_slurp(out));
+    snprintf(path, sizeof path, "%s/var/matching", p->in.dir);
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    int aside = 0;
+    for (struct dirent *e; (e = readdir(d));) aside += !strncmp(e->d_name, "data.mdb.pre-restore-", 21);
+    closedir(d);
+    assert_int_equal(aside, 2);
+    /* a restore into a new store directory: it gets its parent's owner */
+    char fresh[500];
+    snprintf(fresh, sizeof fresh, "%s/owned", p->in.dir);
+    assert_int_equal(mkdir(fresh, 0700), 0);
+    assert_int_equal(chown(fresh, 65534, 65533), 0);
+    snprintf(args, sizeof args, "restore %s --daemon matching --data-dir %s", dir, fresh);
+    rc = s_hubctl(p, args, out);
+    if (rc) fail_msg("restore into a new directory exited %d: %s", rc, s_slurp(out));
+    const char *made[] = {"/matching", "/matching/data.mdb", "/matching/lock.mdb"};
+    for (size_t i = 0; i < sizeof made / sizeof *made; i++) {
+        snprintf(path, sizeof path, "%s%s", fresh, made[i]);
+        if (stat(path, &after)) fail_msg("%s: %s", path, strerror(errno));
+        if (after.st_uid != 65534 || after.st_gid != 65533)
+            fail_msg("%s is %u:%u, not 65534:65533", path, (unsigned)after.st_uid, (unsigned)after.st_gid);
+    }
     assert_int_equal(harness_start(&p->mt), 0);
+}
+
+/* ---- [hub] backup_dir: hub.backup writes only under it ---- */
+static void test_backup_root(void **state)
+{
+    pair_t *p = *state;
+    char root[400], out[400], args[1200], path[700];
+    snprintf(root, sizeof root, "%s/broot", p->in.dir);
+    snprintf(out, sizeof out, "%s/out", p->in.dir);
+    assert_int_equal(mkdir(root, 0700), 0);
+    assert_int_equal(harness_stop(&p->mt, SIGTERM), 0);
+    assert_int_equal(harness_stop(&p->in, SIGTERM), 0);
+    /* the peer's section is the config's last: a [hub] after it adds to [hub] */
+    snprintf(p->mt.extra, sizeof p->mt.extra, "\n[hub]\nbackup_dir = %s\n", root);
+    assert_int_equal(harness_write_config(&p->in), 0);
+    assert_int_equal(harness_start(&p->in), 0);
+    assert_int_equal(harness_start(&p->mt), 0);
+    /* outside; a sibling sharing the prefix; a symlink inside leading out */
+    snprintf(path, sizeof path, "%s/link", root);
+    assert_int_equal(symlink(p->in.dir, path), 0);
+    const char *outside[] = {"%s/elsewhere", "%s/broot2/day", "%s/broot/link/day", "/"};
+    for (size_t i = 0; i < sizeof outside / sizeof *outside; i++) {
+        char dir[600];
+        snprintf(dir, sizeof dir, outside[i], p->in.dir);
+        snprintf(args, sizeof args, "backup %s", dir);
+        assert_int_equal(s_hubctl(p, args, out), 1);
+        const char *o = s_slurp(out);
+        if (!strstr(o, "INVALID_ARGUMENT") || !strstr(o, "is outside the backup"))
+            fail_msg("backup %s: %s", dir, o);
+    }
+    snprintf(path, sizeof path, "%s/elsewhere", p->in.dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+    /* under it, in a directory made by the backup */
+    snprintf(args, sizeof args, "backup %s/day1/x", root);
+    int rc = s_hubctl(p, args, out);
+    if (rc) fail_msg("backup under the root exited %d: %s", rc, s_slurp(out));
+    snprintf(path, sizeof path, "%s/day1/x/intake/%s", root, HUB_BACKUP_MANIFEST);
+    assert_int_equal(access(path, R_OK), 0);
 }
 
 /* Sets (or with v == 0 deletes) meta "schema_version" of the store in dir. */
@@ -453,6 +527,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_backup_restore_finds_every_request, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_follower_ahead_of_restored_publisher, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_refusals, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_backup_root, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_schema_versions, s_setup, s_teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -1352,7 +1352,8 @@ static void s_health_text(const Reporting__HealthReply *h, char *out, size_t cap
 }
 
 /* Every daemon but notification up (intake as wanted), intake with
- * events; with intake up, matching's and reporting's lag on it 0. */
+ * events; with intake up, matching's and reporting's lag on it 0, and
+ * tendering's on matching 0 when it is listed. */
 static bool s_health_is(void *p)
 {
     health_wait_t *w = p;
@@ -1372,6 +1373,10 @@ static bool s_health_is(void *p)
     if (!in || in->up != w->want_intake_up || in->last_seq == 0) return false;
     if (!w->want_intake_up) return true;
     const Reporting__Lag *ml = s_lag(h, "matching", "intake"), *rl = s_lag(h, "reporting", "intake");
+    /* reporting polls each daemon in turn: tendering's cursor and matching's
+     * last sequence may come from polls a moment apart, so wait for it too */
+    const Reporting__Lag *tl = s_lag(h, "tendering", "matching");
+    if (tl && tl->lag) return false;
     return ml && ml->lag == 0 && ml->seq == in->last_seq && rl && rl->lag == 0;
 }
 
