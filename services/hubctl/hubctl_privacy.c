@@ -11,6 +11,7 @@
 #include "intake.pb-c.h"
 #include "matching.pb-c.h"
 #include "notification.pb-c.h"
+#include "tendering.pb-c.h"
 
 const char ctl_privacy_usage[] =
     "Personal data (operator; README \"Personal data (PIPL)\"):\n"
@@ -20,7 +21,9 @@ const char ctl_privacy_usage[] =
     "                                    JSON of all the hub holds about the person\n"
     "  subject erase --phone P | --email E [--name N] [--reason R]\n"
     "                                    anonymize the person's requests (open ones are\n"
-    "                                    cancelled) and opinions in every daemon\n"
+    "                                    cancelled) and opinions in every daemon, and\n"
+    "                                    the donation box's recipients (by phone) and\n"
+    "                                    donors (by --name: a weak match) in tendering\n"
     "  audit [--after ID] [--limit N]    erasures and purges: who, when, how many\n";
 
 /* Parses "365d" / "12h" into milliseconds. 0 or -1. */
@@ -86,6 +89,24 @@ static int s_subject_opts(int argc, char **argv, Intake__Subject *s, const char 
     return EXIT_OK;
 }
 
+/* Tendering's view of subject s (it keeps no request ids: the phone and
+ * the name name its recipients and donors). */
+static Tendering__Subject s_td_subject(const Intake__Subject *s)
+{
+    Tendering__Subject t = TENDERING__SUBJECT__INIT;
+    t.phone = s->phone, t.email = s->email, t.name = s->name;
+    return t;
+}
+
+/* Prints out indented on stdout and frees it. */
+static void s_print(json_t *out)
+{
+    char *text = json_dumps(out, JSON_INDENT(2));
+    printf("%s\n", text);
+    free(text);
+    json_decref(out);
+}
+
 /* Adds msg as JSON under key of obj. */
 static void s_put(json_t *obj, const char *key, const ProtobufCMessage *msg)
 {
@@ -130,11 +151,19 @@ static int s_export(ctl_t *c, const Intake__Subject *s)
                   &notification__subject_export_reply__descriptor, (ProtobufCMessage **)&nrep);
     if (rc) { json_decref(out); return rc; }
     s_put(out, "notification", &nrep->base);
-    char *text = json_dumps(out, JSON_INDENT(2));
-    printf("%s\n", text);
-    free(text);
-    json_decref(out);
-    return EXIT_OK;
+    /* tendering: the donation box's recipients and donors */
+    Tendering__Subject ts = s_td_subject(s);
+    Tendering__SubjectExportRequest treq = TENDERING__SUBJECT_EXPORT_REQUEST__INIT;
+    treq.subject = &ts;
+    Tendering__SubjectExportReply *trep;
+    rc = ctl_call(c, "tendering", "tendering.subject.export", &treq.base, &tendering__subject_export_reply__descriptor,
+                  (ProtobufCMessage **)&trep);
+    /* tendering unreachable: what the others gave is printed ("tendering":
+     * null) and the exit code says it is incomplete */
+    s_put(out, "tendering", rc ? NULL : &trep->base);
+    if (rc) fprintf(stderr, "hubctl: warning: the export lacks tendering's part (\"tendering\": null)\n");
+    s_print(out);
+    return rc;
 }
 
 static int s_erase(ctl_t *c, const Intake__Subject *s, const char *reason)
@@ -146,13 +175,34 @@ static int s_erase(ctl_t *c, const Intake__Subject *s, const char *reason)
     int rc = ctl_call(c, "intake", "intake.subject.erase", &req.base, &intake__subject_erase_reply__descriptor,
                       (ProtobufCMessage **)&rep);
     if (rc) return rc;
+    /* tendering by a command: the event names no donor or recipient. Its
+     * log line names intake's audit entry, which holds the reason. */
+    Tendering__Subject ts = s_td_subject(s);
+    Tendering__SubjectEraseRequest treq = TENDERING__SUBJECT_ERASE_REQUEST__INIT;
+    char why[64];
+    snprintf(why, sizeof why, "intake audit %s", rep->audit_id);
+    treq.subject = &ts;
+    treq.reason = why;
+    Tendering__SubjectEraseReply *trep;
+    int trc = ctl_call(c, "tendering", "tendering.subject.erase", &treq.base, &tendering__subject_erase_reply__descriptor,
+                       (ProtobufCMessage **)&trep);
+    if (trc) {
+        fprintf(stderr, "hubctl: warning: intake erased the subject (audit %s) but tendering did not: "
+                        "run the same `hubctl subject erase` again when tendering is reachable\n", rep->audit_id);
+        return trc;
+    }
     if (c->json) {
-        ctl_print_json(&rep->base);
+        json_t *out = json_object();
+        s_put(out, "intake", &rep->base);
+        s_put(out, "tendering", &trep->base);
+        s_print(out);
         return EXIT_OK;
     }
     printf("erased %zu requests (%u open ones cancelled) and %zu opinions of subject %s (audit %s);\n"
-           "matching and notification erase their copies from the event intake.subject.erased\n",
-           rep->n_request_ids, rep->cancelled, rep->n_opinion_ids, rep->subject_hash, rep->audit_id);
+           "matching and notification erase their copies from the event intake.subject.erased;\n"
+           "tendering erased %zu donation-box recipients and %zu donors\n",
+           rep->n_request_ids, rep->cancelled, rep->n_opinion_ids, rep->subject_hash, rep->audit_id,
+           trep->n_disbursement_ids, trep->n_donation_ids);
     return EXIT_OK;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hub_scrub.h"
 #include "hub_util.h"
 
 #define INVALID(field, ...) hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, field, __VA_ARGS__)
@@ -805,4 +806,38 @@ Tendering__Process *tender_public_view(const Tendering__Process *p, bool panel, 
     v->evaluators = evs, v->n_evaluators = n;
     if (hide_panel) v->n_scores = 0;
     return v;
+}
+
+/* ---- personal data ---- */
+
+int tender_subject_valid(const Tendering__Subject *s)
+{
+    char d[HUB_PHONE_DIGITS];
+    if (!s) return -1;
+    return hub_phone_norm(s->phone, d, sizeof d) || *s_str(s->email) || *s_str(s->name) ? 0 : -1;
+}
+
+bool tender_donation_is_of(const Tendering__Donation *d, const Tendering__Subject *s)
+{
+    if (!d || tender_subject_valid(s) || d->anonymous || !*s_str(s->name)) return false;
+    return !strcmp(s_str(d->donor_name), s->name);
+}
+
+bool tender_disbursement_is_of(const Tendering__Disbursement *d, const Tendering__Subject *s)
+{
+    char a[HUB_PHONE_DIGITS], b[HUB_PHONE_DIGITS];
+    if (!d || tender_subject_valid(s) || !hub_phone_norm(s->phone, a, sizeof a)) return false;
+    if (!hub_phone_norm(d->recipient_phone, b, sizeof b) || strcmp(a, b)) return false;
+    return !*s_str(s->name) || !strcmp(s_str(d->recipient_name), s->name);
+}
+
+void tender_donation_erase(Tendering__Donation *d)
+{
+    d->donor_name = d->memo = "";
+    d->anonymous = true;
+}
+
+void tender_disbursement_erase(Tendering__Disbursement *d)
+{
+    d->recipient_name = d->recipient_phone = d->recipient_address = "";
 }

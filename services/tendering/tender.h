@@ -188,4 +188,26 @@ void tender_mask_name(const char *name, char *out, size_t len);
  * operators and auditors. Blank strings point to a static "". */
 Tendering__Process *tender_public_view(const Tendering__Process *p, bool panel, hub_arena_t *arena);
 
+/* ---- personal data (README "Personal data (PIPL)") ---- */
+
+/* 0 when s gives something to look for (a phone with digits, an e-mail or
+ * a name); -1 when s is NULL or empty. */
+int tender_subject_valid(const Tendering__Subject *s);
+/* True when donation d's donor is the subject: s gives a name and it
+ * equals the donor's (not anonymous). A donor has only a name, so this is
+ * a weak match: two people may share one. */
+bool tender_donation_is_of(const Tendering__Donation *d, const Tendering__Subject *s);
+/* True when disbursement d's recipient is the subject: s gives a phone
+ * equal to the recipient's (by hub_phone_norm) and, when s gives a name,
+ * the name is the recipient's too. A recipient without a phone is never
+ * matched. */
+bool tender_disbursement_is_of(const Tendering__Disbursement *d, const Tendering__Subject *s);
+/* Removes the donor's identity in place: name and memo blank (a memo may
+ * name the donor), anonymous set; id, amount, entry and date stay.
+ * Strings become static "". Idempotent. */
+void tender_donation_erase(Tendering__Donation *d);
+/* Removes the recipient's name, phone and address in place (static "");
+ * id, street, purpose, amount, entry and date stay. Idempotent. */
+void tender_disbursement_erase(Tendering__Disbursement *d);
+
 #endif

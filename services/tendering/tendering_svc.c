@@ -1576,6 +1576,8 @@ const hub_handler_t tendering_handlers[] = {
     {"tendering.funds.balance", &tendering__balance_request__descriptor, s_balance, "operator auditor"},
     {"tendering.funds.entries", &tendering__entries_request__descriptor, s_entries, "operator auditor"},
     {"tendering.funds.disclosure", &tendering__disclosure_request__descriptor, s_disclosure, R_PUBLIC},
+    {"tendering.subject.export", &tendering__subject_export_request__descriptor, tendering_subject_export, R_OPERATOR},
+    {"tendering.subject.erase", &tendering__subject_erase_request__descriptor, tendering_subject_erase, R_OPERATOR},
     {"tendering.tick", &hub__tick__descriptor, s_tick, R_INTERNAL},
     {NULL, NULL, NULL, NULL},
 };
@@ -1649,6 +1651,7 @@ int tendering_start(hub_daemon_t *d, void *ctx, hub_error_t *err)
     if (!t->feed || hub_feed_start(t->feed, err)) return -1;
     hub_due_start(&t->deadline, d->loop, d->rpc, d->store, t->deadlines, "tendering.tick", t->deadline_check_ms);
     hub_rpc_add_queue(d->rpc, "deadlines", t->deadlines);   /* tender periods and milestones to watch */
+    hub_scrub_init(&t->scrub, d->loop, d->store, d->rpc, NULL, NULL); /* one left by a stop: now */
     return 0;
 }
 
@@ -1657,6 +1660,7 @@ void tendering_stop(void *ctx)
     tendering_t *t = ctx;
     hub_feed_destroy(&t->feed);
     hub_due_stop(&t->deadline);
+    hub_scrub_close(&t->scrub);
 }
 
 void tendering_fini(void *ctx)

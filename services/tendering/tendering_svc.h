@@ -22,6 +22,7 @@
 #include "hub_daemon.h"
 #include "hub_due.h"
 #include "hub_feed.h"
+#include "hub_scrub.h"
 
 enum {
     TENDERING_DB_PROCESSES,
@@ -46,10 +47,15 @@ typedef struct {
     char server_key[41], public_key[41], secret_key[41];  /* matching's CURVE keys */
     hub_feed_t *feed;                /* owned: matching's organization events */
     hub_due_t deadline;              /* tender periods due -> "tendering.tick" */
+    hub_scrub_t scrub;               /* the store rewrite after a subject's erasure */
 } tendering_t;
 
 extern const char *const tendering_db_names[];
 extern const hub_handler_t tendering_handlers[];
+
+/* tendering_privacy.c: tendering.subject.export / .erase (operator). */
+int tendering_subject_export(hub_call_t *call, void *ctx);
+int tendering_subject_erase(hub_call_t *call, void *ctx);
 
 /* hub_service_t hooks. */
 int tendering_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err);

@@ -4,7 +4,6 @@
  * retention purge and its schedule anonymize closed requests and keep what
  * figures need, and afterwards no store's raw data.mdb holds the person's
  * name, phone, e-mail, address or description. Stores are 0700/0600. */
-#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -134,21 +132,8 @@ static int s_markers(fx_t *f, const char *daemon, const person_t *p)
 {
     char path[400];
     snprintf(path, sizeof path, "%s/var/%s/data.mdb", f->in.dir, daemon);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    struct stat st;
-    int found = -1;
-    if (!fstat(fd, &st) && st.st_size > 0) {
-        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (m != MAP_FAILED) {
-            const char *marks[] = {p->name, p->phone, p->email, p->address, p->description};
-            found = 0;
-            for (size_t i = 0; i < 5; i++) found += memmem(m, (size_t)st.st_size, marks[i], strlen(marks[i])) != NULL;
-            munmap(m, (size_t)st.st_size);
-        }
-    }
-    close(fd);
-    return found;
+    const char *const marks[] = {p->name, p->phone, p->email, p->address, p->description};
+    return harness_file_holds(path, marks, 5);
 }
 
 typedef struct {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include <cmocka.h>
@@ -129,6 +130,8 @@ static const rule_t s_rules[] = {
     {TENDERING, "tendering.funds.balance", &tendering__balance_request__descriptor, "operator auditor"},
     {TENDERING, "tendering.funds.entries", &tendering__entries_request__descriptor, "operator auditor"},
     {TENDERING, "tendering.funds.disclosure", &tendering__disclosure_request__descriptor, ANY},
+    {TENDERING, "tendering.subject.export", &tendering__subject_export_request__descriptor, OP},
+    {TENDERING, "tendering.subject.erase", &tendering__subject_erase_request__descriptor, OP},
     {REPORTING, "reporting.query", &reporting__query_request__descriptor, READ_R},
     {REPORTING, "reporting.report", &reporting__report_request__descriptor, READ_R},
     {REPORTING, "reporting.page", &reporting__page_request__descriptor, READ_R},
@@ -241,6 +244,7 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     fx_t *fx = *state;
+    if (!fx) return 0; /* the setup failed before it was complete */
     for (int d = N_DAEMONS - 1; d >= 1; d--) harness_fini(&fx->h[d]);
     harness_fini(&fx->h[INTAKE]);
     free(fx);
@@ -411,7 +415,21 @@ static void test_principal_add_revoke_without_restart(void **state)
     Tendering__BalanceRequest breq = TENDERING__BALANCE_REQUEST__INIT;
     ProtobufCMessage *rep;
     assert_int_equal(hub_client_call(aud, "tendering.funds.balance", &breq.base, NULL, a, &rep, &err), 0);
+    /* as installed: root:hub 0640; a rewrite keeps owner, group and mode
+     * (else the daemons could no longer read it). And a comment longer
+     * than any buffer is a comment to its end, never a principal. */
+    assert_int_equal(chown(fx->principals, 0, 65534), 0);
+    assert_int_equal(chmod(fx->principals, 0640), 0);
+    FILE *cf = fopen(fx->principals, "a");
+    fputc('#', cf);
+    for (int i = 0; i < 600; i++) fputc('x', cf);
+    fprintf(cf, " mallory operator %s\n", fx->srv_pub);
+    fclose(cf);
     assert_int_equal(s_hubctl(fx, "principal revoke wechat-2", out), 0);
+    struct stat pst;
+    assert_int_equal(stat(fx->principals, &pst), 0);
+    assert_int_equal(pst.st_gid, 65534);
+    assert_int_equal(pst.st_mode & 07777, 0640);
     assert_int_equal(s_hubctl(fx, "principal revoke who-auditor", out), 0);
     assert_true(s_file_has(out, "in effect"));
     assert_int_equal(s_submit(fresh, a, "r-revoked", &err), 1);
@@ -427,6 +445,7 @@ static void test_principal_add_revoke_without_restart(void **state)
     assert_int_equal(s_hubctl(fx, "principal revoke wechat-2", out), 1); /* no longer listed */
     assert_int_equal(s_hubctl(fx, "principal list", out), 0);
     assert_false(s_file_has(out, "wechat-2"));
+    assert_false(s_file_has(out, "mallory"));
     assert_true(s_file_has(out, "who-channel"));
 
     /* a broken file is not loaded: the daemons keep the last good list,

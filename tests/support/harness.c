@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <poll.h>
@@ -345,4 +347,22 @@ long harness_wait_number_file(const char *path, pid_t pid, int deadline_ms)
         struct timespec ts = {0, 10 * 1000000};
         nanosleep(&ts, NULL);
     }
+}
+
+int harness_file_holds(const char *path, const char *const marks[], size_t n)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct stat st;
+    int found = -1;
+    if (!fstat(fd, &st) && st.st_size > 0) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED) {
+            found = 0;
+            for (size_t i = 0; i < n; i++) found += memmem(m, (size_t)st.st_size, marks[i], strlen(marks[i])) != NULL;
+            munmap(m, (size_t)st.st_size);
+        }
+    }
+    close(fd);
+    return found;
 }

@@ -96,5 +96,9 @@ int harness_kill(pid_t pid, int sig);
  * deadline_ms passes or the child pid (if > 0) exits (it is then reaped).
  * Returns the number, or -1. */
 long harness_wait_number_file(const char *path, pid_t pid, int deadline_ms);
+/* How many of the n strings marks[] occur in the raw bytes of file path
+ * (a store's data.mdb, scanned for personal data left behind), or -1
+ * when it cannot be read or is empty. */
+int harness_file_holds(const char *path, const char *const marks[], size_t n);
 
 #endif
