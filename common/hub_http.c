@@ -1,7 +1,10 @@
 /* hub_http: shared libmicrohttpd helpers (see hub_http.h). */
 #include "hub_http.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +49,17 @@ int hub_http_addr(const char *listen, const char *key, struct sockaddr_storage *
     memcpy(ss, ai->ai_addr, ai->ai_addrlen);
     *len = ai->ai_addrlen;
     freeaddrinfo(ai);
+    /* the HTTP endpoints have no authentication of their own: every
+     * endpoint reachable from another host must be CURVE, so these listen
+     * on loopback only (expose them through an authenticating proxy) */
+    bool loopback = ss->ss_family == AF_INET
+                        ? (ntohl(((struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127
+                        : ss->ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)ss)->sin6_addr);
+    if (!loopback)
+        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, key,
+                             "%s = %s: HTTP listens on loopback only (it has no authentication); "
+                             "put an authenticating reverse proxy in front to reach it from elsewhere",
+                             key, listen);
     return 0;
 }
 

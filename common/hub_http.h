@@ -22,7 +22,9 @@ typedef struct {
 } hub_http_conf_t;
 
 /* Parses c->listen ("host:port" or "[v6]:port", numeric port) into *ss.
- * Nothing is bound. 0, or -1 with err (INVALID_ARGUMENT, field c->key). */
+ * Nothing is bound. A non-loopback address is refused: HTTP has no
+ * authentication, and every endpoint another host can reach is CURVE.
+ * 0, or -1 with err (INVALID_ARGUMENT, field c->key). */
 int hub_http_addr(const char *listen, const char *key, struct sockaddr_storage *ss, socklen_t *len,
                   hub_error_t *err);
 /* Starts a server with its own polling thread (plus c->flags) on c->listen;

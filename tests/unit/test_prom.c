@@ -157,7 +157,10 @@ static void test_http_addr(void **state)
     assert_int_equal(ss.ss_family, AF_INET);
     assert_int_equal(hub_http_addr("[::1]:0", "metrics", &ss, &len, &err), 0);
     assert_int_equal(ss.ss_family, AF_INET6);
-    const char *bad[] = {"9301", ":9301", "127.0.0.1:", "127.0.0.1:http", "300.1.1.1:80", "nonsense"};
+    assert_int_equal(hub_http_addr("127.0.0.2:9301", "metrics", &ss, &len, &err), 0);
+    /* no authentication on HTTP: nothing but loopback */
+    const char *bad[] = {"9301", ":9301", "127.0.0.1:", "127.0.0.1:http", "300.1.1.1:80", "nonsense",
+                         "0.0.0.0:9301", "10.68.12.21:9301", "[::]:9301", "[2001:db8::1]:80"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         err = (hub_error_t){0};
         assert_int_equal(hub_http_addr(bad[i], "metrics", &ss, &len, &err), -1);
