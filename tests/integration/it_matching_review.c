@@ -68,7 +68,7 @@ static Matching__Organization *s_org(hub_arena_t *a, const char *id, uint32_t ma
 static void *s_call(const char *api, const char *verb, const ProtobufCMessage *q,
                     const ProtobufCMessageDescriptor *d, hub_arena_t *a, hub_error_t *err)
 {
-    hub_client_t *c = hub_client_new(s_zctx, api, NULL, 5000);
+    hub_client_t *c = hub_client_new(s_zctx, api, NULL, 15000); /* a deadline, not a latency check */
     ProtobufCMessage *rep = NULL;
     int rc = hub_client_call(c, verb, q, d, a, &rep, err);
     hub_client_destroy(&c);
