@@ -116,7 +116,17 @@ int harness_start(harness_t *h)
             if (n > 0) {
                 buf[n] = 0;
                 const char *mp = strstr(buf, "MAINPID=");
-                if (strstr(buf, "READY=1") && (!mp || atol(mp + 8) == (long)h->pid)) return 0;
+                if (strstr(buf, "READY=1") && (!mp || atol(mp + 8) == (long)h->pid)) {
+                    /* nobody reads the socket from now on: close it, so the
+                     * daemon's later notifications (STATUS= every few
+                     * seconds) fail at once instead of filling the queue
+                     * (net.unix.max_dgram_qlen, 10) and blocking its loop
+                     * in sendmsg; the next start binds it again */
+                    close(h->notify_fd);
+                    h->notify_fd = -1;
+                    unlink(h->notify);
+                    return 0;
+                }
             }
         }
         int st;
