@@ -14,6 +14,8 @@
 #ifndef HUB_SCRUB_H
 #define HUB_SCRUB_H
 
+#include "hub_util.h"
+
 #include <stdbool.h>
 #include <uv.h>
 
@@ -73,11 +75,5 @@ int hub_scrub_request(hub_scrub_t *self, hub_call_t *call);
 /* Closes the timer; a pending rewrite waits for the next start. */
 void hub_scrub_close(hub_scrub_t *self);
 
-/* Subject identifiers, compared the same way by every daemon: writes the
- * digits of phone into out (cap >= HUB_PHONE_DIGITS), without a leading
- * "0086", or the "86" of a 13-digit number, so "+86 138-0000-0000" and
- * "13800000000" compare equal. Returns the length. */
-#define HUB_PHONE_DIGITS 24
-size_t hub_phone_norm(const char *phone, char *out, size_t cap);
 
 #endif

@@ -133,3 +133,16 @@ void hub_buf_put(hub_buf_t *b, const void *s, size_t n)
     b->len += n;
     b->p[b->len] = 0;
 }
+
+size_t hub_phone_norm(const char *phone, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *c = phone ? phone : ""; *c && n + 1 < cap; c++)
+        if (*c >= '0' && *c <= '9') out[n++] = *c;
+    out[n] = 0;
+    size_t skip = 0;
+    if (n > 4 && !strncmp(out, "0086", 4)) skip = 4;
+    else if (n == 13 && !strncmp(out, "86", 2)) skip = 2;
+    memmove(out, out + skip, n - skip + 1);
+    return n - skip;
+}

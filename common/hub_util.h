@@ -49,4 +49,11 @@ typedef struct {
 /* Appends n bytes of s (and keeps a NUL after them). */
 void hub_buf_put(hub_buf_t *b, const void *s, size_t n);
 
+/* Subject identifiers, compared the same way by every daemon: writes the
+ * digits of phone into out (cap >= HUB_PHONE_DIGITS), without a leading
+ * "0086", or the "86" of a 13-digit number, so "+86 138-0000-0000" and
+ * "13800000000" compare equal. Returns the length. */
+#define HUB_PHONE_DIGITS 24
+size_t hub_phone_norm(const char *phone, char *out, size_t cap);
+
 #endif

@@ -19,6 +19,9 @@
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
 
 #define CTL_MAX_DAEMONS 8
+/* Every daemon hubctl knows, by configuration section (hubctl.c). */
+#define CTL_N_KNOWN 5
+extern const char *const ctl_known_daemons[CTL_N_KNOWN];
 
 typedef struct {
     hub_config_t *cfg;

@@ -27,8 +27,7 @@
 #include "version.h"
 
 /* Every daemon hubctl knows, in the order "status" shows them. */
-static const char *const s_known_daemons[] = {"intake", "matching", "notification", "tendering", "reporting"};
-#define N_KNOWN (int)(sizeof s_known_daemons / sizeof *s_known_daemons)
+const char *const ctl_known_daemons[CTL_N_KNOWN] = {"intake", "matching", "notification", "tendering", "reporting"};
 
 int ctl_usage(void)
 {
@@ -587,9 +586,9 @@ static int s_setup_curve(ctl_t *c)
 {
     const char *sk = hub_config_get(c->cfg, "hubctl", "server_public_key_file", "");
     int any = 0;
-    for (int i = 0; i < N_KNOWN; i++) {
+    for (int i = 0; i < CTL_N_KNOWN; i++) {
         char key[96];
-        snprintf(key, sizeof key, "%s_server_public_key_file", s_known_daemons[i]);
+        snprintf(key, sizeof key, "%s_server_public_key_file", ctl_known_daemons[i]);
         if (*hub_config_get(c->cfg, "hubctl", key, "")) any = 1;
     }
     if (!*sk && !any) return 0;
@@ -610,8 +609,8 @@ static int s_section_seen(void *user, const char *section, const char *name, con
     (void)name;
     (void)value;
     unsigned *seen = user;
-    for (int i = 0; i < N_KNOWN; i++)
-        if (!strcmp(section, s_known_daemons[i])) *seen |= 1u << i;
+    for (int i = 0; i < CTL_N_KNOWN; i++)
+        if (!strcmp(section, ctl_known_daemons[i])) *seen |= 1u << i;
     return 1;
 }
 
@@ -621,9 +620,9 @@ static int s_section_seen(void *user, const char *section, const char *name, con
 static void s_setup_daemons(ctl_t *c, unsigned seen)
 {
     c->n_daemons = 0;
-    for (int i = 0; i < N_KNOWN && c->n_daemons < CTL_MAX_DAEMONS; i++)
-        if ((!seen || (seen & (1u << i))) && *ctl_endpoint(c, s_known_daemons[i], "api"))
-            c->daemons[c->n_daemons++] = s_known_daemons[i];
+    for (int i = 0; i < CTL_N_KNOWN && c->n_daemons < CTL_MAX_DAEMONS; i++)
+        if ((!seen || (seen & (1u << i))) && *ctl_endpoint(c, ctl_known_daemons[i], "api"))
+            c->daemons[c->n_daemons++] = ctl_known_daemons[i];
 }
 
 static int cmd_services_top(ctl_t *c, int argc, char **argv)

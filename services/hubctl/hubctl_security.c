@@ -24,8 +24,7 @@
 #include "hub_util.h"
 #include "table.h"
 
-static const char *const s_daemons[] = {"intake", "matching", "notification", "tendering", "reporting"};
-#define N_DAEMONS (sizeof s_daemons / sizeof *s_daemons)
+#define N_DAEMONS (size_t)CTL_N_KNOWN
 #define MAX_FILES N_DAEMONS
 
 /* The distinct principals files the configuration names ([<daemon>]
@@ -36,7 +35,7 @@ static size_t s_files(ctl_t *c, const char *only, const char *out[MAX_FILES])
     if (only) { out[0] = only; return 1; }
     size_t n = 0;
     for (size_t i = 0; i < N_DAEMONS; i++) {
-        const char *f = hub_config_get(c->cfg, s_daemons[i], "principals_file", "");
+        const char *f = hub_config_get(c->cfg, ctl_known_daemons[i], "principals_file", "");
         if (!*f) continue;
         bool seen = false;
         for (size_t k = 0; k < n; k++) seen |= !strcmp(out[k], f);
@@ -146,7 +145,7 @@ static int s_wait_effect(ctl_t *c, const char *path, int wait_ms)
     int worst = EXIT_OK, saved = c->timeout_ms;
     c->timeout_ms = 2000;
     for (size_t i = 0; i < N_DAEMONS; i++) {
-        const char *d = s_daemons[i];
+        const char *d = ctl_known_daemons[i];
         if (!s_same_file(hub_config_get(c->cfg, d, "principals_file", ""), path) || !*ctl_endpoint(c, d, "api")) continue;
         int64_t deadline = hub_mono_ms() + wait_ms;
         const char *state = NULL;

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "catalogue.h"
-#include "hub_scrub.h"
+#include "hub_util.h"
 #include "intake.pb-c.h"
 
 #define INTAKE_SUBJECT_KEY 32      /* bytes of the store's hashing key */

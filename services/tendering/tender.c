@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hub_scrub.h"
 #include "hub_util.h"
 
 #define INVALID(field, ...) hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, field, __VA_ARGS__)
