@@ -62,8 +62,11 @@ static int s_take(hub_list_t *l, const MDB_val *val)
 
 static int s_scan(const MDB_val *key, const MDB_val *val, void *arg)
 {
-    (void)key;
     hub_list_t *l = arg;
+    if (l->prefix) {
+        size_t n = strlen(l->prefix);
+        if (key->mv_size < n || memcmp(key->mv_data, l->prefix, n)) return 1;
+    }
     hub_arena_reset(l->scratch);
     ProtobufCMessage *m = protobuf_c_message_unpack(l->desc, hub_arena_allocator(l->scratch),
                                                     val->mv_size, val->mv_data);

@@ -36,6 +36,7 @@ struct hub_list {
     const ProtobufCMessageDescriptor *desc;
     int (*match)(const hub_list_t *l, const ProtobufCMessage *m);
     const char *(*taken)(ProtobufCMessage *m);
+    const char *prefix;                        /* optional: stop at the first key without it */
     /* filled by hub_list_run: */
     unsigned limit;
     ProtobufCMessage **items;                  /* reply array (call arena) */

@@ -116,7 +116,7 @@ static int s_validate_attributes(const Intake__Service *svc, const Intake__Reque
     return 0;
 }
 
-static int s_validate_person(const Intake__Person *p, const char *field, int need_kind, hub_error_t *err)
+int intake_validate_person(const Intake__Person *p, const char *field, int need_kind, hub_error_t *err)
 {
     char f[64];
     snprintf(f, sizeof f, "%s.name", field);
@@ -137,8 +137,8 @@ int intake_validate_request(const intake_catalogue_t *cat, Intake__Request *r, h
     if (!*r->message_id || !s_len_ok(r->message_id, INTAKE_MAX_MESSAGE_ID))
         return INVALID("message_id", "message_id (the channel's idempotency key) is required, at most 128 bytes");
     if (!r->requester) return INVALID("requester", "requester is required");
-    if (s_validate_person(r->requester, "requester", 1, err)) return -1;
-    if (r->person_helped && s_validate_person(r->person_helped, "person_helped", 0, err)) return -1;
+    if (intake_validate_person(r->requester, "requester", 1, err)) return -1;
+    if (r->person_helped && intake_validate_person(r->person_helped, "person_helped", 0, err)) return -1;
     const Intake__Service *svc = intake_catalogue_find(cat, r->service_code);
     if (!svc) return INVALID("service_code", "unknown service_code \"%s\"", r->service_code);
     if (s_validate_attributes(svc, r, err)) return -1;
@@ -165,16 +165,25 @@ int intake_validate_request(const intake_catalogue_t *cat, Intake__Request *r, h
     return 0;
 }
 
+int intake_validate_opinion_links(const intake_catalogue_t *cat, const char *policy_topic, hub_error_t *err)
+{
+    (void)cat;
+    if (!s_len_ok(policy_topic, INTAKE_MAX_TOPIC)) return INVALID("policy_topic", "policy_topic is at most %d bytes", INTAKE_MAX_TOPIC);
+    return 0;
+}
+
 int intake_validate_opinion(const intake_catalogue_t *cat, const Intake__Opinion *o, hub_error_t *err)
 {
     if (!*o->channel || !s_len_ok(o->channel, INTAKE_MAX_CHANNEL)) return INVALID("channel", "channel is required");
     if (!*o->message_id || !s_len_ok(o->message_id, INTAKE_MAX_MESSAGE_ID)) return INVALID("message_id", "message_id is required");
     if (!*o->topic || !s_len_ok(o->topic, INTAKE_MAX_TOPIC)) return INVALID("topic", "topic is required (at most %d bytes)", INTAKE_MAX_TOPIC);
     if (!*o->text || !s_len_ok(o->text, INTAKE_MAX_DESCRIPTION)) return INVALID("text", "text is required (at most %d bytes)", INTAKE_MAX_DESCRIPTION);
+    if (intake_validate_opinion_links(cat, o->policy_topic, err)) return -1;
+    if (!s_len_ok(o->activity_id, INTAKE_MAX_CHANNEL)) return INVALID("activity_id", "activity_id is at most %d bytes", INTAKE_MAX_CHANNEL);
     if (*o->street && !intake_catalogue_has_area(cat, o->street)) return INVALID("street", "street \"%s\" is not an area served", o->street);
     if (!o->anonymous) {
         if (!o->author) return INVALID("author", "author is required unless anonymous");
-        if (s_validate_person(o->author, "author", 1, err)) return -1;
+        if (intake_validate_person(o->author, "author", 1, err)) return -1;
     }
     return 0;
 }

@@ -25,6 +25,15 @@
  * string). 0, or -1 with err (INVALID_ARGUMENT + field path). */
 int intake_validate_request(const intake_catalogue_t *cat, Intake__Request *r, hub_error_t *err);
 
+/* Checks a person (name required; phone and e-mail well-formed when
+ * given; kind required when need_kind); field names the struct in err
+ * ("requester"). 0, or -1 with err INVALID_ARGUMENT. */
+int intake_validate_person(const Intake__Person *p, const char *field, int need_kind, hub_error_t *err);
+
+/* Checks an opinion's policy topic: empty, or a code of the catalogue's
+ * policy_topics. 0, or -1 with err INVALID_ARGUMENT. */
+int intake_validate_opinion_links(const intake_catalogue_t *cat, const char *policy_topic, hub_error_t *err);
+
 /* Checks a submitted opinion; 0 or -1 with err. */
 int intake_validate_opinion(const intake_catalogue_t *cat, const Intake__Opinion *o,
                             hub_error_t *err);

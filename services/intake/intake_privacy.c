@@ -407,8 +407,9 @@ void intake_retention_fire(uv_timer_t *t)
 int intake_start(hub_daemon_t *d, void *ctx, hub_error_t *err)
 {
     intake_t *in = ctx;
-    (void)err;
     in->rpc = d->rpc;
+    if (hub_rpc_add_handlers(d->rpc, intake_activity_handlers, in))
+        return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "too many handler tables");
     hub_scrub_init(&in->scrub, d->loop, d->store, d->rpc, s_outbox_filter, in);
     uv_timer_init(d->loop, &in->retention);
     in->retention.data = in;

@@ -14,13 +14,14 @@
 #define ROLES_READ "channel operator auditor"   /* a channel sees only its own requests */
 #define ROLES_AUDIT "operator auditor"
 
-const char *const intake_db_names[] = {"requests", "idem", "opinions", "opinion_idem", "audit", NULL};
+const char *const intake_db_names[] = {"requests", "idem", "opinions", "opinion_idem", "audit",
+                                       "activities", "registrations", "reg_idem", "reg_dup", NULL};
 
 /* ---- store helpers ---- */
 
 /* Key "channel\0message_id" for the idempotency index (< 511 bytes by the
  * field limits). Returns its length. */
-static size_t s_idem_key(char *buf, const char *channel, const char *message_id)
+size_t intake_idem_key(char *buf, const char *channel, const char *message_id)
 {
     size_t a = strlen(channel), b = strlen(message_id);
     memcpy(buf, channel, a);
@@ -30,7 +31,7 @@ static size_t s_idem_key(char *buf, const char *channel, const char *message_id)
 }
 
 /* Allocates the next id for prefix ('R' or 'O') from a per-day counter. */
-static int s_next_id(hub_call_t *call, intake_t *in, char prefix, char *id, size_t len, int64_t now)
+int intake_next_id(hub_call_t *call, intake_t *in, char prefix, char *id, size_t len, int64_t now)
 {
     char day[9], key[16];
     uint64_t seq = 0;
@@ -72,7 +73,7 @@ static int s_publish_request(hub_call_t *call, const char *action, Intake__Reque
 }
 
 /* The channel a command acts for: the CURVE identity, else the payload's. */
-static const char *s_channel(hub_call_t *call, const char *payload_channel)
+const char *intake_channel(hub_call_t *call, const char *payload_channel)
 {
     return call->authenticated && strcmp(call->role, "operator") ? call->principal : payload_channel;
 }
@@ -109,12 +110,12 @@ static int s_submit(hub_call_t *call, void *ctx)
     intake__submit_reply__init(rep);
     if (!req->request) return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "request", "request is required");
     Intake__Request *r = req->request;
-    r->channel = (char *)s_channel(call, r->channel);
+    r->channel = (char *)intake_channel(call, r->channel);
     char key[INTAKE_MAX_CHANNEL + INTAKE_MAX_MESSAGE_ID + 2];
     /* idempotency first: a resubmission answers with the first id */
     if (*r->channel && *r->message_id && strlen(r->channel) <= INTAKE_MAX_CHANNEL &&
         strlen(r->message_id) <= INTAKE_MAX_MESSAGE_ID) {
-        MDB_val k = {s_idem_key(key, r->channel, r->message_id), key}, v;
+        MDB_val k = {intake_idem_key(key, r->channel, r->message_id), key}, v;
         int rc = mdb_get(call->txn, in->idem, &k, &v);
         if (rc == 0) {
             rep->service_request_id = hub_arena_alloc(call->arena, v.mv_size + 1);
@@ -134,7 +135,7 @@ static int s_submit(hub_call_t *call, void *ctx)
     if (intake_validate_request(in->catalogue, r, &call->err)) return -1;
     int64_t now = hub_now_ms();
     char id[32];
-    int rc = s_next_id(call, in, 'R', id, sizeof id, now);
+    int rc = intake_next_id(call, in, 'R', id, sizeof id, now);
     if (rc) return hub_call_mdb_error(call, rc);
     r->service_request_id = hub_arena_strdup(call->arena, id);
     r->status = INTAKE__STATUS__OPEN;
@@ -143,7 +144,7 @@ static int s_submit(hub_call_t *call, void *ctx)
     r->n_history = 0;
     if (!s_history(call, r, "submitted", NULL, now)) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too large");
     if (hub_record_put(call, in->requests, id, &r->base)) return -1;
-    MDB_val k = {s_idem_key(key, r->channel, r->message_id), key}, v = {strlen(id), id};
+    MDB_val k = {intake_idem_key(key, r->channel, r->message_id), key}, v = {strlen(id), id};
     if ((rc = mdb_put(call->txn, in->idem, &k, &v, MDB_NOOVERWRITE))) return hub_call_mdb_error(call, rc);
     if (s_publish_request(call, "submitted", r)) return -1;
     hub_rpc_count(call->rpc, "requests_accepted_total", 1);
@@ -229,7 +230,7 @@ static int s_update(hub_call_t *call, void *ctx)
             return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "message_id",
                                  "message_id (at most 128 bytes) or by (at most 64) too long");
         memcpy(ukey, "\0u", 3);
-        uk.mv_size = 3 + s_idem_key(ukey + 3, actor, u->message_id);
+        uk.mv_size = 3 + intake_idem_key(ukey + 3, actor, u->message_id);
         int rc = mdb_get(call->txn, in->idem, &uk, &uv);
         if (rc == 0) {
             rep->request = r;
@@ -276,12 +277,12 @@ static int s_submit_opinion(hub_call_t *call, void *ctx)
     const Intake__SubmitOpinionRequest *req = (const void *)call->req;
     if (!req->opinion) return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "opinion", "opinion is required");
     Intake__Opinion *o = req->opinion;
-    o->channel = (char *)s_channel(call, o->channel);
+    o->channel = (char *)intake_channel(call, o->channel);
     Intake__SubmitOpinionReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__submit_opinion_reply__init(rep);
-    if (intake_validate_opinion(in->catalogue, o, &call->err)) return -1;
+    if (intake_validate_opinion(in->catalogue, o, &call->err) || intake_opinion_activity_ok(call, in, o)) return -1;
     char key[INTAKE_MAX_CHANNEL + INTAKE_MAX_MESSAGE_ID + 2];
-    MDB_val k = {s_idem_key(key, o->channel, o->message_id), key}, v;
+    MDB_val k = {intake_idem_key(key, o->channel, o->message_id), key}, v;
     int rc = mdb_get(call->txn, in->opinion_idem, &k, &v);
     if (rc == 0) {
         rep->opinion_id = hub_arena_alloc(call->arena, v.mv_size + 1);
@@ -294,7 +295,7 @@ static int s_submit_opinion(hub_call_t *call, void *ctx)
     if (rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
     int64_t now = hub_now_ms();
     char id[32];
-    if ((rc = s_next_id(call, in, 'O', id, sizeof id, now))) return hub_call_mdb_error(call, rc);
+    if ((rc = intake_next_id(call, in, 'O', id, sizeof id, now))) return hub_call_mdb_error(call, rc);
     o->opinion_id = hub_arena_strdup(call->arena, id);
     o->received_ms = now;
     if (o->anonymous) o->author = NULL; /* keep no personal data for anonymous opinions */
@@ -365,6 +366,10 @@ int intake_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err)
         in->opinions = hub_daemon_db(d, INTAKE_DB_OPINIONS);
         in->opinion_idem = hub_daemon_db(d, INTAKE_DB_OPINION_IDEM);
         in->audit = hub_daemon_db(d, INTAKE_DB_AUDIT);
+        in->activities = hub_daemon_db(d, INTAKE_DB_ACTIVITIES);
+        in->registrations = hub_daemon_db(d, INTAKE_DB_REGISTRATIONS);
+        in->reg_idem = hub_daemon_db(d, INTAKE_DB_REG_IDEM);
+        in->reg_dup = hub_daemon_db(d, INTAKE_DB_REG_DUP);
     }
     hub_info("catalogue: %zu services, %zu areas", intake_catalogue_all(in->catalogue)->n_services,
              intake_catalogue_all(in->catalogue)->n_areas);

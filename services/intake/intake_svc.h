@@ -7,7 +7,8 @@
 #include "hub_daemon.h"
 #include "hub_scrub.h"
 
-enum { INTAKE_DB_REQUESTS, INTAKE_DB_IDEM, INTAKE_DB_OPINIONS, INTAKE_DB_OPINION_IDEM, INTAKE_DB_AUDIT };
+enum { INTAKE_DB_REQUESTS, INTAKE_DB_IDEM, INTAKE_DB_OPINIONS, INTAKE_DB_OPINION_IDEM, INTAKE_DB_AUDIT,
+       INTAKE_DB_ACTIVITIES, INTAKE_DB_REGISTRATIONS, INTAKE_DB_REG_IDEM, INTAKE_DB_REG_DUP };
 
 typedef struct {
     intake_catalogue_t *catalogue;  /* owned */
@@ -16,6 +17,10 @@ typedef struct {
     hub_arena_t *scratch;           /* owned: records being filtered in a list */
     /* personal data (intake_privacy.c) */
     MDB_dbi audit;
+    /* activities (intake_activity.c) */
+    MDB_dbi activities, registrations;
+    MDB_dbi reg_idem;               /* "channel\0message_id" -> registration id */
+    MDB_dbi reg_dup;                /* "<activity>\0p:|e:|v:<who>" -> registration id, while it holds or waits */
     hub_rpc_t *rpc;                 /* borrowed, from start */
     hub_scrub_t scrub;              /* the store rewrite after a purge or an erasure */
     uv_timer_t retention;           /* the scheduled purge */
@@ -26,7 +31,24 @@ typedef struct {
 } intake_t;
 
 extern const char *const intake_db_names[];
+
+/* Shared by the handler files. Key "channel\0message_id" of the
+ * idempotency indexes into buf (< 512 bytes by the field limits); returns
+ * its length. */
+size_t intake_idem_key(char *buf, const char *channel, const char *message_id);
+/* Next readable id "<prefix>YYYYMMDD-NNNNNN" from a per-day counter in the
+ * call's transaction (so a refused command leaves it unchanged). 0 or an
+ * MDB error. */
+int intake_next_id(hub_call_t *call, intake_t *in, char prefix, char *id, size_t len, int64_t now);
+/* The channel a command acts for: the CURVE identity (unless operator),
+ * else the payload's. Borrowed. */
+const char *intake_channel(hub_call_t *call, const char *payload_channel);
 extern const hub_handler_t intake_handlers[];
+/* intake_activity.c's commands (a second table, added at start). */
+extern const hub_handler_t intake_activity_handlers[];
+/* An opinion's activity_id, when set, names a CONSULTATION or HEARING.
+ * 0, or -1 with call->err. */
+int intake_opinion_activity_ok(hub_call_t *call, intake_t *in, const Intake__Opinion *o);
 
 /* hub_service_t hooks. */
 int intake_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err);
