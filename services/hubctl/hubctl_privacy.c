@@ -21,9 +21,11 @@ const char ctl_privacy_usage[] =
     "                                    JSON of all the hub holds about the person\n"
     "  subject erase --phone P | --email E [--name N] [--reason R]\n"
     "                                    anonymize the person's requests (open ones are\n"
-    "                                    cancelled) and opinions in every daemon, and\n"
-    "                                    the donation box's recipients (by phone) and\n"
-    "                                    donors (by --name: a weak match) in tendering\n"
+    "                                    cancelled) and opinions in every daemon, the\n"
+    "                                    person as a volunteer or an organization's\n"
+    "                                    contact in matching, and the donation box's\n"
+    "                                    recipients (by phone) and donors (by --name:\n"
+    "                                    a weak match) in tendering\n"
     "  audit [--after ID] [--limit N]    erasures and purges: who, when, how many\n";
 
 /* Parses "365d" / "12h" into milliseconds. 0 or -1. */
@@ -98,6 +100,14 @@ static Tendering__Subject s_td_subject(const Intake__Subject *s)
     return t;
 }
 
+/* Matching's view of subject s (volunteers and contact persons). */
+static Matching__Subject s_mt_subject(const Intake__Subject *s)
+{
+    Matching__Subject m = MATCHING__SUBJECT__INIT;
+    m.phone = s->phone, m.email = s->email, m.name = s->name;
+    return m;
+}
+
 /* Prints out indented on stdout and frees it. */
 static void s_print(json_t *out)
 {
@@ -121,10 +131,18 @@ static int s_export(ctl_t *c, const Intake__Subject *s)
     int rc = ctl_call(c, "intake", "intake.subject.export", &ireq.base, &intake__subject_export_reply__descriptor,
                       (ProtobufCMessage **)&irep);
     if (rc) return rc;
+    /* matching: the person as a volunteer or a contact person */
+    Matching__Subject ms = s_mt_subject(s);
+    Matching__SubjectExportRequest mxreq = MATCHING__SUBJECT_EXPORT_REQUEST__INIT;
+    mxreq.subject = &ms;
+    Matching__SubjectExportReply *mxrep;
+    rc = ctl_call(c, "matching", "matching.subject.export", &mxreq.base, &matching__subject_export_reply__descriptor,
+                  (ProtobufCMessage **)&mxrep);
+    if (rc) return rc;
     json_t *out = json_object(), *refs = json_array();
     json_object_set_new(out, "subject_hash", json_string(irep->subject_hash));
     s_put(out, "intake", &irep->base);
-    /* matching: the referral of each request (no contact details there) */
+    /* and the referral of each request (no contact details there) */
     for (size_t i = 0; i < irep->n_requests; i++) {
         Matching__GetReferralRequest mreq = MATCHING__GET_REFERRAL_REQUEST__INIT;
         mreq.request_id = irep->requests[i]->service_request_id;
@@ -137,7 +155,10 @@ static int s_export(ctl_t *c, const Intake__Subject *s)
         if (rc) { json_decref(out); json_decref(refs); return rc; }
         json_array_append_new(refs, hub_json_from_pb(&mrep->base));
     }
-    json_t *m = json_object();
+    json_t *m = hub_json_from_pb(&mxrep->base); /* "volunteers", "organizations" */
+    if (!json_is_object(m)) { json_decref(m); m = json_object(); }
+    if (!json_object_get(m, "volunteers")) json_object_set_new(m, "volunteers", json_array()); /* none: [] */
+    if (!json_object_get(m, "organizations")) json_object_set_new(m, "organizations", json_array());
     json_object_set_new(m, "referrals", refs);
     json_object_set_new(out, "matching", m);
     /* notification: the requesters' contact, deliveries, directory entries */
@@ -175,33 +196,48 @@ static int s_erase(ctl_t *c, const Intake__Subject *s, const char *reason)
     int rc = ctl_call(c, "intake", "intake.subject.erase", &req.base, &intake__subject_erase_reply__descriptor,
                       (ProtobufCMessage **)&rep);
     if (rc) return rc;
-    /* tendering by a command: the event names no donor or recipient. Its
-     * log line names intake's audit entry, which holds the reason. */
-    Tendering__Subject ts = s_td_subject(s);
-    Tendering__SubjectEraseRequest treq = TENDERING__SUBJECT_ERASE_REQUEST__INIT;
+    /* matching and tendering by a command: the event names no volunteer,
+     * contact person, donor or recipient. Their log lines name intake's
+     * audit entry, which holds the reason. Both are tried, whatever the
+     * first answers. */
     char why[64];
     snprintf(why, sizeof why, "intake audit %s", rep->audit_id);
+    Matching__Subject ms = s_mt_subject(s);
+    Matching__SubjectEraseRequest mreq = MATCHING__SUBJECT_ERASE_REQUEST__INIT;
+    mreq.subject = &ms;
+    mreq.reason = why;
+    Matching__SubjectEraseReply *mrep;
+    int mrc = ctl_call(c, "matching", "matching.subject.erase", &mreq.base, &matching__subject_erase_reply__descriptor,
+                       (ProtobufCMessage **)&mrep);
+    if (mrc)
+        fprintf(stderr, "hubctl: warning: intake erased the subject (audit %s) but matching did not: "
+                        "run the same `hubctl subject erase` again when matching is reachable\n", rep->audit_id);
+    Tendering__Subject ts = s_td_subject(s);
+    Tendering__SubjectEraseRequest treq = TENDERING__SUBJECT_ERASE_REQUEST__INIT;
     treq.subject = &ts;
     treq.reason = why;
     Tendering__SubjectEraseReply *trep;
     int trc = ctl_call(c, "tendering", "tendering.subject.erase", &treq.base, &tendering__subject_erase_reply__descriptor,
                        (ProtobufCMessage **)&trep);
-    if (trc) {
+    if (trc)
         fprintf(stderr, "hubctl: warning: intake erased the subject (audit %s) but tendering did not: "
                         "run the same `hubctl subject erase` again when tendering is reachable\n", rep->audit_id);
-        return trc;
-    }
+    if (mrc || trc) return mrc ? mrc : trc;
     if (c->json) {
         json_t *out = json_object();
         s_put(out, "intake", &rep->base);
+        s_put(out, "matching", &mrep->base);
         s_put(out, "tendering", &trep->base);
         s_print(out);
         return EXIT_OK;
     }
-    printf("erased %zu requests (%u open ones cancelled) and %zu opinions of subject %s (audit %s);\n"
-           "matching and notification erase their copies from the event intake.subject.erased;\n"
+    printf("erased %zu requests (%u open ones cancelled, so matching withdraws their referrals) and %zu opinions "
+           "of subject %s (audit %s);\n"
+           "notification erases its copies from the event intake.subject.erased;\n"
+           "matching erased %zu volunteers and %u contact persons of %zu organizations (name blanked in %u referrals);\n"
            "tendering erased %zu donation-box recipients and %zu donors\n",
            rep->n_request_ids, rep->cancelled, rep->n_opinion_ids, rep->subject_hash, rep->audit_id,
+           mrep->n_volunteer_ids, mrep->contacts_removed, mrep->n_org_ids, mrep->referrals_changed,
            trep->n_disbursement_ids, trep->n_donation_ids);
     return EXIT_OK;
 }

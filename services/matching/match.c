@@ -12,6 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hub_util.h"
+
 #define INVALID(field, ...) hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, field, __VA_ARGS__)
 #define PRECONDITION(field, ...) \
     hub_error_set(err, HUB__ERROR_CODE__FAILED_PRECONDITION, field, __VA_ARGS__)
@@ -838,4 +840,97 @@ const char *match_referral_topic(const char *action)
 {
     int i = s_action(action);
     return i < 0 ? "matching.referral.updated" : s_actions[i].topic;
+}
+
+/* ------------------------------------------------------------------ personal data */
+
+int match_subject_valid(const Matching__Subject *s)
+{
+    char d[HUB_PHONE_DIGITS];
+    if (!s) return -1;
+    return hub_phone_norm(s->phone, d, sizeof d) || *s_str(s->email) ? 0 : -1;
+}
+
+/* True when the person (name, phone, email) is subject s (valid): as
+ * match_volunteer_is_of. */
+static bool s_person_is(const char *name, const char *phone, const char *email, const Matching__Subject *s)
+{
+    char a[HUB_PHONE_DIGITS], b[HUB_PHONE_DIGITS];
+    if (hub_phone_norm(s->phone, a, sizeof a) && (!hub_phone_norm(phone, b, sizeof b) || strcmp(a, b)))
+        return false;
+    if (*s_str(s->email) && strcasecmp(s->email, s_str(email))) return false;
+    return !*s_str(s->name) || !strcmp(s->name, s_str(name));
+}
+
+bool match_volunteer_is_of(const Matching__Volunteer *v, const Matching__Subject *s)
+{
+    return v && !match_subject_valid(s) && s_person_is(v->name, v->phone, v->email, s);
+}
+
+bool match_contact_is_of(const Matching__Contact *c, const Matching__Subject *s)
+{
+    return c && !match_subject_valid(s) && s_person_is(c->name, c->phone, c->email, s);
+}
+
+void match_volunteer_blank(Matching__Volunteer *v)
+{
+    v->name = MATCH_ERASED_NAME;
+    v->phone = v->email = "";
+    for (size_t i = 0; i < v->n_skills; i++)
+        if (v->skills[i]) v->skills[i]->licence_no = "";
+}
+
+void match_volunteer_erase(Matching__Volunteer *v, int64_t now_ms)
+{
+    match_volunteer_blank(v);
+    v->membership = MATCHING__MEMBERSHIP__WITHDRAWN;
+    if (!v->erased_ms) v->erased_ms = now_ms;
+    v->updated_ms = now_ms;
+}
+
+size_t match_org_remove_contacts(Matching__Organization *o, const Matching__Subject *s)
+{
+    size_t kept = 0, n = o->n_contacts;
+    for (size_t i = 0; i < n; i++)
+        if (!match_contact_is_of(o->contacts[i], s)) o->contacts[kept++] = o->contacts[i];
+    o->n_contacts = kept;
+    return n - kept;
+}
+
+/* True when contacts a and b are the same entry. */
+static bool s_contact_eq(const Matching__Contact *a, const Matching__Contact *b)
+{
+    return a && b && !strcmp(s_str(a->name), s_str(b->name)) && !strcmp(s_str(a->title), s_str(b->title)) &&
+           !strcmp(s_str(a->phone), s_str(b->phone)) && !strcmp(s_str(a->email), s_str(b->email));
+}
+
+size_t match_org_keep_contacts(Matching__Organization *o, const Matching__Organization *now)
+{
+    size_t kept = 0, n = o->n_contacts;
+    for (size_t i = 0; i < n; i++) {
+        bool listed = false;
+        for (size_t j = 0; !listed && j < now->n_contacts; j++) listed = s_contact_eq(o->contacts[i], now->contacts[j]);
+        if (listed) o->contacts[kept++] = o->contacts[i];
+    }
+    o->n_contacts = kept;
+    return n - kept;
+}
+
+bool match_referral_forget_volunteer(Matching__Referral *r, const char *id)
+{
+    bool changed = false;
+    for (size_t i = 0; i < r->n_offers; i++) {
+        Matching__Offer *o = r->offers[i];
+        if (o && o->kind == MATCHING__PROVIDER_KIND__VOLUNTEER && !strcmp(s_str(o->provider_id), id) &&
+            *s_str(o->provider_name)) {
+            o->provider_name = "";
+            changed = true;
+        }
+    }
+    if (r->provider_kind == MATCHING__PROVIDER_KIND__VOLUNTEER && !strcmp(s_str(r->provider_id), id) &&
+        *s_str(r->provider_name)) {
+        r->provider_name = "";
+        changed = true;
+    }
+    return changed;
 }

@@ -209,6 +209,48 @@ int match_referral_transition(Matching__ReferralStatus from, const char *action,
  * unmatched -> ".unmatched", withdraw -> ".withdrawn". */
 const char *match_referral_topic(const char *action);
 
+/* ---------------------------------------------------------------- personal data */
+
+/* README "Personal data (PIPL)": the library's people are volunteers and
+ * organizations' contact persons; matching.subject.export / .erase
+ * (matching_privacy.c) find and erase them with these. */
+#define MATCH_ERASED_NAME "(erased)"   /* an erased volunteer's name */
+
+/* 0 when s gives something sure to look for: a phone with digits or an
+ * e-mail; -1 when s is NULL or gives neither (a name only narrows). */
+int match_subject_valid(const Matching__Subject *s);
+/* True when volunteer v (contact c) is the subject: every identifier s
+ * gives matches v's (c's): the phone by its digits (hub_phone_norm), the
+ * e-mail case-insensitively, the name exactly. False when s is not valid,
+ * so an erased volunteer (no phone, no e-mail) is never found again. */
+bool match_volunteer_is_of(const Matching__Volunteer *v, const Matching__Subject *s);
+bool match_contact_is_of(const Matching__Contact *c, const Matching__Subject *s);
+/* Blanks volunteer v's identifiers in place: name MATCH_ERASED_NAME,
+ * phone, e-mail and every skill's licence number "" (static strings);
+ * nothing else changes. Idempotent. What an old copy (an outbox event)
+ * gets. */
+void match_volunteer_blank(Matching__Volunteer *v);
+/* Erases a stored volunteer in place: match_volunteer_blank, membership
+ * WITHDRAWN (never offered: only APPROVED providers are), updated_ms
+ * now_ms and erased_ms now_ms (kept when already set). The id,
+ * affiliation, skills' services and certifications, areas, availability,
+ * languages, eligibility, case load, stats, hours served and created time
+ * stay, so referrals and figures still add up. Idempotent. */
+void match_volunteer_erase(Matching__Volunteer *v, int64_t now_ms);
+/* Removes from o's contacts list, in place and in order, the contact
+ * persons who are the subject (match_contact_is_of); the array is o's
+ * (shortened, not freed). Returns how many were removed. */
+size_t match_org_remove_contacts(Matching__Organization *o, const Matching__Subject *s);
+/* Keeps in o's contacts list only those also in now's (same name, title,
+ * phone and e-mail), in place and in order; returns how many were
+ * dropped. For an old copy of an organization (an outbox event) after
+ * contact persons were removed: their data goes from the copy too. */
+size_t match_org_keep_contacts(Matching__Organization *o, const Matching__Organization *now);
+/* Blanks the provider name ("") wherever referral r names volunteer id:
+ * its offers of kind VOLUNTEER to id, and its current provider when that
+ * is the volunteer. The ids stay. True when something changed. */
+bool match_referral_forget_volunteer(Matching__Referral *r, const char *id);
+
 /* Names of enum values ("REQUESTED", "GOT_HELP", ...). */
 const char *match_status_name(Matching__ReferralStatus s);
 const char *match_membership_name(Matching__Membership m);

@@ -14,6 +14,7 @@
 #define ROLES_PROVIDER "operator provider"
 #define ROLES_READ "operator auditor provider subscriber"
 #define ROLES_INTERNAL HUB_ROLE_INTERNAL /* our own timer only */
+#define ROLES_SUBJECT_EXPORT "operator auditor" /* one person's data: not providers, not subscribers */
 #define EXPIRE_BATCH 128            /* offers expired per tick command */
 #define EXPORT_DEFAULT 500
 #define EXPORT_MAX 1000
@@ -212,6 +213,24 @@ static int s_prov_event(hub_call_t *call, const char *topic, const prov_t *p)
     return rc ? hub_call_mdb_error(call, rc) : 0;
 }
 
+int matching_provider_store(hub_call_t *call, matching_t *m, Matching__Organization *org, Matching__Volunteer *vol,
+                            const char *topic)
+{
+    prov_t p = {.kind = org ? MATCHING__PROVIDER_KIND__ORGANIZATION : MATCHING__PROVIDER_KIND__VOLUNTEER,
+                .org = org, .vol = org ? NULL : vol};
+    return s_prov_save(call, m, &p) ? -1 : s_prov_event(call, topic, &p);
+}
+
+/* Refuses a change to volunteer v when it was erased (a subject's
+ * erasure): its record stays anonymous and withdrawn; a person coming
+ * back is added anew. 0, or -1 with FAILED_PRECONDITION. */
+static int s_not_erased(hub_call_t *call, const Matching__Volunteer *v, const char *field)
+{
+    if (!v || !v->erased_ms) return 0;
+    return hub_error_set(&call->err, HUB__ERROR_CODE__FAILED_PRECONDITION, field,
+                         "volunteer %s was erased (a subject's erasure): add the person as a new volunteer", v->id);
+}
+
 /* Next id "ORG-000001" / "VOL-000001" from a meta counter. */
 static int s_next_id(hub_call_t *call, matching_t *m, int kind, char *id, size_t len)
 {
@@ -375,6 +394,8 @@ static int s_vol_put(hub_call_t *call, matching_t *m, Matching__Volunteer *vo, b
     prov_t old = {0}, p = {.kind = MATCHING__PROVIDER_KIND__VOLUNTEER, .vol = vo};
     bool exists;
     if (s_prov_identify(call, m, p.kind, &vo->id, update, upsert, &old, &exists)) return -1;
+    if (exists && s_not_erased(call, old.vol, "volunteer.id")) return -1;
+    vo->erased_ms = 0; /* kept by the hub (only an erasure sets it), ignored on input */
     Matching__ProviderStats *st = hub_arena_alloc(call->arena, sizeof *st);
     if (!st) return s_oom(call);
     matching__provider_stats__init(st);
@@ -868,7 +889,7 @@ static int s_membership(hub_call_t *call, void *ctx, int kind)
     if (strlen(q->reason) > MATCH_MAX_TEXT)
         return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "reason", "reason is too long");
     prov_t p;
-    if (s_prov_load_as(call, m, kind, q->id, &p, "id")) return -1;
+    if (s_prov_load_as(call, m, kind, q->id, &p, "id") || s_not_erased(call, p.vol, "id")) return -1;
     Matching__Membership *ms = p.org ? &p.org->membership : &p.vol->membership;
     if (match_membership_transition(*ms, q->membership, &call->err)) return -1;
     *ms = q->membership;
@@ -1440,6 +1461,9 @@ const hub_handler_t matching_handlers[] = {
     {"matching.referral.withdraw", &matching__withdraw_request__descriptor, s_withdraw_cmd, ROLES_OPERATOR},
     {"matching.unmet", &matching__unmet_request__descriptor, s_unmet, ROLES_READ},
     {"matching.queue.retry", &matching__retry_queue_request__descriptor, s_queue_retry, ROLES_OPERATOR},
+    {"matching.subject.export", &matching__subject_export_request__descriptor, matching_subject_export,
+     ROLES_SUBJECT_EXPORT},
+    {"matching.subject.erase", &matching__subject_erase_request__descriptor, matching_subject_erase, ROLES_OPERATOR},
     {"matching.expire", &hub__tick__descriptor, s_expire, ROLES_INTERNAL},
     {NULL, NULL, NULL, NULL},
 };
@@ -1502,6 +1526,7 @@ int matching_start(hub_daemon_t *d, void *ctx, hub_error_t *err)
     hub_rpc_add_queue(d->rpc, "referrals_unmatched", m->queue);  /* the operator's queue */
     hub_rpc_add_queue(d->rpc, "offers_waiting", m->deadlines);    /* offers awaiting an answer */
     hub_due_start(&m->expire, d->loop, d->rpc, d->store, m->deadlines, "matching.expire", m->expire_check_ms);
+    hub_scrub_init(&m->scrub, d->loop, d->store, d->rpc, matching_outbox_filter, m); /* one left by a stop: now */
     return 0;
 }
 
@@ -1510,6 +1535,7 @@ void matching_stop(void *ctx)
     matching_t *m = ctx;
     hub_feed_destroy(&m->feed);
     hub_due_stop(&m->expire);
+    hub_scrub_close(&m->scrub);
 }
 
 void matching_fini(void *ctx)

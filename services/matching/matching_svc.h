@@ -22,6 +22,8 @@
 #include "hub_due.h"
 #include "hub_feed.h"
 #include "hub_hist.h"
+#include "hub_scrub.h"
+#include "matching.pb-c.h"
 
 enum {
     MATCHING_DB_ORGS,
@@ -47,10 +49,30 @@ typedef struct {
     char server_key[41], public_key[41], secret_key[41];
     hub_hist_t decide_ns;           /* how long decisions take (gauges decide_p50_us, decide_p99_us) */
     hub_hist_t decide_cpu_ns;       /* their CPU time (decide_cpu_p50_us, decide_cpu_p99_us) */
+    hub_scrub_t scrub;              /* the store rewrite after a subject's erasure */
 } matching_t;
 
 extern const char *const matching_db_names[];
 extern const hub_handler_t matching_handlers[];
+
+/* Stores a provider changed in place (exactly one of org, vol), refreshes
+ * its entries in the candidate index (added when APPROVED, removed
+ * otherwise; its services and areas as stored) and appends the
+ * matching.ProviderEvent of topic to the outbox, in call->txn. 0, or -1
+ * with call->err. */
+int matching_provider_store(hub_call_t *call, matching_t *m, Matching__Organization *org, Matching__Volunteer *vol,
+                            const char *topic);
+
+/* matching_privacy.c: matching.subject.export (operator, auditor) and
+ * matching.subject.erase (operator), README "Personal data (PIPL)". */
+int matching_subject_export(hub_call_t *call, void *ctx);
+int matching_subject_erase(hub_call_t *call, void *ctx);
+/* hub_scrub_filter_fn of matching's store rewrite (arg: the matching_t):
+ * the outbox's old provider and referral events lose what the erasure
+ * took from the records (an erased volunteer's identifiers and name in
+ * offers, contact persons an organization no longer lists). */
+int matching_outbox_filter(MDB_txn *old_txn, int db, const MDB_val *key, MDB_val *val, hub_arena_t *arena,
+                           void *arg);
 
 /* hub_service_t hooks. */
 int matching_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err);

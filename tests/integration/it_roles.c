@@ -85,6 +85,8 @@ static const rule_t s_rules[] = {
     {MATCHING, "matching.referral.withdraw", &matching__withdraw_request__descriptor, OP},
     {MATCHING, "matching.unmet", &matching__unmet_request__descriptor, READ_M},
     {MATCHING, "matching.queue.retry", &matching__retry_queue_request__descriptor, OP},
+    {MATCHING, "matching.subject.export", &matching__subject_export_request__descriptor, "operator auditor"},
+    {MATCHING, "matching.subject.erase", &matching__subject_erase_request__descriptor, OP},
     {NOTIFICATION, "notification.recipient.put", &notification__put_recipient_request__descriptor, OP},
     {NOTIFICATION, "notification.recipient.get", &notification__get_recipient_request__descriptor,
      "operator auditor provider"},

@@ -2,7 +2,8 @@
  * codes, organization and volunteer validation, membership, language and
  * group bits, the CST week bitmap, the filter, the score and its order,
  * referrals built from intake requests, the referral state machine and
- * its topics. */
+ * its topics, and the personal-data rules (who is a subject, what an
+ * erasure removes and keeps). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -1529,6 +1530,190 @@ static void test_prepared_need_agrees(void **state)
     }
 }
 
+/* ------------------------------------------------------------ personal data */
+
+static Matching__Subject s_subject(const char *phone, const char *email, const char *name)
+{
+    Matching__Subject s = MATCHING__SUBJECT__INIT;
+    s.phone = (char *)phone, s.email = (char *)email, s.name = (char *)name;
+    return s;
+}
+
+static void test_subject_match(void **state)
+{
+    (void)state;
+    Matching__Subject s;
+    /* a phone with digits or an e-mail is needed; a name only narrows */
+    s = s_subject("", "", "陈律师");
+    assert_int_equal(match_subject_valid(&s), -1);
+    s = s_subject("n/a", "", "");
+    assert_int_equal(match_subject_valid(&s), -1);
+    assert_int_equal(match_subject_valid(NULL), -1);
+    s = s_subject("", "x@example.com", "");
+    assert_int_equal(match_subject_valid(&s), 0);
+
+    vol_t q;
+    s_vol_fill(&q);
+    const Matching__Volunteer *v = &q.v;
+    const char *const same[] = {"13900000000", "+86 139-0000-0000", "0086 139 0000 0000", "8613900000000"};
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++) {
+        s = s_subject(same[i], "", "");
+        if (!match_volunteer_is_of(v, &s)) fail_msg("phone \"%s\" is not the volunteer's", same[i]);
+    }
+    s = s_subject("13900000001", "", "");
+    assert_false(match_volunteer_is_of(v, &s));
+    s = s_subject("", "CHEN@Example.com", "");      /* e-mail: case-insensitive */
+    assert_true(match_volunteer_is_of(v, &s));
+    s = s_subject("", "chen@example.org", "");
+    assert_false(match_volunteer_is_of(v, &s));
+    s = s_subject("13900000000", "", "陈律师");     /* the name narrows */
+    assert_true(match_volunteer_is_of(v, &s));
+    s = s_subject("13900000000", "", "陈医生");
+    assert_false(match_volunteer_is_of(v, &s));
+    s = s_subject("13900000000", "other@example.com", ""); /* every identifier given must match */
+    assert_false(match_volunteer_is_of(v, &s));
+    s = s_subject("", "", "陈律师");                 /* a name alone finds no one */
+    assert_false(match_volunteer_is_of(v, &s));
+    assert_false(match_volunteer_is_of(v, NULL));
+    assert_false(match_volunteer_is_of(NULL, &s));
+    q.v.phone = "";                                  /* no phone: a phone finds nothing */
+    s = s_subject("13900000000", "", "");
+    assert_false(match_volunteer_is_of(v, &s));
+
+    Matching__Contact c = MATCHING__CONTACT__INIT;
+    c.name = "王主任", c.title = "秘书长", c.phone = "0574-8765 4321", c.email = "wang@org.example";
+    s = s_subject("057487654321", "", "");
+    assert_true(match_contact_is_of(&c, &s));
+    s = s_subject("", "Wang@Org.Example", "王主任");
+    assert_true(match_contact_is_of(&c, &s));
+    s = s_subject("057487654321", "", "王副主任");
+    assert_false(match_contact_is_of(&c, &s));
+    s = s_subject("", "", "王主任");
+    assert_false(match_contact_is_of(&c, &s));
+    assert_false(match_contact_is_of(NULL, &s));
+}
+
+static void test_volunteer_erase(void **state)
+{
+    const intake_catalogue_t *cat = *state;
+    vol_t q;
+    s_vol_fill(&q);
+    Matching__Volunteer *v = &q.v;
+    v->id = "VOL-000007";
+    v->membership = MATCHING__MEMBERSHIP__APPROVED;
+    v->stats = &q.stats;
+    q.stats.offers = 5, q.stats.completed = 2, q.stats.got_help = 2, q.stats.open_cases = 1;
+    v->hours_served = 12.5;
+    v->created_ms = 111;
+    q.skill[1].licence_no = "A-778899";
+
+    /* the copy of an old event: identifiers only */
+    vol_t c;
+    s_vol_fill(&c);
+    c.v.membership = MATCHING__MEMBERSHIP__APPROVED;
+    match_volunteer_blank(&c.v);
+    assert_string_equal(c.v.name, MATCH_ERASED_NAME);
+    assert_string_equal(c.v.phone, "");
+    assert_string_equal(c.v.email, "");
+    assert_string_equal(c.skill[0].licence_no, "");
+    assert_int_equal(c.v.membership, MATCHING__MEMBERSHIP__APPROVED);
+    assert_int_equal(c.v.erased_ms, 0);
+
+    match_volunteer_erase(v, 5000);
+    assert_string_equal(v->name, MATCH_ERASED_NAME);
+    assert_string_equal(v->phone, "");
+    assert_string_equal(v->email, "");
+    assert_string_equal(q.skill[0].licence_no, "");
+    assert_string_equal(q.skill[1].licence_no, "");
+    assert_int_equal(v->membership, MATCHING__MEMBERSHIP__WITHDRAWN); /* never offered again */
+    assert_int_equal(v->erased_ms, 5000);
+    assert_int_equal(v->updated_ms, 5000);
+    /* what referrals and figures need stays */
+    assert_string_equal(v->id, "VOL-000007");
+    assert_string_equal(v->organization_id, "ORG-000001");
+    assert_string_equal(q.skill[0].service, "psych-support");
+    assert_string_equal(q.skill[0].certification, "国家二级心理咨询师");
+    assert_int_equal(v->n_skills, 2);
+    assert_string_equal(v->areas[0], "月湖街道");
+    assert_true(v->hours_served == 12.5);
+    assert_int_equal(v->stats->offers, 5);
+    assert_int_equal(v->stats->completed, 2);
+    assert_int_equal(v->stats->open_cases, 1);
+    assert_int_equal(v->created_ms, 111);
+    /* found no more; a repeat keeps the first erasure's time */
+    Matching__Subject s = s_subject("13900000000", "", "");
+    assert_false(match_volunteer_is_of(v, &s));
+    s = s_subject("", "chen@example.com", "");
+    assert_false(match_volunteer_is_of(v, &s));
+    match_volunteer_erase(v, 6000);
+    assert_int_equal(v->erased_ms, 5000);
+    assert_int_equal(v->updated_ms, 6000);
+    /* the record is still a valid one (stored, listed, exported as such) */
+    hub_error_t err = {0};
+    if (match_validate_volunteer(cat, v, &err)) fail_msg("%s: %s", err.field, err.message);
+}
+
+static void test_org_contacts(void **state)
+{
+    (void)state;
+    Matching__Contact a = MATCHING__CONTACT__INIT, b = MATCHING__CONTACT__INIT, a2 = MATCHING__CONTACT__INIT;
+    a.name = "李联络", a.title = "社工", a.phone = "13912340001", a.email = "li@org.example";
+    b.name = "赵联络", b.title = "理事长", b.phone = "13912340002", b.email = "zhao@org.example";
+    a2.name = "李联络", a2.title = "志愿者协调员", a2.phone = "+86 139 1234 0001", a2.email = "";
+    Matching__Contact *list[3] = {&a, &b, &a2};
+    Matching__Organization o = MATCHING__ORGANIZATION__INIT;
+    o.contacts = list, o.n_contacts = 3;
+    Matching__Subject s = s_subject("13912340001", "", "李联络");
+    assert_int_equal(match_org_remove_contacts(&o, &s), 2); /* both entries of the person */
+    assert_int_equal(o.n_contacts, 1);
+    assert_ptr_equal(o.contacts[0], &b);
+    assert_int_equal(match_org_remove_contacts(&o, &s), 0); /* idempotent */
+    assert_int_equal(o.n_contacts, 1);
+
+    /* an old copy keeps only the contacts the organization still lists */
+    Matching__Contact b_copy = b, c = MATCHING__CONTACT__INIT;
+    c.name = "钱联络", c.phone = "13912340003";
+    Matching__Contact *old_list[4] = {&a, &b_copy, &c, &a2};
+    Matching__Organization old = MATCHING__ORGANIZATION__INIT;
+    old.contacts = old_list, old.n_contacts = 4;
+    assert_int_equal(match_org_keep_contacts(&old, &o), 3);
+    assert_int_equal(old.n_contacts, 1);
+    assert_ptr_equal(old.contacts[0], &b_copy);
+    b_copy.title = "前理事长"; /* an entry that changed since is not the same entry */
+    assert_int_equal(match_org_keep_contacts(&old, &o), 1);
+    assert_int_equal(old.n_contacts, 0);
+}
+
+static void test_referral_forget(void **state)
+{
+    (void)state;
+    Matching__Offer o[4];
+    for (int i = 0; i < 4; i++) matching__offer__init(&o[i]);
+    o[0].kind = MATCHING__PROVIDER_KIND__VOLUNTEER, o[0].provider_id = "VOL-1", o[0].provider_name = "张三";
+    o[1].kind = MATCHING__PROVIDER_KIND__VOLUNTEER, o[1].provider_id = "VOL-10", o[1].provider_name = "李四";
+    o[2].kind = MATCHING__PROVIDER_KIND__ORGANIZATION, o[2].provider_id = "VOL-1", o[2].provider_name = "某社";
+    o[3].kind = MATCHING__PROVIDER_KIND__VOLUNTEER, o[3].provider_id = "VOL-1", o[3].provider_name = "张三";
+    Matching__Offer *offers[4] = {&o[0], &o[1], &o[2], &o[3]};
+    Matching__Referral r = MATCHING__REFERRAL__INIT;
+    r.offers = offers, r.n_offers = 4;
+    r.provider_kind = MATCHING__PROVIDER_KIND__VOLUNTEER, r.provider_id = "VOL-1", r.provider_name = "张三";
+    assert_true(match_referral_forget_volunteer(&r, "VOL-1"));
+    assert_string_equal(o[0].provider_name, "");
+    assert_string_equal(o[1].provider_name, "李四");  /* another volunteer (a longer id) */
+    assert_string_equal(o[2].provider_name, "某社");  /* not a volunteer */
+    assert_string_equal(o[3].provider_name, "");
+    assert_string_equal(r.provider_name, "");
+    assert_string_equal(r.provider_id, "VOL-1");     /* who served it stays */
+    assert_string_equal(o[0].provider_id, "VOL-1");
+    assert_false(match_referral_forget_volunteer(&r, "VOL-1")); /* nothing left */
+    assert_false(match_referral_forget_volunteer(&r, "VOL-2"));
+    /* the current provider being an organization: its name stays */
+    r.provider_kind = MATCHING__PROVIDER_KIND__ORGANIZATION, r.provider_name = "某社";
+    assert_true(match_referral_forget_volunteer(&r, "VOL-10"));
+    assert_string_equal(r.provider_name, "某社");
+    assert_string_equal(o[1].provider_name, "");
+}
+
 int main(void)
 {
 
@@ -1553,6 +1738,10 @@ int main(void)
         cmocka_unit_test(test_referral_init),
         cmocka_unit_test(test_referral_transitions),
         cmocka_unit_test(test_referral_topics),
+        cmocka_unit_test(test_subject_match),
+        C(test_volunteer_erase),
+        cmocka_unit_test(test_org_contacts),
+        cmocka_unit_test(test_referral_forget),
     };
     return cmocka_run_group_tests_name("test_matching", tests, NULL, NULL);
 }
