@@ -21,7 +21,9 @@ const char ctl_privacy_usage[] =
     "                                    JSON of all the hub holds about the person\n"
     "  subject erase --phone P | --email E [--name N] [--reason R]\n"
     "                                    anonymize the person's requests (open ones are\n"
-    "                                    cancelled) and opinions in every daemon, and\n"
+    "                                    cancelled) and opinions in every daemon, the\n"
+    "                                    notification directory's recipients and\n"
+    "                                    deliveries with that phone or e-mail, and\n"
     "                                    the donation box's recipients (by phone) and\n"
     "                                    donors (by --name: a weak match) in tendering\n"
     "  audit [--after ID] [--limit N]    erasures and purges: who, when, how many\n";
@@ -175,34 +177,46 @@ static int s_erase(ctl_t *c, const Intake__Subject *s, const char *reason)
     int rc = ctl_call(c, "intake", "intake.subject.erase", &req.base, &intake__subject_erase_reply__descriptor,
                       (ProtobufCMessage **)&rep);
     if (rc) return rc;
-    /* tendering by a command: the event names no donor or recipient. Its
-     * log line names intake's audit entry, which holds the reason. */
-    Tendering__Subject ts = s_td_subject(s);
-    Tendering__SubjectEraseRequest treq = TENDERING__SUBJECT_ERASE_REQUEST__INIT;
+    /* notification's directory and tendering by a command each: the event
+     * names no phone or e-mail. Their log lines name intake's audit entry,
+     * which holds the reason. Both are tried even when one fails. */
     char why[64];
     snprintf(why, sizeof why, "intake audit %s", rep->audit_id);
+    Notification__SubjectEraseRequest nreq = NOTIFICATION__SUBJECT_ERASE_REQUEST__INIT;
+    nreq.phone = s->phone;
+    nreq.email = s->email;
+    nreq.reason = why;
+    Notification__SubjectEraseReply *nrep = NULL;
+    int nrc = ctl_call(c, "notification", "notification.subject.erase", &nreq.base,
+                       &notification__subject_erase_reply__descriptor, (ProtobufCMessage **)&nrep);
+    Tendering__Subject ts = s_td_subject(s);
+    Tendering__SubjectEraseRequest treq = TENDERING__SUBJECT_ERASE_REQUEST__INIT;
     treq.subject = &ts;
     treq.reason = why;
-    Tendering__SubjectEraseReply *trep;
+    Tendering__SubjectEraseReply *trep = NULL;
     int trc = ctl_call(c, "tendering", "tendering.subject.erase", &treq.base, &tendering__subject_erase_reply__descriptor,
                        (ProtobufCMessage **)&trep);
-    if (trc) {
-        fprintf(stderr, "hubctl: warning: intake erased the subject (audit %s) but tendering did not: "
-                        "run the same `hubctl subject erase` again when tendering is reachable\n", rep->audit_id);
-        return trc;
+    if (nrc || trc) {
+        fprintf(stderr, "hubctl: warning: intake erased the subject (audit %s) but %s%s%s did not: "
+                        "run the same `hubctl subject erase` again when %s reachable\n",
+                rep->audit_id, nrc ? "notification (its directory)" : "", nrc && trc ? " and " : "",
+                trc ? "tendering" : "", nrc && trc ? "both are" : "it is");
+        return nrc ? nrc : trc;
     }
     if (c->json) {
         json_t *out = json_object();
         s_put(out, "intake", &rep->base);
+        s_put(out, "notification", &nrep->base);
         s_put(out, "tendering", &trep->base);
         s_print(out);
         return EXIT_OK;
     }
     printf("erased %zu requests (%u open ones cancelled) and %zu opinions of subject %s (audit %s);\n"
-           "matching and notification erase their copies from the event intake.subject.erased;\n"
+           "matching and notification erase the requests' copies from the event intake.subject.erased;\n"
+           "notification erased %zu directory recipients and %zu deliveries to that phone or e-mail;\n"
            "tendering erased %zu donation-box recipients and %zu donors\n",
            rep->n_request_ids, rep->cancelled, rep->n_opinion_ids, rep->subject_hash, rep->audit_id,
-           trep->n_disbursement_ids, trep->n_donation_ids);
+           nrep->n_recipient_ids, nrep->n_delivery_ids, trep->n_disbursement_ids, trep->n_donation_ids);
     return EXIT_OK;
 }
 
