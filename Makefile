@@ -7,13 +7,13 @@
 
 BUILD   ?= build
 SAN     ?=
-PKGS    := libzmq libprotobuf-c lmdb libuv jansson inih libsystemd libcurl libsodium libmicrohttpd
+PKGS    := libzmq libprotobuf-c lmdb libuv jansson inih libcurl libsodium libmicrohttpd
 CC      ?= cc
 OPT     ?= -O2
 CFLAGS  := -std=c11 $(OPT) -g -Wall -Wextra -Werror -D_GNU_SOURCE \
            -I$(BUILD)/gen -Icommon $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),\
-             -lzmq -lprotobuf-c -llmdb -luv -ljansson -linih -lsystemd -lcurl -lsodium -lmicrohttpd) -lpthread -lm
+             -lzmq -lprotobuf-c -llmdb -luv -ljansson -linih -lcurl -lsodium -lmicrohttpd) -lpthread -lm
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined

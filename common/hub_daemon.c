@@ -1,21 +1,25 @@
 #include "hub_daemon.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "hub_log.h"
 #include "hub_metrics.h"
+#include "hub_notify.h"
 #include "hub_util.h"
 #include "version.h"
 
 #define EXIT_CONFIG 78 /* EX_CONFIG: systemd RestartPreventExitStatus */
-#define STATUS_MS 5000 /* how often systemd's STATUS= line is refreshed (when it changed) */
+#define STATUS_MS 5000 /* how often systemd's STATUS= line is refreshed (when it changed):
+                          [hub] status_notify_ms, [<daemon>] status_notify_ms overrides */
+#define STATUS_MS_MIN 10
+#define STATUS_MS_MAX 3600000
 
 typedef struct {
     hub_daemon_t *d;
@@ -26,6 +30,7 @@ typedef struct {
     hub_metrics_t *metrics;   /* [name] metrics: the Prometheus endpoint, or NULL */
     const char *api;          /* borrowed from the config: named in STATUS= */
     uint64_t status_commands, status_errors, status_seq; /* what STATUS= said last */
+    uint64_t notify_dropped;  /* hub_notify_dropped() already in notify_dropped_total */
     int stopping;
     int started;     /* svc->start succeeded */
 } run_t;
@@ -47,11 +52,21 @@ static void s_usage(const hub_service_t *svc, FILE *out)
 
 static void s_close_cb(uv_handle_t *h) { (void)h; }
 
+/* Brings the counter notify_dropped_total up to hub_notify_dropped()
+ * (this loop's updates and the store rewrite's pings alike). Loop thread. */
+static void s_notify_count(run_t *r)
+{
+    uint64_t dropped = hub_notify_dropped();
+    if (!r->d->rpc || dropped == r->notify_dropped) return;
+    hub_rpc_count(r->d->rpc, "notify_dropped_total", dropped - r->notify_dropped);
+    r->notify_dropped = dropped;
+}
+
 static void s_stop(run_t *r)
 {
     if (r->stopping++) return;
     hub_info("stopping");
-    sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+    hub_notify_send("STOPPING=1\nSTATUS=stopping");
     hub_metrics_destroy(&r->metrics); /* before the command server its scrapes ask */
     if (r->svc->stop && r->started) r->svc->stop(r->ctx);
     r->started = 0;
@@ -88,8 +103,13 @@ static void s_signal_cb(uv_signal_t *h, int signum)
     s_stop(r);
 }
 
-/* Pings systemd's watchdog from the loop, so a loop that hangs stops pinging. */
-static void s_watchdog_cb(uv_timer_t *t) { (void)t; sd_notify(0, "WATCHDOG=1"); }
+/* Pings systemd's watchdog from the loop, so a loop that hangs stops
+ * pinging (a ping that cannot be sent at once is dropped, never waited for). */
+static void s_watchdog_cb(uv_timer_t *t)
+{
+    hub_notify_send("WATCHDOG=1");
+    s_notify_count(t->data);
+}
 
 /* Tells systemd (STATUS=, shown by systemctl status) what the daemon has
  * done, when that changed since the last time: commands handled, how many
@@ -105,8 +125,9 @@ static void s_status_cb(uv_timer_t *t)
     r->status_commands = cmds;
     r->status_errors = errs;
     r->status_seq = seq;
-    sd_notifyf(0, "STATUS=serving on %s: %llu commands (%llu refused), last event %llu", r->api,
-               (unsigned long long)cmds, (unsigned long long)errs, (unsigned long long)seq);
+    hub_notify_sendf("STATUS=serving on %s: %llu commands (%llu refused), last event %llu", r->api,
+                     (unsigned long long)cmds, (unsigned long long)errs, (unsigned long long)seq);
+    s_notify_count(r);
 }
 
 /* Reads [name] curve and key settings; secret is set when CURVE is on. */
@@ -186,6 +207,13 @@ int hub_daemon_main(const hub_service_t *svc, int argc, char **argv)
         hub_error_set(&err, HUB__ERROR_CODE__INVALID_ARGUMENT, "metrics", "[%s] %s", svc->name, why);
         goto config_fail;
     }
+    long status_ms = hub_config_get_int(d.cfg, svc->name, "status_notify_ms",
+                                        hub_config_get_int(d.cfg, "hub", "status_notify_ms", STATUS_MS));
+    if (status_ms < STATUS_MS_MIN || status_ms > STATUS_MS_MAX) {
+        hub_error_set(&err, HUB__ERROR_CODE__INVALID_ARGUMENT, "status_notify_ms",
+                      "status_notify_ms must be %d..%d (ms)", STATUS_MS_MIN, STATUS_MS_MAX);
+        goto config_fail;
+    }
     if (check) {
         if (svc->init(&d, 1, &run.ctx, &err)) goto config_fail;
         if (svc->fini) svc->fini(run.ctx);
@@ -194,6 +222,9 @@ int hub_daemon_main(const hub_service_t *svc, int argc, char **argv)
         return 0;
     }
 
+    /* before any thread: the sender is the process's */
+    if (hub_notify_open()) hub_warn("NOTIFY_SOCKET \"%s\" unusable (%s): no readiness or status is sent",
+                                    getenv("NOTIFY_SOCKET"), strerror(errno));
     size_t map_mb = (size_t)hub_config_get_int(d.cfg, svc->name, "map_size_mb",
                                                hub_config_get_int(d.cfg, "hub", "map_size_mb", 1024));
     const char *names[HUB_STORE_MAX_DBS + 1] = {"outbox"};
@@ -252,23 +283,26 @@ int hub_daemon_main(const hub_service_t *svc, int argc, char **argv)
     uv_signal_start(&run.sigterm, s_signal_cb, SIGTERM);
     uv_signal_start(&run.sighup, s_signal_cb, SIGHUP);
     uv_timer_init(d.loop, &run.watchdog);
-    uint64_t wd_usec = 0; /* WATCHDOG_USEC (for this pid): ping at half of it */
-    if (sd_watchdog_enabled(0, &wd_usec) > 0) {
+    run.watchdog.data = &run;
+    uint64_t wd_usec = hub_notify_watchdog_usec(); /* WATCHDOG_USEC (for this pid): ping at half of it */
+    if (wd_usec) {
         uint64_t half_ms = wd_usec / 2000 ? wd_usec / 2000 : 1;
         uv_timer_start(&run.watchdog, s_watchdog_cb, half_ms, half_ms);
     }
     run.api = api;
     uv_timer_init(d.loop, &run.status);
     run.status.data = &run;
-    uv_timer_start(&run.status, s_status_cb, STATUS_MS, STATUS_MS);
+    uv_timer_start(&run.status, s_status_cb, (uint64_t)status_ms, (uint64_t)status_ms);
+    hub_rpc_count(d.rpc, "notify_dropped_total", 0); /* listed from the start */
 
     hub_info("hub-%s %s: store %s (epoch %llu, last seq %llu), api %s%s%s, events %s%s%s%s",
              svc->name, HUB_VERSION, d.data_dir, (unsigned long long)d.outbox.epoch,
              (unsigned long long)d.outbox.last_seq, api, admin && *admin ? ", admin " : "",
              admin && *admin ? admin : "", pub, curve ? " (CURVE)" : "", *metrics ? ", metrics http://" : "",
              *metrics ? metrics : "");
-    sd_notifyf(0, "READY=1\nSTATUS=serving on %s: last event %llu\nMAINPID=%lu", api,
-               (unsigned long long)d.outbox.last_seq, (unsigned long)getpid());
+    hub_notify_sendf("READY=1\nSTATUS=serving on %s: last event %llu\nMAINPID=%lu", api,
+                     (unsigned long long)d.outbox.last_seq, (unsigned long)getpid());
+    s_notify_count(&run);
     uv_run(d.loop, UV_RUN_DEFAULT);
     rc = 0;
     goto cleanup;
@@ -294,6 +328,7 @@ cleanup:
     hub_outbox_fini(&d.outbox);
     hub_store_close(&d.store);
     if (d.zctx) zmq_ctx_term(d.zctx);
+    hub_notify_close();
     hub_config_destroy(&d.cfg);
     if (!rc) hub_info("stopped");
     return rc;

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "hub_backup.h"
 #include "hub_log.h"
+#include "hub_notify.h"
 #include "hub_util.h"
 
 #define SCRUB_DIR "rewrite.tmp"   /* beside data.mdb: same file system, so rename is atomic */
@@ -86,7 +86,7 @@ static int s_copy_db(hub_store_t *nst, MDB_txn *otxn, MDB_dbi odbi, int db, hub_
         if (keep == 0 && (rc = mdb_put(ntxn, ndbi, &k, &v, put))) break;
         /* the copy holds the loop: tell systemd's watchdog it is alive
          * (a no-op without systemd) */
-        if ((n + 1) % HUB_SCRUB_PING_RECORDS == 0) sd_notify(0, "WATCHDOG=1");
+        if ((n + 1) % HUB_SCRUB_PING_RECORDS == 0) hub_notify_send("WATCHDOG=1");
         if (++n % HUB_SCRUB_TXN_RECORDS == 0) {
             rc = mdb_txn_commit(ntxn);
             ntxn = NULL;

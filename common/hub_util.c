@@ -73,6 +73,15 @@ bool hub_utf8_valid(const char *buf, size_t len)
     return true;
 }
 
+bool hub_log_text_ok(const char *s, size_t max)
+{
+    size_t len = strlen(s);
+    if (len > max || !hub_utf8_valid(s, len)) return false;
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+        if (*c < 0x20 || *c == 0x7f) return false;
+    return true;
+}
+
 bool hub_endpoint_is_local(const char *ep)
 {
     if (!strncmp(ep, "ipc://", 6) || !strncmp(ep, "inproc://", 9)) return true;

@@ -23,6 +23,9 @@ uint64_t hub_be64_get(const uint8_t in[8]);
 /* True when buf[0..len) is well-formed UTF-8 (no overlongs, no surrogates,
  * nothing above U+10FFFF) and has no NUL byte. */
 bool hub_utf8_valid(const char *buf, size_t len);
+/* True when s is at most max bytes of UTF-8 with no control byte (C0 or
+ * DEL), so it stays one line of a log (e.g. an erasure's reason). */
+bool hub_log_text_ok(const char *s, size_t max);
 
 /* True for endpoints that never leave this host: ipc://, inproc://,
  * tcp://127.x.x.x, tcp://localhost, tcp://[::1]. */

@@ -5,7 +5,7 @@
 set -eu
 PKGS="build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
 protobuf-compiler liblmdb-dev lmdb-utils libuv1-dev libjansson-dev libinih-dev
-libsystemd-dev libcmocka-dev libcurl4-openssl-dev libsodium-dev libmicrohttpd-dev
+libcmocka-dev libcurl4-openssl-dev libsodium-dev libmicrohttpd-dev
 python3 python3-zmq python3-protobuf python3-jsonschema python3-rfc3987 python3-aiosmtpd
 chromium chromium-driver python3-selenium fonts-wqy-zenhei
 clang libclang-rt-14-dev iproute2

@@ -23,9 +23,11 @@ const char ctl_privacy_usage[] =
     "                                    anonymize the person's requests (open ones are\n"
     "                                    cancelled) and opinions in every daemon, the\n"
     "                                    person as a volunteer or an organization's\n"
-    "                                    contact in matching, and the donation box's\n"
-    "                                    recipients (by phone) and donors (by --name:\n"
-    "                                    a weak match) in tendering\n"
+    "                                    contact in matching, notification directory's\n"
+    "                                    recipients and deliveries with that phone or\n"
+    "                                    e-mail, and the donation box's recipients (by\n"
+    "                                    phone) and donors (by --name: a weak match) in\n"
+    "                                    tendering\n"
     "  audit [--after ID] [--limit N]    erasures and purges: who, when, how many\n";
 
 /* Parses "365d" / "12h" into milliseconds. 0 or -1. */
@@ -196,49 +198,60 @@ static int s_erase(ctl_t *c, const Intake__Subject *s, const char *reason)
     int rc = ctl_call(c, "intake", "intake.subject.erase", &req.base, &intake__subject_erase_reply__descriptor,
                       (ProtobufCMessage **)&rep);
     if (rc) return rc;
-    /* matching and tendering by a command: the event names no volunteer,
-     * contact person, donor or recipient. Their log lines name intake's
-     * audit entry, which holds the reason. Both are tried, whatever the
-     * first answers. */
+    /* matching, notification's directory and tendering by a command each:
+     * the event names no volunteer, contact person, phone, e-mail, donor or
+     * recipient. Their log lines name intake's audit entry, which holds the
+     * reason. All three are tried, whatever the others answer. */
     char why[64];
     snprintf(why, sizeof why, "intake audit %s", rep->audit_id);
     Matching__Subject ms = s_mt_subject(s);
     Matching__SubjectEraseRequest mreq = MATCHING__SUBJECT_ERASE_REQUEST__INIT;
     mreq.subject = &ms;
     mreq.reason = why;
-    Matching__SubjectEraseReply *mrep;
+    Matching__SubjectEraseReply *mrep = NULL;
     int mrc = ctl_call(c, "matching", "matching.subject.erase", &mreq.base, &matching__subject_erase_reply__descriptor,
                        (ProtobufCMessage **)&mrep);
-    if (mrc)
-        fprintf(stderr, "hubctl: warning: intake erased the subject (audit %s) but matching did not: "
-                        "run the same `hubctl subject erase` again when matching is reachable\n", rep->audit_id);
+    Notification__SubjectEraseRequest nreq = NOTIFICATION__SUBJECT_ERASE_REQUEST__INIT;
+    nreq.phone = s->phone;
+    nreq.email = s->email;
+    nreq.reason = why;
+    Notification__SubjectEraseReply *nrep = NULL;
+    int nrc = ctl_call(c, "notification", "notification.subject.erase", &nreq.base,
+                       &notification__subject_erase_reply__descriptor, (ProtobufCMessage **)&nrep);
     Tendering__Subject ts = s_td_subject(s);
     Tendering__SubjectEraseRequest treq = TENDERING__SUBJECT_ERASE_REQUEST__INIT;
     treq.subject = &ts;
     treq.reason = why;
-    Tendering__SubjectEraseReply *trep;
+    Tendering__SubjectEraseReply *trep = NULL;
     int trc = ctl_call(c, "tendering", "tendering.subject.erase", &treq.base, &tendering__subject_erase_reply__descriptor,
                        (ProtobufCMessage **)&trep);
-    if (trc)
-        fprintf(stderr, "hubctl: warning: intake erased the subject (audit %s) but tendering did not: "
-                        "run the same `hubctl subject erase` again when tendering is reachable\n", rep->audit_id);
-    if (mrc || trc) return mrc ? mrc : trc;
+    const char *failed[3];
+    size_t n_failed = 0;
+    if (mrc) failed[n_failed++] = "matching";
+    if (nrc) failed[n_failed++] = "notification (its directory)";
+    if (trc) failed[n_failed++] = "tendering";
+    for (size_t i = 0; i < n_failed; i++)
+        fprintf(stderr, "hubctl: warning: intake erased the subject (audit %s) but %s did not: "
+                        "run the same `hubctl subject erase` again when it is reachable\n", rep->audit_id, failed[i]);
+    if (n_failed) return mrc ? mrc : nrc ? nrc : trc;
     if (c->json) {
         json_t *out = json_object();
         s_put(out, "intake", &rep->base);
         s_put(out, "matching", &mrep->base);
+        s_put(out, "notification", &nrep->base);
         s_put(out, "tendering", &trep->base);
         s_print(out);
         return EXIT_OK;
     }
     printf("erased %zu requests (%u open ones cancelled, so matching withdraws their referrals) and %zu opinions "
            "of subject %s (audit %s);\n"
-           "notification erases its copies from the event intake.subject.erased;\n"
+           "notification erases the requests' copies from the event intake.subject.erased;\n"
            "matching erased %zu volunteers and %u contact persons of %zu organizations (name blanked in %u referrals);\n"
+           "notification erased %zu directory recipients and %zu deliveries to that phone or e-mail;\n"
            "tendering erased %zu donation-box recipients and %zu donors\n",
            rep->n_request_ids, rep->cancelled, rep->n_opinion_ids, rep->subject_hash, rep->audit_id,
            mrep->n_volunteer_ids, mrep->contacts_removed, mrep->n_org_ids, mrep->referrals_changed,
-           trep->n_disbursement_ids, trep->n_donation_ids);
+           nrep->n_recipient_ids, nrep->n_delivery_ids, trep->n_disbursement_ids, trep->n_donation_ids);
     return EXIT_OK;
 }
 

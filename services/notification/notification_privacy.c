@@ -2,8 +2,11 @@
  * (README "Personal data (PIPL)"): intake's intake.privacy.anonymized and
  * intake.subject.erased events blank the contact this daemon keeps for
  * those requests and the deliveries made to their requesters (pending ones
- * are stopped), then the store is rewritten (hub_scrub); and
- * notification.subject.export. */
+ * are stopped), then the store is rewritten (hub_scrub);
+ * notification.subject.export; and notification.subject.erase, a command
+ * for what the event cannot name: directory recipients and deliveries
+ * matched by a phone or an e-mail (the event carries request ids and a
+ * keyed hash only). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +20,7 @@
 
 #define REQUESTER "requester:"
 #define ERASED_ERROR "personal data erased"
+#define MAX_REASON 256 /* bytes of an erasure's reason (a ticket or audit id) */
 
 static int s_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
@@ -29,13 +33,16 @@ typedef struct {
     size_t n_ids;
     const char *phone;     /* normalized, or "" */
     const char *email;     /* or "" */
+    char **rids;           /* the subject's directory recipients (their ids) */
+    size_t n_rids;
     char **found;          /* delivery ids (call arena) */
     size_t n_found, cap;
     int rc;
 } dscan_t;
 
 /* True when delivery d concerns the subject: to the requester of one of
- * the ids, or to its phone or e-mail. */
+ * the ids, to its phone or e-mail, or by SMS or e-mail to one of its
+ * directory recipients (whose other address may not be the one given). */
 static bool s_delivery_of(const dscan_t *s, const Notification__Delivery *d)
 {
     if (!strncmp(d->recipient, REQUESTER, strlen(REQUESTER)) && s->n_ids) {
@@ -43,6 +50,9 @@ static bool s_delivery_of(const dscan_t *s, const Notification__Delivery *d)
         if (bsearch(&id, s->ids, s->n_ids, sizeof *s->ids, s_cmp)) return true;
     }
     if (!*d->address) return false;
+    if (d->channel == NOTIFICATION__CHANNEL__SMS || d->channel == NOTIFICATION__CHANNEL__EMAIL)
+        for (size_t i = 0; i < s->n_rids; i++)
+            if (!strcmp(d->recipient, s->rids[i])) return true;
     if (*s->email && !strcasecmp(d->address, s->email)) return true;
     char p[HUB_PHONE_DIGITS];
     return *s->phone && d->channel == NOTIFICATION__CHANNEL__SMS && hub_phone_norm(d->address, p, sizeof p) &&
@@ -90,6 +100,35 @@ static ProtobufCMessage *s_get(hub_call_t *call, MDB_dbi db, const char *id, con
     return m;
 }
 
+/* Blanks the address, subject, text and data of the deliveries s found,
+ * and their last error (a gateway's answer may quote the address; the
+ * status code stays); pending ones are stopped (dead, ERASED_ERROR). 0, or
+ * -1 with call->err. */
+static int s_blank_deliveries(hub_call_t *call, notif_t *n, const dscan_t *s)
+{
+    int64_t now = hub_now_ms();
+    bool gone;
+    for (size_t i = 0; i < s->n_found; i++) {
+        Notification__Delivery *d = (void *)s_get(call, n->deliveries, s->found[i], &notification__delivery__descriptor,
+                                                  &gone);
+        if (!d) return -1;
+        if (d->state == NOTIFICATION__DELIVERY_STATE__QUEUED || d->state == NOTIFICATION__DELIVERY_STATE__RETRYING) {
+            /* never sent now: out of the queue, not into the dead-letter list
+             * (a requeue could only fail) */
+            if (notif_due_del(call, n, d)) return -1;
+            d->state = NOTIFICATION__DELIVERY_STATE__DEAD;
+            d->dead_ms = now;
+            d->last_error = ERASED_ERROR;
+            hub_rpc_count(call->rpc, "deliveries_erased_pending_total", 1);
+        }
+        if (*d->last_error) d->last_error = ERASED_ERROR;
+        d->address = d->text = d->subject = "";
+        d->n_data = 0;
+        if (hub_record_put(call, n->deliveries, d->id, &d->base)) return -1;
+    }
+    return 0;
+}
+
 /* ---- intake's events ---- */
 
 int notification_privacy_apply(hub_call_t *call, notif_t *n, const Hub__Event *ev)
@@ -120,31 +159,15 @@ int notification_privacy_apply(hub_call_t *call, notif_t *n, const Hub__Event *e
         if (hub_record_put(call, n->requests, rs->request_id, &rs->base)) return -1;
     }
     dscan_t s = {.call = call, .n = n, .ids = ae->request_ids, .n_ids = ae->n_request_ids, .phone = "", .email = ""};
-    if (s_dscan(&s)) return -1;
-    int64_t now = hub_now_ms();
-    for (size_t i = 0; i < s.n_found; i++) {
-        Notification__Delivery *d = (void *)s_get(call, n->deliveries, s.found[i], &notification__delivery__descriptor,
-                                                  &gone);
-        if (!d) return -1;
-        if (d->state == NOTIFICATION__DELIVERY_STATE__QUEUED || d->state == NOTIFICATION__DELIVERY_STATE__RETRYING) {
-            /* never sent now: out of the queue, not into the dead-letter list
-             * (a requeue could only fail) */
-            if (notif_due_del(call, n, d)) return -1;
-            d->state = NOTIFICATION__DELIVERY_STATE__DEAD;
-            d->dead_ms = now;
-            d->last_error = ERASED_ERROR;
-            hub_rpc_count(call->rpc, "deliveries_erased_pending_total", 1);
-        }
-        d->address = d->text = d->subject = "";
-        d->n_data = 0;
-        if (hub_record_put(call, n->deliveries, d->id, &d->base)) return -1;
-    }
+    if (s_dscan(&s) || s_blank_deliveries(call, n, &s)) return -1;
     hub_rpc_count(call->rpc, "requests_anonymized_total", ae->n_request_ids);
     return hub_scrub_request(&n->scrub, call);
 }
 
-/* ---- notification.subject.export ---- */
+/* ---- notification.subject.export and .erase ---- */
 
+/* True when directory recipient r has the subject's phone (normalized) or
+ * e-mail (either may be ""). */
 static int s_recipient_of(const Notification__Recipient *r, const char *phone, const char *email)
 {
     char p[HUB_PHONE_DIGITS];
@@ -156,11 +179,14 @@ typedef struct {
     hub_call_t *call;
     notif_t *n;
     const char *phone, *email;
-    Notification__Recipient **found;
+    bool for_export;       /* blank the webhook secret (never shown) */
+    Notification__Recipient **found; /* decoded records (call arena) */
+    char **ids;            /* their ids, same order */
     size_t n_found, cap;
     int rc;
 } rscan_t;
 
+/* hub_store_scan_fn: collects the subject's directory recipients. */
 static int s_rcollect(const MDB_val *key, const MDB_val *val, void *arg)
 {
     rscan_t *s = arg;
@@ -171,14 +197,26 @@ static int s_rcollect(const MDB_val *key, const MDB_val *val, void *arg)
     if (!r || !s_recipient_of(r, s->phone, s->email)) return 0;
     if (s->n_found == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 8;
-        Notification__Recipient **f = hub_arena_alloc(s->call->arena, cap * sizeof *f);
-        if (!f) { s->rc = -1; return 1; }
-        if (s->n_found) memcpy(f, s->found, s->n_found * sizeof *f);
+        Notification__Recipient **f = hub_arena_alloc(s->call->arena, (cap + 1) * sizeof *f);
+        char **ids = hub_arena_alloc(s->call->arena, (cap + 1) * sizeof *ids);
+        if (!f || !ids) { s->rc = -1; return 1; }
+        if (s->n_found) memcpy(f, s->found, s->n_found * sizeof *f), memcpy(ids, s->ids, s->n_found * sizeof *ids);
         s->found = f;
+        s->ids = ids;
         s->cap = cap;
     }
-    r->webhook_secret = "";
+    if (s->for_export) r->webhook_secret = "";
+    s->ids[s->n_found] = r->id;
     s->found[s->n_found++] = r;
+    return 0;
+}
+
+/* Fills s with the subject's directory recipients. 0, or -1 with call->err. */
+static int s_rscan(rscan_t *s)
+{
+    int rc = hub_store_scan_after(s->call->txn, s->n->recipients, "", s_rcollect, s);
+    if (rc) return hub_call_mdb_error(s->call, rc);
+    if (s->rc) return hub_error_set(&s->call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too many recipients");
     return 0;
 }
 
@@ -206,7 +244,12 @@ int notification_subject_export_handler(hub_call_t *call, void *ctx)
         else if (!gone) return -1;
     }
     qsort(ids, q->n_request_ids, sizeof *ids, s_cmp);
-    dscan_t s = {.call = call, .n = n, .ids = ids, .n_ids = q->n_request_ids, .phone = phone, .email = q->email};
+    rscan_t r = {.call = call, .n = n, .phone = phone, .email = q->email, .for_export = true};
+    if (s_rscan(&r)) return -1;
+    rep->recipients = r.found;
+    rep->n_recipients = r.n_found;
+    dscan_t s = {.call = call, .n = n, .ids = ids, .n_ids = q->n_request_ids, .phone = phone, .email = q->email,
+                 .rids = r.ids, .n_rids = r.n_found};
     if (s_dscan(&s)) return -1;
     rep->deliveries = hub_arena_alloc(call->arena, (s.n_found + 1) * sizeof *rep->deliveries);
     if (!rep->deliveries) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too large");
@@ -216,12 +259,51 @@ int notification_subject_export_handler(hub_call_t *call, void *ctx)
         if (!d) return -1;
         rep->deliveries[rep->n_deliveries++] = d;
     }
-    rscan_t r = {.call = call, .n = n, .phone = phone, .email = q->email};
-    int rc = hub_store_scan_after(call->txn, n->recipients, "", s_rcollect, &r);
-    if (rc) return hub_call_mdb_error(call, rc);
-    if (r.rc) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too large");
-    rep->recipients = r.found;
-    rep->n_recipients = r.n_found;
     call->reply = &rep->base;
     return 0;
+}
+
+int notification_subject_erase_handler(hub_call_t *call, void *ctx)
+{
+    notif_t *n = ctx;
+    const Notification__SubjectEraseRequest *q = (const void *)call->req;
+    char phone[HUB_PHONE_DIGITS];
+    hub_phone_norm(q->phone, phone, sizeof phone);
+    if (!*phone && !*q->email)
+        return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "phone",
+                             "a phone number or an e-mail address is needed");
+    if (!hub_log_text_ok(q->reason, MAX_REASON))
+        return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "reason",
+                             "the reason is at most %d bytes of printable UTF-8", MAX_REASON);
+    /* the export's sets: recipients by phone or e-mail, deliveries to that
+     * phone or e-mail or to those recipients' addresses */
+    rscan_t r = {.call = call, .n = n, .phone = phone, .email = q->email};
+    if (s_rscan(&r)) return -1;
+    dscan_t s = {.call = call, .n = n, .phone = phone, .email = q->email, .rids = r.ids, .n_rids = r.n_found};
+    if (s_dscan(&s)) return -1;
+    Notification__SubjectEraseReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
+    if (!rep) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "out of memory");
+    notification__subject_erase_reply__init(rep);
+    int64_t now = hub_now_ms();
+    for (size_t i = 0; i < r.n_found; i++) {
+        Notification__Recipient *x = r.found[i];
+        /* the id stays: deliveries, inbox and schedules still name it */
+        x->name = x->phone = x->email = "";
+        x->consent = false;
+        x->updated_ms = now;
+        if (hub_record_put(call, n->recipients, x->id, &x->base)) return -1;
+    }
+    if (s_blank_deliveries(call, n, &s)) return -1;
+    rep->recipient_ids = r.ids, rep->n_recipient_ids = r.n_found;
+    rep->delivery_ids = s.found, rep->n_delivery_ids = s.n_found;
+    call->reply = &rep->base;
+    if (!r.n_found && !s.n_found) return 0; /* nothing (left) to erase: nothing written */
+    /* no audit log here: the log line (no identifiers) and counters; the
+     * reason links it to intake's audit entry */
+    hub_info("subject erased by %s (%s): %zu directory recipients, %zu deliveries", call->principal,
+             *q->reason ? q->reason : "no reason given", r.n_found, s.n_found);
+    hub_rpc_count(call->rpc, "subject_erasures_total", 1);
+    hub_rpc_count(call->rpc, "recipients_erased_total", r.n_found);
+    hub_rpc_count(call->rpc, "deliveries_erased_total", s.n_found);
+    return hub_scrub_request(&n->scrub, call);
 }

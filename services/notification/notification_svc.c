@@ -1709,6 +1709,8 @@ const hub_handler_t notification_handlers[] = {
     {"notification.hold", &notification__hold_request__descriptor, s_hold, ROLES_INTERNAL},
     {"notification.subject.export", &notification__subject_export_request__descriptor,
      notification_subject_export_handler, ROLES_OPERATOR},
+    {"notification.subject.erase", &notification__subject_erase_request__descriptor,
+     notification_subject_erase_handler, ROLES_OPERATOR},
     {NULL, NULL, NULL, NULL},
 };
 

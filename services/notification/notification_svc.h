@@ -110,6 +110,10 @@ int notif_due_del(hub_call_t *call, notif_t *n, const Notification__Delivery *d)
  * intake.subject.erased (blanks the requesters' contact and deliveries,
  * stops pending ones, asks for the store rewrite). 0 or -1 (feed rules). */
 int notification_privacy_apply(hub_call_t *call, notif_t *n, const Hub__Event *ev);
+/* "notification.subject.export" (operator): README "Personal data (PIPL)". */
 int notification_subject_export_handler(hub_call_t *call, void *ctx);
+/* "notification.subject.erase" (operator): blanks the directory recipients
+ * and deliveries the export finds by phone/e-mail, asks for the rewrite. */
+int notification_subject_erase_handler(hub_call_t *call, void *ctx);
 
 #endif

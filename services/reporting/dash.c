@@ -878,11 +878,15 @@ static const char *s_arg(void *conn, const char *key)
 int rep_dash_figure_query(rep_dash_arg_fn arg, void *ctx, Reporting__QueryRequest *q, hub_error_t *err)
 {
     reporting__query_request__init(q);
-    const char *figure = arg(ctx, "figure"), *by = arg(ctx, "by"), *pub = arg(ctx, "public");
+    const char *figure = arg(ctx, "figure"), *by = arg(ctx, "by"), *pub = arg(ctx, "public"),
+               *district = arg(ctx, "district");
     q->figure = (char *)(figure && *figure ? figure : "summary");
     q->by = (char *)(by ? by : "");
+    q->district = (char *)(district ? district : "");
     if (!hub_utf8_valid(q->figure, strlen(q->figure)) || !hub_utf8_valid(q->by, strlen(q->by)))
         return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "figure", "not UTF-8");
+    if (!hub_utf8_valid(q->district, strlen(q->district)))
+        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "district", "not UTF-8");
     if (s_date_param(arg(ctx, "from"), &q->from_ms))
         return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "from",
                              "from: YYYY-MM-DD (CST) or unix milliseconds");
@@ -899,12 +903,13 @@ int rep_dash_figure_query(rep_dash_arg_fn arg, void *ctx, Reporting__QueryReques
     return 0;
 }
 
-/* GET /api/figures?figure=&by=&from=&to=&public= */
+/* GET /api/figures?figure=&by=&from=&to=&district=&public= */
 static enum MHD_Result s_figures(rep_dash_t *self, struct MHD_Connection *c)
 {
     Reporting__QueryRequest q;
     hub_error_t err = {0};
-    if (rep_dash_figure_query(s_arg, c, &q, &err)) return s_error_err(c, &err);
+    if (rep_dash_figure_query(s_arg, c, &q, &err) || rep_district_known(&self->conf.districts, q.district, &err))
+        return s_error_err(c, &err);
     dash_query_t dq;
     if (s_query_begin(self, &dq, &err)) return s_error_err(c, &err);
     Reporting__QueryReply *rep = NULL;
@@ -954,7 +959,7 @@ static enum MHD_Result s_html(rep_dash_t *self, struct MHD_Connection *c, const 
     dash_query_t dq;
     if (s_query_begin(self, &dq, &err)) return s_error_err(c, &err);
     char *html = NULL;
-    int rc = kind ? rep_html_report(kind, period, true, dq.now_ms, s_query_fn, &dq, &html, &err)
+    int rc = kind ? rep_html_report(kind, period, true, NULL, dq.now_ms, s_query_fn, &dq, &html, &err)
                   : rep_html_page(period, dq.now_ms, s_query_fn, &dq, &html, &err);
     s_query_end(self, &dq);
     if (rc || !html) {

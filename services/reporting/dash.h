@@ -14,7 +14,9 @@
  *   GET /events                Server-Sent Events: the ring, then each event live
  *                              (id = ring position; Last-Event-ID resumes)
  *   GET /api/health            daemons' health and subscriber lags (JSON)
- *   GET /api/figures?figure=&by=&from=&to=   one figure (JSON, hub_fig_json)
+ *   GET /api/figures?figure=&by=&from=&to=&district=   one figure (JSON,
+ *                              hub_fig_json); district: one district's (404
+ *                              for one this instance does not report on)
  *   GET /metrics               every daemon's counters, Prometheus text format 0.0.4
  *   GET /report/yearly/YYYY, /report/monthly/YYYY-MM   the HTML reports (suppressed)
  *   GET /public/donations, /public/tenders             disclosure pages
@@ -49,6 +51,7 @@ typedef struct {
     void *zctx;                /* borrowed */
     hub_store_t *store;        /* borrowed: figures from HTTP threads */
     const rep_dbs_t *dbs;      /* borrowed */
+    rep_districts_t districts; /* borrowed arrays: ?district= of /api/figures */
 } rep_dash_conf_t;
 
 typedef struct rep_dash rep_dash_t;
@@ -93,10 +96,12 @@ rep_dash_route_t rep_dash_route(const char *url);
 /* Looks up query argument key: its URL-decoded value (borrowed) or NULL. */
 typedef const char *(*rep_dash_arg_fn)(void *ctx, const char *key);
 /* Builds GET /api/figures's query from its arguments figure (default
- * "summary"), by, from/to ("YYYY-MM-DD" CST or unix ms) and public (only
- * "", "1", "true"). q's strings are borrowed from arg's values. 0, or -1
- * with err: INVALID_ARGUMENT naming the argument, PERMISSION_DENIED for
- * public=0 (exact figures are not served over HTTP). */
+ * "summary"), by, from/to ("YYYY-MM-DD" CST or unix ms), district (absent
+ * or "": every district) and public (only "", "1", "true"). q's strings
+ * are borrowed from arg's values. 0, or -1 with err: INVALID_ARGUMENT
+ * naming the argument, PERMISSION_DENIED for public=0 (exact figures are
+ * not served over HTTP). Whether the district is one this instance
+ * reports on is the caller's check (rep_district_known). */
 int rep_dash_figure_query(rep_dash_arg_fn arg, void *ctx, Reporting__QueryRequest *q, hub_error_t *err);
 
 /* The first ring id a new /events stream sends, given its Last-Event-ID

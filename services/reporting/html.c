@@ -771,8 +771,8 @@ static void s_report_body(s_doc_t *d, const s_period_t *p, const s_figs_t *f, in
     s_put(&d->b, "</section>\n");
 }
 
-int rep_html_report(const char *kind, const char *period, bool public_view, int64_t now_ms, rep_query_fn q,
-                    void *arg, char **html, hub_error_t *err)
+int rep_html_report(const char *kind, const char *period, bool public_view, const char *district, int64_t now_ms,
+                    rep_query_fn q, void *arg, char **html, hub_error_t *err)
 {
     hub_error_t local = {0};
     s_doc_t d = {.q = q, .arg = arg, .public_view = public_view, .err = err ? err : &local};
@@ -781,9 +781,11 @@ int rep_html_report(const char *kind, const char *period, bool public_view, int6
     if (!html || !q) return hub_error_set(d.err, HUB__ERROR_CODE__INVALID_ARGUMENT, "", "no output or query");
     *html = NULL;
     if (s_parse_period(kind, period, &p, d.err) || s_ask_all(&d, &p, &f)) return -1;
-    char title[128];
-    if (p.yearly) snprintf(title, sizeof title, CENTER " %d 年度报告", p.year);
-    else snprintf(title, sizeof title, CENTER " %d 年 %d 月月报", p.year, p.month);
+    char title[192];
+    int n = p.yearly ? snprintf(title, sizeof title, CENTER " %d 年度报告", p.year)
+                     : snprintf(title, sizeof title, CENTER " %d 年 %d 月月报", p.year, p.month);
+    if (district && *district && n > 0 && (size_t)n < sizeof title) /* s_head escapes it */
+        snprintf(title + n, sizeof title - (size_t)n, "（区县：%.40s）", district);
     s_head(&d, title);
     s_report_body(&d, &p, &f, now_ms);
     s_foot(&d, now_ms);

@@ -18,10 +18,13 @@ typedef int (*rep_query_fn)(void *arg, const Reporting__QueryRequest *q, Reporti
                             hub_error_t *err);
 
 /* The report of kind "monthly" (period "YYYY-MM") or "yearly" ("YYYY"),
- * public_view = small counts suppressed. *html is malloc'd, NUL-terminated,
- * owned by the caller. 0, or -1 with err (bad kind/period, a query failed). */
-int rep_html_report(const char *kind, const char *period, bool public_view, int64_t now_ms, rep_query_fn q,
-                    void *arg, char **html, hub_error_t *err);
+ * public_view = small counts suppressed; district (NULL: the figures are
+ * every district's) is named in the title when the figures are one
+ * district's (the query function limits them: html only shows the name).
+ * *html is malloc'd, NUL-terminated, owned by the caller. 0, or -1 with
+ * err (bad kind/period, a query failed). */
+int rep_html_report(const char *kind, const char *period, bool public_view, const char *district, int64_t now_ms,
+                    rep_query_fn q, void *arg, char **html, hub_error_t *err);
 
 /* A public disclosure page: "donations" (totals by month, recipients as
  * masked by tendering) or "tenders" (processes, states, budgets, winners,

@@ -119,6 +119,27 @@ bool rep_district_ok(const char *name)
     return n > 0;
 }
 
+int rep_district_known(const rep_districts_t *set, const char *district, hub_error_t *err)
+{
+    const char *local = set->local ? set->local : "";
+    if (!district || !*district || !strcmp(district, "-") || (*local && !strcmp(district, local))) return 0;
+    char list[64 * (REP_DISTRICT_MAX + 1) + 8] = "";
+    size_t n = 0;
+    for (int i = 0; i < set->n; i++) {
+        if (!strcmp(district, set->names[i])) return 0;
+        if (n < sizeof list) n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? " " : "", set->names[i]);
+    }
+    return hub_error_set(err, HUB__ERROR_CODE__NOT_FOUND, "district", "no district \"%.40s\" here (districts: %s)",
+                         district, n ? list : *local ? local : "-");
+}
+
+const char *rep_district_title(const rep_districts_t *set, const char *district)
+{
+    if (!district || !*district) return NULL;
+    if (strcmp(district, "-")) return district;
+    return set->local && *set->local ? set->local : "本区";
+}
+
 /* Writes a district's record key, [district SEP] id (id cut at 200 bytes),
  * to key (room for REC_KEY_MAX). Returns its length. */
 static size_t s_reckey(uint8_t *key, const char *district, size_t dlen, const char *id)

@@ -96,6 +96,24 @@ typedef struct {
 /* True if name is a district name: [a-z0-9_-]{1,REP_DISTRICT_MAX}. */
 bool rep_district_ok(const char *name);
 
+/* The districts one instance reports on (borrowed; read-only once the
+ * daemon runs, so HTTP threads may read them): the local one (local:
+ * [reporting] district, "" when unnamed) and a city instance's
+ * [reporting] districts. */
+typedef struct {
+    const char *local;
+    const char (*names)[REP_DISTRICT_MAX + 1];
+    int n;
+} rep_districts_t;
+/* 0 when district is "" or NULL (all of them), "-" or the local one's
+ * name, or one of names; else -1 with err NOT_FOUND (field "district")
+ * naming those there are. */
+int rep_district_known(const rep_districts_t *set, const char *district, hub_error_t *err);
+/* How a report's title names district: NULL for "" or NULL (all of them),
+ * the local one's name (or "本区" when it has none) for "-", else the name
+ * itself (borrowed). */
+const char *rep_district_title(const rep_districts_t *set, const char *district);
+
 /* Counter additions gathered in memory (key -> int64[REP_VALUES]), so a
  * batch of events costs one write per counter instead of one per event.
  * Owned by the caller. NULL on OOM. */

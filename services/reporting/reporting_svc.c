@@ -55,19 +55,18 @@ static int s_done(hub_call_t *call, bool ok, void *arg)
 /* True when the caller sees exact figures (not suppressed). */
 static bool s_exact_role(const hub_call_t *call) { return hub_call_has_role(call, R_EXACT); }
 
+/* The districts r reports on (rep_districts_t over r's arrays). */
+static rep_districts_t s_districts_of(const reporting_t *r)
+{
+    return (rep_districts_t){r->local, (const char(*)[REP_DISTRICT_MAX + 1])r->districts, r->n_districts};
+}
+
 /* 0 when district is "" (all), "-" or the local district's name, or one
  * of [reporting] districts; else -1 with NOT_FOUND naming them. */
 static int s_district_known(const reporting_t *r, const char *district, hub_error_t *err)
 {
-    if (!district || !*district || !strcmp(district, "-") || (*r->local && !strcmp(district, r->local))) return 0;
-    char list[REPORTING_MAX_DISTRICTS * (REP_DISTRICT_MAX + 1) + 8] = "";
-    size_t n = 0;
-    for (int i = 0; i < r->n_districts; i++) {
-        if (!strcmp(district, r->districts[i])) return 0;
-        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? " " : "", r->districts[i]);
-    }
-    return hub_error_set(err, HUB__ERROR_CODE__NOT_FOUND, "district", "no district \"%.40s\" here (districts: %s)",
-                         district, n ? list : *r->local ? r->local : "-");
+    rep_districts_t set = s_districts_of(r);
+    return rep_district_known(&set, district, err);
 }
 
 /* "reporting.query": one figure. Principals other than operators and
@@ -135,7 +134,9 @@ static int s_report(hub_call_t *call, void *ctx)
     hub_arena_reset(r->scratch);
     qctx_t c = {call->txn, r, 0, q->district};
     char *html = NULL;
-    int rc = rep_html_report(q->kind, q->period, !q->exact, hub_now_ms(), s_query_fn, &c, &html, &call->err);
+    rep_districts_t set = s_districts_of(r);
+    int rc = rep_html_report(q->kind, q->period, !q->exact, rep_district_title(&set, q->district), hub_now_ms(),
+                             s_query_fn, &c, &html, &call->err);
     hub_arena_reset(r->scratch);
     if (rc) return c.mdb_rc ? hub_call_mdb_error(call, c.mdb_rc) : -1;
     return s_page_reply(call, "text/html; charset=utf-8", html);
@@ -327,7 +328,8 @@ int reporting_start(hub_daemon_t *d, void *ctx, hub_error_t *err)
         hub_feed_set_digest(r->feeds[i], rep_digest);
         if (hub_feed_start(r->feeds[i], err)) return -1;
     }
-    rep_dash_conf_t dc = {r->http, r->peers, n_feeds + 1, r->poll_ms, r->down_after_ms, d->zctx, d->store, &r->dbs};
+    rep_dash_conf_t dc = {r->http, r->peers, n_feeds + 1, r->poll_ms, r->down_after_ms,
+                          d->zctx, d->store, &r->dbs, s_districts_of(r)};
     if (!(r->dash = rep_dash_new(&dc, err))) return -1;
     if (*r->http) hub_info("dashboard on http://%s/ (port %d)", r->http, rep_dash_port(r->dash));
     return 0;

@@ -130,9 +130,7 @@ int tendering_subject_erase(hub_call_t *call, void *ctx)
     tendering_t *t = ctx;
     const Tendering__SubjectEraseRequest *q = (const void *)call->req;
     if (s_subject_ok(call, q->subject)) return -1;
-    bool printable = true; /* it goes into the log: one line */
-    for (const unsigned char *c = (const unsigned char *)q->reason; *c; c++) printable &= *c >= 0x20 && *c != 0x7f;
-    if (strlen(q->reason) > MAX_REASON || !printable || !hub_utf8_valid(q->reason, strlen(q->reason)))
+    if (!hub_log_text_ok(q->reason, MAX_REASON)) /* it goes into the log: one line */
         return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "reason",
                              "the reason is at most %d bytes of printable UTF-8", MAX_REASON);
     scan_t don, dis;

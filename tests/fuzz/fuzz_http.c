@@ -1,7 +1,7 @@
 /* fuzz_http: what a dashboard client controls in an HTTP request
  * (services/reporting/dash.c): the path (rep_dash_route), the query
  * arguments of /api/figures (rep_dash_figure_query: figure, by, from, to,
- * public) and the Last-Event-ID header of /events (rep_dash_resume_at);
+ * district, public) and the Last-Event-ID header of /events (rep_dash_resume_at);
  * then what the dashboard does with an accepted request: the figure over
  * a read transaction of reporting's store (rep_query, public view, then
  * hub_fig_json) or the report / public page (rep_html_report,
@@ -99,7 +99,9 @@ FUZZ_TARGET(http)
     hub_error_t err = {0};
     if (rt.page == REP_DASH_FIGURES) {
         Reporting__QueryRequest q;
-        if (rep_dash_figure_query(s_arg, &args, &q, &err)) {
+        static const char names[][REP_DISTRICT_MAX + 1] = {"jiangbei", "beilun"};
+        static const rep_districts_t districts = {"haishu", names, 2}; /* a city instance */
+        if (rep_dash_figure_query(s_arg, &args, &q, &err) || rep_district_known(&districts, q.district, &err)) {
             FUZZ_CHECK(err.code != 0);
         } else {
             FUZZ_CHECK(q.public_view);
@@ -115,7 +117,7 @@ FUZZ_TARGET(http)
         }
     } else if (rt.page == REP_DASH_REPORT || rt.page == REP_DASH_PUBLIC) {
         char *html = NULL;
-        int rc = rt.kind ? rep_html_report(rt.kind, rt.period, true, FUZZ_NOW_MS, s_query, &x, &html, &err)
+        int rc = rt.kind ? rep_html_report(rt.kind, rt.period, true, NULL, FUZZ_NOW_MS, s_query, &x, &html, &err)
                          : rep_html_page(rt.period, FUZZ_NOW_MS, s_query, &x, &html, &err);
         if (rc) FUZZ_CHECK(err.code != 0);
         else FUZZ_CHECK(html != NULL);

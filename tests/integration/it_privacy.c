@@ -3,7 +3,9 @@
  * notification (also one that was down: it replays the event), the
  * retention purge and its schedule anonymize closed requests and keep what
  * figures need, and afterwards no store's raw data.mdb holds the person's
- * name, phone, e-mail, address or description. Stores are 0700/0600. */
+ * name, phone, e-mail, address or description. notification.subject.erase
+ * blanks the directory recipients (and deliveries) with the subject's phone
+ * or e-mail, and no other. Stores are 0700/0600. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -288,6 +290,141 @@ static void test_subject_export_and_erase(void **state)
     for (size_t i = 0; i < 3; i++) s_modes(f, daemons[i]);
 }
 
+/* ---- notification's directory ---- */
+
+/* directory entries: one with the subject's phone, one with the subject's
+ * e-mail only, one of somebody else; markers unique as above */
+typedef struct {
+    const char *id, *name, *phone, *email;
+} entry_t;
+static const entry_t DIR_PHONE = {"DIR-JIA-1", "目录测试甲一", "+86 139-1234-0011", "jia1@dir.example"};
+static const entry_t DIR_MAIL = {"DIR-JIA-2", "目录测试甲二", "", "jia@dir.example"};
+static const entry_t DIR_OTHER = {"DIR-BING", "目录测试丙", "13912340033", "bing@dir.example"};
+
+/* How many of e's markers notification's data.mdb holds. */
+static int s_dir_markers(fx_t *f, const entry_t *e)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/var/notification/data.mdb", f->in.dir);
+    const char *const marks[] = {e->name, *e->phone ? e->phone : e->name, e->email};
+    return harness_file_holds(path, marks, 3);
+}
+
+typedef struct {
+    fx_t *f;
+    const entry_t *e;
+} dir_clean_t;
+
+static bool s_dir_clean(void *arg)
+{
+    dir_clean_t *c = arg;
+    return s_dir_markers(c->f, c->e) == 0;
+}
+
+static void s_dir_put(fx_t *f, const entry_t *e)
+{
+    Notification__PutRecipientRequest q = NOTIFICATION__PUT_RECIPIENT_REQUEST__INIT;
+    Notification__Recipient r = NOTIFICATION__RECIPIENT__INIT;
+    r.id = (char *)e->id;
+    r.name = (char *)e->name;
+    r.phone = (char *)e->phone;
+    r.email = (char *)e->email;
+    r.consent = true;
+    q.recipient = &r;
+    s_call(f, f->ntc, "notification.recipient.put", &q.base, &notification__recipient_reply__descriptor, NULL);
+}
+
+static Notification__SubjectExportReply *s_nt_export_by(fx_t *f, const char *phone, const char *email)
+{
+    Notification__SubjectExportRequest q = NOTIFICATION__SUBJECT_EXPORT_REQUEST__INIT;
+    q.phone = (char *)phone;
+    q.email = (char *)email;
+    return (void *)s_call(f, f->ntc, "notification.subject.export", &q.base,
+                          &notification__subject_export_reply__descriptor, NULL);
+}
+
+static Notification__SubjectEraseReply *s_nt_erase(fx_t *f, const char *phone, const char *email, const char *reason,
+                                                   hub_error_t *err)
+{
+    Notification__SubjectEraseRequest q = NOTIFICATION__SUBJECT_ERASE_REQUEST__INIT;
+    q.phone = (char *)phone;
+    q.email = (char *)email;
+    q.reason = (char *)reason;
+    return (void *)s_call(f, f->ntc, "notification.subject.erase", &q.base,
+                          &notification__subject_erase_reply__descriptor, err);
+}
+
+static void test_directory_erase(void **state)
+{
+    fx_t *f = *state;
+    const entry_t *all[] = {&DIR_PHONE, &DIR_MAIL, &DIR_OTHER};
+    for (size_t i = 0; i < 3; i++) s_dir_put(f, all[i]);
+    /* a notice to all three: SMS, e-mail and inbox deliveries each */
+    Notification__Placeholder title = NOTIFICATION__PLACEHOLDER__INIT, body = NOTIFICATION__PLACEHOLDER__INIT;
+    title.name = "title", title.value = "冬季慰问活动通知";
+    body.name = "text", body.value = "请各社会组织派员参加。";
+    Notification__Placeholder *data[2] = {&title, &body};
+    char *to[3] = {(char *)DIR_PHONE.id, (char *)DIR_MAIL.id, (char *)DIR_OTHER.id};
+    Notification__SendRequest sq = NOTIFICATION__SEND_REQUEST__INIT;
+    sq.recipients = to, sq.n_recipients = 3;
+    sq.template_ = "notice";
+    sq.data = data, sq.n_data = 2;
+    sq.key = "notice-dir";
+    Notification__SendReply *sr = (void *)s_call(f, f->ntc, "notification.send", &sq.base,
+                                                 &notification__send_reply__descriptor, NULL);
+    assert_int_equal(sr->n_delivery_ids, 3 + 2 + 3); /* sms+email+inbox, email+inbox, sms+email+inbox */
+
+    /* the subject: the phone in another spelling, the e-mail in capitals */
+    const char *phone = "0086 13912340011", *email = "JIA@DIR.EXAMPLE";
+    Notification__SubjectExportReply *x = s_nt_export_by(f, phone, email);
+    assert_int_equal(x->n_recipients, 2);
+    assert_int_equal(x->n_deliveries, 3); /* DIR_PHONE's SMS and e-mail (its own address), DIR_MAIL's e-mail */
+    for (size_t i = 0; i < 3; i++) assert_true(s_dir_markers(f, all[i]) > 0);
+
+    /* bad input: no subject; a reason that would break the log line */
+    hub_error_t err = {0};
+    assert_null(s_nt_erase(f, "", "", "", &err));
+    assert_int_equal(err.code, HUB__ERROR_CODE__INVALID_ARGUMENT);
+    assert_null(s_nt_erase(f, phone, "", "ticket\nsubject erased by nobody", &err));
+    assert_int_equal(err.code, HUB__ERROR_CODE__INVALID_ARGUMENT);
+    assert_string_equal(err.field, "reason");
+
+    Notification__SubjectEraseReply *e = s_nt_erase(f, phone, email, "intake audit AUD-1", NULL);
+    assert_int_equal(e->n_recipient_ids, 2);
+    assert_int_equal(e->n_delivery_ids, 3);
+    /* the records stay under their ids, blank and without consent */
+    Notification__GetRecipientRequest gq = NOTIFICATION__GET_RECIPIENT_REQUEST__INIT;
+    gq.id = (char *)DIR_PHONE.id;
+    Notification__RecipientReply *gr = (void *)s_call(f, f->ntc, "notification.recipient.get", &gq.base,
+                                                      &notification__recipient_reply__descriptor, NULL);
+    assert_string_equal(gr->recipient->name, "");
+    assert_string_equal(gr->recipient->phone, "");
+    assert_string_equal(gr->recipient->email, "");
+    assert_false(gr->recipient->consent);
+    x = s_nt_export_by(f, phone, email);
+    assert_int_equal(x->n_recipients + x->n_deliveries, 0);
+    /* gone from the file (the rewrite); the other entry is all there */
+    for (size_t i = 0; i < 2; i++) {
+        dir_clean_t c = {f, all[i]};
+        if (!harness_wait(s_dir_clean, &c, 15000))
+            fail_msg("notification's data.mdb still holds %d of %s's markers", s_dir_markers(f, all[i]), all[i]->id);
+    }
+    assert_int_equal(s_dir_markers(f, &DIR_OTHER), 3);
+    x = s_nt_export_by(f, DIR_OTHER.phone, "");
+    assert_int_equal(x->n_recipients, 1);
+    assert_string_equal(x->recipients[0]->name, DIR_OTHER.name);
+
+    /* nothing at all is sent to an erased entry any more (no consent) */
+    sq.key = "notice-dir-2";
+    sq.n_recipients = 1;
+    sr = (void *)s_call(f, f->ntc, "notification.send", &sq.base, &notification__send_reply__descriptor, NULL);
+    assert_int_equal(sr->n_delivery_ids, 0);
+    assert_int_equal(sr->skipped, 1);
+    /* idempotent */
+    e = s_nt_erase(f, phone, email, "", NULL);
+    assert_int_equal(e->n_recipient_ids + e->n_delivery_ids, 0);
+}
+
 static Intake__PurgeReply *s_purge(fx_t *f, int64_t older_ms, const char *after)
 {
     Intake__PurgeRequest q = INTAKE__PURGE_REQUEST__INIT;
@@ -364,6 +501,7 @@ int main(void)
     s_zctx = zmq_ctx_new();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_subject_export_and_erase, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_directory_erase, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_retention_purge, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_retention_schedule, s_setup_schedule, s_teardown),
     };

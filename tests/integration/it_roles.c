@@ -100,6 +100,7 @@ static const rule_t s_rules[] = {
     {NOTIFICATION, "notification.delivery.requeue", &notification__requeue_request__descriptor, OP},
     {NOTIFICATION, "notification.send", &notification__send_request__descriptor, OP},
     {NOTIFICATION, "notification.subject.export", &notification__subject_export_request__descriptor, OP},
+    {NOTIFICATION, "notification.subject.erase", &notification__subject_erase_request__descriptor, OP},
     {TENDERING, "tendering.tender.create", &tendering__create_request__descriptor, "operator buyer"},
     {TENDERING, "tendering.tender.update", &tendering__update_request__descriptor, "operator buyer"},
     {TENDERING, "tendering.tender.get", &tendering__get_request__descriptor, ANY},

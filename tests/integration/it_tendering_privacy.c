@@ -9,7 +9,8 @@
  * changes nothing. `hubctl subject export` shows tendering's part, and
  * with tendering down prints the rest ("tendering": null) and exits
  * non-zero; `hubctl subject erase` with tendering down exits non-zero
- * with a warning, and erases when run again with tendering up.
+ * with a warning (notification's directory entry with the phone is erased
+ * all the same), and erases when run again with tendering up.
  * The role gate (operator only) is it_roles'. Waits are on conditions with
  * deadlines, never sleeps. */
 #include <setjmp.h>
@@ -28,6 +29,7 @@
 
 #include "harness.h"
 #include "hub_client.h"
+#include "notification.pb-c.h"
 #include "tendering.pb-c.h"
 
 #define WAIT_MS 15000 /* deadline of one condition (the rewrite runs 200 ms after the erase) */
@@ -312,19 +314,45 @@ static char *s_slurp(const char *path)
     return buf;
 }
 
+/* notification.recipient.get of id (the test fails if refused). */
+static Notification__Recipient *s_nt_recipient(fx_t *f, hub_client_t *c, const char *id)
+{
+    Notification__GetRecipientRequest q = NOTIFICATION__GET_RECIPIENT_REQUEST__INIT;
+    q.id = (char *)id;
+    Notification__RecipientReply *r = NULL;
+    hub_error_t err = {0};
+    if (hub_client_call(c, "notification.recipient.get", &q.base, &notification__recipient_reply__descriptor, f->a,
+                        (ProtobufCMessage **)&r, &err))
+        fail_msg("notification.recipient.get: %s", err.message);
+    return r->recipient;
+}
+
 static void test_hubctl_erase_needs_tendering(void **state)
 {
     fx_t *f = *state;
     char *a1, *a2, *b1;
     s_fill(f, &a1, &a2, &b1);
+    /* A is also in notification's directory (a volunteer, say) */
+    hub_client_t *ntc = hub_client_new(s_zctx, f->nt.api, NULL, 10000);
+    assert_non_null(ntc);
+    Notification__PutRecipientRequest pq = NOTIFICATION__PUT_RECIPIENT_REQUEST__INIT;
+    Notification__Recipient r = NOTIFICATION__RECIPIENT__INIT;
+    r.id = "VOL-A", r.name = "目录诸葛测试", r.phone = (char *)A.phone_written, r.consent = true;
+    pq.recipient = &r;
+    ProtobufCMessage *pr;
+    hub_error_t perr = {0};
+    if (hub_client_call(ntc, "notification.recipient.put", &pq.base, &notification__recipient_reply__descriptor, f->a,
+                        &pr, &perr))
+        fail_msg("notification.recipient.put: %s", perr.message);
     char out[400], args[512], xargs[512];
     snprintf(out, sizeof out, "%s/hubctl.out", f->in.dir);
     snprintf(args, sizeof args, "subject erase --phone '%s' --name '%s' --reason 'ticket 43'", A.phone, A.name);
     snprintf(xargs, sizeof xargs, "subject export --phone '%s' --name '%s'", A.phone, A.name);
 
-    /* the export shows tendering's part: A's, not B's */
+    /* the export shows tendering's part: A's, not B's; and the directory entry */
     int rc = s_hubctl(f, xargs, out);
-    if (rc || !strstr(s_slurp(out), A.address) || !strstr(s_slurp(out), A.memo) || strstr(s_slurp(out), B.address))
+    if (rc || !strstr(s_slurp(out), A.address) || !strstr(s_slurp(out), A.memo) || strstr(s_slurp(out), B.address) ||
+        !strstr(s_slurp(out), "目录诸葛测试"))
         fail_msg("hubctl subject export exited %d: %s", rc, s_slurp(out));
 
     /* tendering down: the export prints the rest and fails; intake erases,
@@ -335,15 +363,21 @@ static void test_hubctl_erase_needs_tendering(void **state)
     if (!rc || !strstr(s_slurp(out), "\"tendering\": null") || !strstr(s_slurp(out), "\"intake\""))
         fail_msg("hubctl subject export exited %d with tendering down: %s", rc, s_slurp(out));
     rc = s_hubctl(f, args, out);
-    if (!rc || !strstr(s_slurp(out), "tendering did not"))
+    if (!rc || !strstr(s_slurp(out), "but tendering did not") || strstr(s_slurp(out), "notification"))
         fail_msg("hubctl exited %d with tendering down: %s", rc, s_slurp(out));
     assert_int_equal(s_markers(f, &A), 5);
+    Notification__Recipient *got = s_nt_recipient(f, ntc, "VOL-A"); /* notification was reached */
+    assert_string_equal(got->phone, "");
+    assert_string_equal(got->name, "");
+    assert_false(got->consent);
+    hub_client_destroy(&ntc);
 
     /* up again: the same command erases */
     assert_int_equal(harness_start(&f->td), 0);
     assert_non_null(f->tdc = hub_client_new(s_zctx, f->td.api, NULL, 10000));
     rc = s_hubctl(f, args, out);
-    if (rc || !strstr(s_slurp(out), "tendering erased 2 donation-box recipients and 1 donors"))
+    if (rc || !strstr(s_slurp(out), "tendering erased 2 donation-box recipients and 1 donors") ||
+        !strstr(s_slurp(out), "notification erased 0 directory recipients")) /* done by the first run */
         fail_msg("hubctl exited %d: %s", rc, s_slurp(out));
     s_wait_clean(f, &A);
     assert_int_equal(s_markers(f, &B), 5);

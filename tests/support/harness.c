@@ -117,11 +117,13 @@ int harness_start(harness_t *h)
                 buf[n] = 0;
                 const char *mp = strstr(buf, "MAINPID=");
                 if (strstr(buf, "READY=1") && (!mp || atol(mp + 8) == (long)h->pid)) {
+                    if (h->notify_keep) return 0; /* bound, never read again */
                     /* nobody reads the socket from now on: close it, so the
                      * daemon's later notifications (STATUS= every few
                      * seconds) fail at once instead of filling the queue
-                     * (net.unix.max_dgram_qlen, 10) and blocking its loop
-                     * in sendmsg; the next start binds it again */
+                     * (net.unix.max_dgram_qlen, 10; the daemon drops what
+                     * does not fit, hub_notify); the next start binds it
+                     * again */
                     close(h->notify_fd);
                     h->notify_fd = -1;
                     unlink(h->notify);

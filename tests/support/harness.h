@@ -21,6 +21,8 @@ struct harness {
     char pub[320];        /* ipc://dir/<name>-pub.sock */
     char notify[300];     /* dir/notify.sock (a peer: dir/notify-<name>.sock) */
     int notify_fd;
+    bool notify_keep;     /* after READY=1 the socket stays bound and is never read
+                             again (a supervisor that does not read); default: closed */
     pid_t pid;
     char bin[512];
     char extra[2048];     /* extra INI lines appended to [<name>] */
@@ -46,7 +48,8 @@ int harness_init_peer(harness_t *h, harness_t *base, const char *name, const cha
  * fields (e.g. after changing h->extra; takes effect at the next start).
  * Any harness of the directory may be given. 0 or -1. */
 int harness_write_config(harness_t *h);
-/* Starts the daemon and waits (deadline 15 s) for READY=1. 0 or -1. */
+/* Starts the daemon and waits (deadline 15 s) for READY=1; then closes
+ * the notify socket, unless h->notify_keep. 0 or -1. */
 int harness_start(harness_t *h);
 /* Sends sig and waits (deadline 15 s) for the process to end. Returns its
  * exit status (or 128+signal), -1 if it did not end. */

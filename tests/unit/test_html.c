@@ -294,7 +294,7 @@ static void test_yearly(void **state)
     f->cur_from = Y2026_MS;
     char *html = (char *)1;
     hub_error_t err = {0};
-    assert_int_equal(rep_html_report("yearly", "2026", true, NOW_MS, s_fake_query, f, &html, &err), 0);
+    assert_int_equal(rep_html_report("yearly", "2026", true, NULL, NOW_MS, s_fake_query, f, &html, &err), 0);
     s_check_document(html);
     assert_non_null(strstr(html, "<title>海曙区社会组织服务中心 2026 年度报告</title>"));
     assert_non_null(strstr(html, "<h1>海曙区社会组织服务中心 2026 年度报告</h1>"));
@@ -324,13 +324,30 @@ static void test_yearly(void **state)
     free(html);
 }
 
+/* One district's report (reporting.report district=D): the title names it. */
+static void test_district_title(void **state)
+{
+    fake_t *f = *state;
+    f->cur_from = NOV2026_MS;
+    char *html = NULL;
+    hub_error_t err = {0};
+    assert_int_equal(rep_html_report("monthly", "2026-11", true, "jiangbei", NOW_MS, s_fake_query, f, &html, &err), 0);
+    s_check_document(html);
+    assert_non_null(strstr(html, "<title>海曙区社会组织服务中心 2026 年 11 月月报（区县：jiangbei）</title>"));
+    assert_non_null(strstr(html, "<h1>海曙区社会组织服务中心 2026 年 11 月月报（区县：jiangbei）</h1>"));
+    free(html);
+    assert_int_equal(rep_html_report("yearly", "2026", true, "", NOW_MS, s_fake_query, f, &html, &err), 0);
+    assert_non_null(strstr(html, "<title>海曙区社会组织服务中心 2026 年度报告</title>")); /* "" = all */
+    free(html);
+}
+
 static void test_yearly_ranges(void **state)
 {
     fake_t *f = *state;
     f->cur_from = Y2026_MS;
     char *html = NULL;
     hub_error_t err = {0};
-    assert_int_equal(rep_html_report("yearly", "2026", true, NOW_MS, s_fake_query, f, &html, &err), 0);
+    assert_int_equal(rep_html_report("yearly", "2026", true, NULL, NOW_MS, s_fake_query, f, &html, &err), 0);
     free(html);
     int cur = 0, prev = 0, month = 0;
     for (int i = 0; i < f->n_seen; i++) {
@@ -358,7 +375,7 @@ static void test_monthly(void **state)
     f->cur_from = NOV2026_MS;
     char *html = NULL;
     hub_error_t err = {0};
-    assert_int_equal(rep_html_report("monthly", "2026-11", false, NOW_MS, s_fake_query, f, &html, &err), 0);
+    assert_int_equal(rep_html_report("monthly", "2026-11", false, NULL, NOW_MS, s_fake_query, f, &html, &err), 0);
     s_check_document(html);
     assert_non_null(strstr(html, "<title>海曙区社会组织服务中心 2026 年 11 月月报</title>"));
     for (size_t i = 0; i < sizeof s_titles / sizeof s_titles[0]; i++) assert_non_null(strstr(html, s_titles[i]));
@@ -386,7 +403,7 @@ static void test_trends(void **state)
     fake_t *f = *state;
     f->cur_from = Y2026_MS;
     char *html = NULL;
-    assert_int_equal(rep_html_report("yearly", "2026", true, NOW_MS, s_fake_query, f, &html, NULL), 0);
+    assert_int_equal(rep_html_report("yearly", "2026", true, NULL, NOW_MS, s_fake_query, f, &html, NULL), 0);
     char *key = s_section_of(html, "一、关键指标");
     assert_non_null(strstr(key, "<th>求助请求</th><td class=\"n\">100</td><td class=\"n\">80</td>"
                                 "<td class=\"n\"><span class=\"up\">▲ +20 (+25%)</span></td>"));
@@ -410,7 +427,7 @@ static void test_hot_issues(void **state)
     fake_t *f = *state;
     f->cur_from = Y2026_MS;
     char *html = NULL;
-    assert_int_equal(rep_html_report("yearly", "2026", true, NOW_MS, s_fake_query, f, &html, NULL), 0);
+    assert_int_equal(rep_html_report("yearly", "2026", true, NULL, NOW_MS, s_fake_query, f, &html, NULL), 0);
     char *hot = s_section_of(html, "二、热点问题");
     assert_non_null(strstr(hot, "<li><strong>elderly-care</strong>：本期求助 30 件，上期 20 件，增加 10 件（+50%）"));
     assert_non_null(strstr(hot, "<li><strong>legal-aid</strong>：本期求助 12 件，上期没有求助"));
@@ -455,7 +472,7 @@ static void test_hot_issues_none(void **state)
 {
     fake_t *f = *state;
     char *html = NULL;
-    assert_int_equal(rep_html_report("monthly", "2026-02", true, NOW_MS, s_empty_query, f, &html, NULL), 0);
+    assert_int_equal(rep_html_report("monthly", "2026-02", true, NULL, NOW_MS, s_empty_query, f, &html, NULL), 0);
     s_check_document(html);
     char *hot = s_section_of(html, "二、热点问题");
     assert_non_null(strstr(hot, "本期没有需求明显增长的服务。"));
@@ -483,7 +500,7 @@ static void test_bad_kind_period(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char *html = NULL;
         hub_error_t err = {0};
-        assert_int_equal(rep_html_report(bad[i][0], bad[i][1], true, NOW_MS, s_fake_query, f, &html, &err), -1);
+        assert_int_equal(rep_html_report(bad[i][0], bad[i][1], true, NULL, NOW_MS, s_fake_query, f, &html, &err), -1);
         assert_int_equal(err.code, HUB__ERROR_CODE__INVALID_ARGUMENT);
         assert_string_equal(err.field, i < 3 ? "kind" : "period");
         assert_null(html);
@@ -498,7 +515,7 @@ static void test_query_fails(void **state)
     f->fail = "workload";
     char *html = NULL;
     hub_error_t err = {0};
-    assert_int_equal(rep_html_report("yearly", "2026", false, NOW_MS, s_fake_query, f, &html, &err), -1);
+    assert_int_equal(rep_html_report("yearly", "2026", false, NULL, NOW_MS, s_fake_query, f, &html, &err), -1);
     assert_int_equal(err.code, HUB__ERROR_CODE__UNAVAILABLE);
     assert_null(html);
     f->fail = "disclosures";
@@ -699,7 +716,7 @@ int main(void)
         T(test_yearly),          T(test_yearly_ranges),  T(test_monthly),       T(test_trends),
         T(test_hot_issues),      T(test_hot_issues_none), T(test_bad_kind_period), T(test_query_fails),
         T(test_page_donations),  T(test_page_tenders),   T(test_page_unknown),  T(test_fig_cell),
-        T(test_fig_csv),         T(test_fig_json),
+        T(test_fig_csv),         T(test_fig_json),       T(test_district_title),
     };
     return cmocka_run_group_tests_name("test_html", tests, NULL, NULL);
 }

@@ -8,15 +8,20 @@
  * summary, CST date ranges, public suppression, replay without double
  * counting, no personal data in the store, bad input and rep_period; and
  * a city's districts: the same request id in three districts kept apart,
- * figures per district, by district and for the city. */
+ * figures per district, by district and for the city, and the dashboard's
+ * GET /api/figures?district= over the same store (a real HTTP server:
+ * rep_dash). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <curl/curl.h>
 #include <ftw.h>
+#include <jansson.h>
 #include <lmdb.h>
+#include <zmq.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +29,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dash.h"
 #include "hub_store.h"
+#include "hub_util.h"
 #include "hub_wire.h"
 #include "intake.pb-c.h"
 #include "matching.pb-c.h"
@@ -1407,6 +1414,144 @@ static void test_districts(void **state)
                 !rep_district_ok("Jiangbei") && !rep_district_ok("a.b") && !rep_district_ok("abcdefghijklmnopq"));
 }
 
+/* The districts a city instance with local district haishu reports on. */
+static const char CITY_NAMES[][REP_DISTRICT_MAX + 1] = {"jiangbei", "beilun"};
+static const rep_districts_t CITY = {"haishu", CITY_NAMES, 2};
+
+static void test_district_known(void **state)
+{
+    (void)state;
+    hub_error_t err = {0};
+    const char *known[] = {"", "-", "haishu", "jiangbei", "beilun"};
+    for (size_t i = 0; i < 5; i++) assert_int_equal(rep_district_known(&CITY, known[i], &err), 0);
+    assert_int_equal(rep_district_known(&CITY, NULL, &err), 0);
+    assert_int_equal(rep_district_known(&CITY, "nowhere", &err), -1);
+    assert_int_equal(err.code, HUB__ERROR_CODE__NOT_FOUND);
+    assert_string_equal(err.field, "district");
+    assert_non_null(strstr(err.message, "jiangbei beilun"));
+    const rep_districts_t lone = {"", NULL, 0}; /* a district instance without a name */
+    assert_int_equal(rep_district_known(&lone, "-", &err), 0);
+    assert_int_equal(rep_district_known(&lone, "haishu", &err), -1);
+    assert_null(rep_district_title(&CITY, ""));
+    assert_null(rep_district_title(&CITY, NULL));
+    assert_string_equal(rep_district_title(&CITY, "-"), "haishu");
+    assert_string_equal(rep_district_title(&CITY, "beilun"), "beilun");
+    assert_string_equal(rep_district_title(&lone, "-"), "本区");
+}
+
+/* curl write callback: appends to a hub_buf_t. */
+static size_t s_body(char *p, size_t size, size_t n, void *arg)
+{
+    hub_buf_put(arg, p, size * n);
+    return size * n;
+}
+
+/* GET http://127.0.0.1:port<path>: the status, the body parsed as JSON
+ * into *out (owned by the caller). */
+static long s_get_json(int port, const char *path, json_t **out)
+{
+    char url[512];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    hub_buf_t b = {0};
+    CURL *e = curl_easy_init();
+    assert_non_null(e);
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, s_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 15000L);
+    CURLcode rc = curl_easy_perform(e);
+    long code = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(e);
+    if (rc != CURLE_OK) fail_msg("GET %s: %s", path, curl_easy_strerror(rc));
+    json_error_t jerr;
+    *out = b.p ? json_loads(b.p, 0, &jerr) : NULL;
+    if (!*out) fail_msg("GET %s: not JSON: %s", path, b.p ? b.p : "(empty)");
+    free(b.p);
+    return code;
+}
+
+static int s_strcmp(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* The first key column's values of /api/figures' first table, sorted and
+ * joined by spaces (static buffer; the rows come by count). */
+static const char *s_json_keys(json_t *fig)
+{
+    static char keys[512];
+    const char *vals[32];
+    size_t n = 0, i;
+    json_t *t = json_array_get(json_object_get(fig, "tables"), 0), *row;
+    const char *col = json_string_value(json_array_get(json_object_get(t, "key_columns"), 0));
+    assert_non_null(col);
+    json_array_foreach(json_object_get(t, "rows"), i, row)
+    {
+        if (n < 32) vals[n++] = json_string_value(json_object_get(row, col));
+    }
+    qsort(vals, n, sizeof *vals, s_strcmp);
+    keys[0] = 0;
+    for (i = 0; i < n; i++) {
+        size_t l = strlen(keys);
+        snprintf(keys + l, sizeof keys - l, "%s%s", l ? " " : "", vals[i] ? vals[i] : "(null)");
+    }
+    return keys;
+}
+
+/* GET /api/figures of the dashboard of a city instance (local haishu,
+ * districts jiangbei and beilun) over the districts' store. */
+static void test_dashboard_district_figures(void **state)
+{
+    fx_t *fx = s_fx(state, 0);
+    s_history_districts(fx);
+    s_commit(fx);
+    fx->db.local = "haishu";
+    void *zctx = zmq_ctx_new();
+    rep_dash_conf_t c = {"127.0.0.1:0", NULL, 0, 1000, 3500, zctx, fx->st, &fx->db, CITY};
+    hub_error_t err = {0};
+    rep_dash_t *dash = rep_dash_new(&c, &err);
+    if (!dash) fail_msg("rep_dash_new: %s", err.message);
+    int port = rep_dash_port(dash);
+    assert_true(port > 0);
+    static const struct {
+        const char *query, *keys;
+    } cases[] = {
+        /* absent: the city, every district */
+        {"figure=requests&by=service", "clean escort meal"},
+        {"figure=requests&by=district", "beilun haishu jiangbei"},
+        /* one district: its own, nobody else's */
+        {"figure=requests&by=service&district=jiangbei", "clean meal"},
+        {"figure=requests&by=district&district=beilun", "beilun"},
+        /* the local one, by its name or "-" */
+        {"figure=requests&by=service&district=haishu", "meal"},
+        {"figure=requests&by=service&district=-", "meal"},
+        {"figure=requests&by=service&district=", "clean escort meal"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "/api/figures?%s", cases[i].query);
+        json_t *j;
+        long code = s_get_json(port, path, &j);
+        if (code != 200) fail_msg("GET %s: HTTP %ld", path, code);
+        const char *keys = s_json_keys(j);
+        if (strcmp(keys, cases[i].keys)) fail_msg("GET %s: rows %s, wanted %s", path, keys, cases[i].keys);
+        assert_true(json_is_true(json_object_get(j, "suppressed"))); /* public, as ever */
+        json_decref(j);
+    }
+    /* a district this instance does not report on: 404, a JSON error */
+    static const char *const unknown[] = {"nowhere", "Jiang%2Fbei"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "/api/figures?figure=requests&district=%s", unknown[i]);
+        json_t *j;
+        assert_int_equal(s_get_json(port, path, &j), 404);
+        assert_string_equal(json_string_value(json_object_get(j, "error")), "NOT_FOUND");
+        assert_string_equal(json_string_value(json_object_get(j, "field")), "district");
+        json_decref(j);
+    }
+    rep_dash_destroy(&dash);
+    zmq_ctx_term(zctx);
+}
+
 /* ---------------------------------------------------------- date ranges */
 
 static void test_ranges_and_cst_days(void **state)
@@ -1823,6 +1968,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_input, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_table_shapes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_districts, s_setup, s_teardown),
+        cmocka_unit_test(test_district_known),
+        cmocka_unit_test_setup_teardown(test_dashboard_district_figures, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
