@@ -44,6 +44,7 @@ int activity_validate(const intake_catalogue_t *cat, Intake__Activity *a, int64_
     if (*a->street && !intake_catalogue_has_area(cat, a->street))
         return INVALID("street", "street \"%s\" is not an area served", a->street);
     if (a->starts_ms <= 0) return INVALID("starts_ms", "starts_ms is required");
+    if (a->starts_ms > now + ACTIVITY_MAX_AHEAD_MS) return INVALID("starts_ms", "an activity starts within two years");
     if (a->ends_ms <= a->starts_ms) return INVALID("ends_ms", "ends_ms must be after starts_ms");
     if (a->ends_ms - a->starts_ms > ACTIVITY_MAX_LENGTH_MS) return INVALID("ends_ms", "an activity lasts at most 14 days");
     if (a->ends_ms <= now) return INVALID("ends_ms", "the activity has already ended");
@@ -54,6 +55,8 @@ int activity_validate(const intake_catalogue_t *cat, Intake__Activity *a, int64_
     if (!a->audience) a->audience = ACTIVITY_AUDIENCE_ALL;
     if (a->registration_deadline_ms < 0 || a->registration_deadline_ms > a->ends_ms)
         return INVALID("registration_deadline_ms", "the registration deadline must be before the end");
+    if (a->registration_deadline_ms && a->registration_deadline_ms <= now)
+        return INVALID("registration_deadline_ms", "the registration deadline has already passed");
     if (!a->registration_deadline_ms) a->registration_deadline_ms = a->starts_ms;
     if (*a->policy_topic) {
         if (!s_consultation(a->kind))
@@ -184,17 +187,6 @@ size_t activity_dup_keys(const Intake__Registration *r, char keys[3][ACTIVITY_DU
 void activity_registration_id(char *buf, size_t len, const char *activity_id, uint32_t n)
 {
     snprintf(buf, len, "%s-%06u", activity_id, n);
-}
-
-int activity_of_registration(const char *registration_id, char *buf, size_t len)
-{
-    size_t n = strlen(registration_id);
-    if (n < 8 || n - 7 >= len || registration_id[n - 7] != '-') return -1;
-    for (size_t i = n - 6; i < n; i++)
-        if (!isdigit((unsigned char)registration_id[i])) return -1;
-    memcpy(buf, registration_id, n - 7);
-    buf[n - 7] = 0;
-    return 0;
 }
 
 int activity_can_set_minutes(const Intake__Activity *a, const char *minutes, int64_t now, hub_error_t *err)

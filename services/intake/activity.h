@@ -21,6 +21,7 @@
 #define ACTIVITY_MAX_REGISTRATIONS 999999 /* the 6 digits of a registration id */
 #define ACTIVITY_CHECKIN_EARLY_MS (2 * 3600 * 1000LL) /* check-in opens 2 h before the start */
 #define ACTIVITY_MAX_LENGTH_MS (14 * 86400 * 1000LL)  /* an activity lasts at most two weeks */
+#define ACTIVITY_MAX_AHEAD_MS (731 * 86400 * 1000LL)  /* and starts within two years */
 #define ACTIVITY_AUDIENCE_ALL (INTAKE__AUDIENCE__MEMBER_ORGANIZATIONS | INTAKE__AUDIENCE__VOLUNTEERS | INTAKE__AUDIENCE__PUBLIC)
 
 /* Checks an activity an operator creates (kind, title, times, place,
@@ -50,7 +51,9 @@ Intake__RegistrationState activity_admit(const Intake__Activity *a);
 bool activity_reg_active(Intake__RegistrationState s);
 
 /* May r be withdrawn now? Only CONFIRMED or WAITLISTED registrations of a
- * SCHEDULED activity that has not ended. 0 or -1 with FAILED_PRECONDITION. */
+ * SCHEDULED activity that has not ended (a place freed after the start is
+ * not given to the waitlist: intake_registration_withdraw). 0 or -1 with
+ * FAILED_PRECONDITION. */
 int activity_can_withdraw(const Intake__Activity *a, const Intake__Registration *r, int64_t now,
                           hub_error_t *err);
 
@@ -75,9 +78,6 @@ size_t activity_dup_keys(const Intake__Registration *r, char keys[3][ACTIVITY_DU
 
 /* "<activity_id>-<NNNNNN>" for the n-th registration (n from 1). */
 void activity_registration_id(char *buf, size_t len, const char *activity_id, uint32_t n);
-/* The activity id a registration id starts with (into buf); -1 when the
- * id does not have that shape. */
-int activity_of_registration(const char *registration_id, char *buf, size_t len);
 
 /* May an activity's minutes be set at now? HEARING or CONSULTATION, not
  * cancelled, started. 0 or -1 with err. */

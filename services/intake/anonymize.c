@@ -98,6 +98,7 @@ bool intake_registration_is_of(const Intake__Registration *r, const Intake__Subj
 void intake_registration_anonymize(Intake__Registration *r, int64_t now)
 {
     s_person(r->registrant);
+    r->withdraw_reason = "";
     if (!r->anonymized_ms) r->anonymized_ms = now;
 }
 

@@ -55,9 +55,14 @@ static int s_publish_reg(hub_call_t *call, const char *action, Intake__Registrat
     Intake__RegistrationEvent ev = INTAKE__REGISTRATION_EVENT__INIT;
     char topic[64];
     snprintf(topic, sizeof topic, "intake.registration.%s", action);
+    /* the activity as it is now, without its long texts (description,
+     * minutes): followers need its time, place and counters */
+    Intake__Activity brief = *a;
+    brief.description = brief.minutes = brief.cancel_reason = "";
+    if (!strcmp(action, "cancelled")) brief.cancel_reason = a->cancel_reason;
     ev.action = (char *)action;
     ev.registration = r;
-    ev.activity = a;
+    ev.activity = &brief;
     int rc = hub_outbox_append(call->outbox, call->txn, topic, &ev.base);
     return rc ? hub_call_mdb_error(call, rc) : 0;
 }
@@ -69,8 +74,15 @@ static int s_dup_keys(hub_call_t *call, intake_t *in, const Intake__Registration
     size_t lens[3];
     size_t n = activity_dup_keys(r, keys, lens);
     for (size_t i = 0; i < n; i++) {
-        MDB_val k = {lens[i], keys[i]}, v = {strlen(r->registration_id), r->registration_id};
-        int rc = put ? mdb_put(call->txn, in->reg_dup, &k, &v, 0) : mdb_del(call->txn, in->reg_dup, &k, NULL);
+        MDB_val k = {lens[i], keys[i]}, v = {strlen(r->registration_id), r->registration_id}, cur;
+        int rc;
+        if (put) rc = mdb_put(call->txn, in->reg_dup, &k, &v, 0);
+        else { /* only this registration's own entry: a later one of the same person keeps its key */
+            rc = mdb_get(call->txn, in->reg_dup, &k, &cur);
+            if (rc == 0 && cur.mv_size == v.mv_size && !memcmp(cur.mv_data, v.mv_data, v.mv_size))
+                rc = mdb_del(call->txn, in->reg_dup, &k, NULL);
+            else if (rc == 0) continue;
+        }
         if (rc && !(rc == MDB_NOTFOUND && !put)) return hub_call_mdb_error(call, rc);
     }
     return 0;
@@ -89,7 +101,10 @@ static const char *s_dup_of(hub_call_t *call, intake_t *in, const Intake__Regist
         if (rc == MDB_NOTFOUND) continue;
         if (rc) { hub_call_mdb_error(call, rc); return NULL; }
         char *id = hub_arena_alloc(call->arena, v.mv_size + 1);
-        if (!id) return NULL;
+        if (!id) {
+            hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "out of memory");
+            return NULL;
+        }
         memcpy(id, v.mv_data, v.mv_size);
         id[v.mv_size] = 0;
         return id;
@@ -193,6 +208,8 @@ typedef struct {
     Intake__RegistrationState want;  /* registrations in this state ... */
     bool all_active;                 /* ... or in any active state */
     bool first_only;
+    const char *upto;                /* set: only count registrations up to this id (no ids kept) */
+    uint32_t count;
     char **ids;                      /* call arena */
     size_t n, cap;
     int rc;
@@ -207,6 +224,11 @@ static int s_reg_collect(const MDB_val *key, const MDB_val *val, void *arg)
         &intake__registration__descriptor, hub_arena_allocator(s->in->scratch), val->mv_size, val->mv_data);
     if (!r) return 0;
     if (s->all_active ? !activity_reg_active(r->state) : r->state != s->want) return 0;
+    if (s->upto) {
+        if (key->mv_size > strlen(s->upto) || memcmp(key->mv_data, s->upto, key->mv_size) > 0) return 1;
+        s->count++;
+        return 0;
+    }
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
         char **ids = hub_arena_alloc(s->call->arena, cap * sizeof *ids);
@@ -268,6 +290,9 @@ static int s_cancel(hub_call_t *call, void *ctx)
     if (hub_record_put(call, in->activities, a->activity_id, &a->base) || s_publish_activity(call, "cancelled", a, NULL))
         return -1;
     for (size_t i = 0; i < s.n; i++) {
+        /* each registration's memory is given back once it is stored and
+         * published (both copy it), so a large activity fits the budget */
+        hub_arena_mark_t mark = hub_arena_mark(call->arena);
         Intake__Registration *r = s_registration(call, in, s.ids[i]);
         if (!r) return -1;
         r->state = INTAKE__REGISTRATION_STATE__ACTIVITY_CANCELLED_REG;
@@ -275,6 +300,7 @@ static int s_cancel(hub_call_t *call, void *ctx)
         if (hub_record_put(call, in->registrations, r->registration_id, &r->base) || s_dup_keys(call, in, r, false) ||
             s_publish_reg(call, "cancelled", r, a))
             return -1;
+        hub_arena_rewind(call->arena, mark);
     }
     hub_rpc_count(call->rpc, "activities_cancelled_total", 1);
     hub_info("activity %s cancelled by %s (%zu registrants told): %s", a->activity_id, call->principal, s.n,
@@ -319,14 +345,18 @@ static int s_minutes(hub_call_t *call, void *ctx)
 
 /* ---- registrations ---- */
 
-/* 1-based place of r on the waitlist of a (registration order). */
+/* 1-based place of r on the waitlist of a (registration order): the
+ * waitlisted registrations up to r, counted without keeping them. */
 static int s_waitlist_position(hub_call_t *call, intake_t *in, const Intake__Registration *r, uint32_t *pos)
 {
-    reg_scan_t s;
-    if (s_reg_scan(call, in, r->activity_id, INTAKE__REGISTRATION_STATE__WAITLISTED, false, &s)) return -1;
-    *pos = 0;
-    for (size_t i = 0; i < s.n; i++)
-        if (strcmp(s.ids[i], r->registration_id) <= 0) (*pos)++;
+    char *prefix = hub_arena_alloc(call->arena, strlen(r->activity_id) + 2);
+    if (!prefix) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "out of memory");
+    sprintf(prefix, "%s-", r->activity_id);
+    reg_scan_t s = {.call = call, .in = in, .prefix = prefix, .plen = strlen(prefix),
+                    .want = INTAKE__REGISTRATION_STATE__WAITLISTED, .upto = r->registration_id};
+    int rc = hub_store_scan_after(call->txn, in->registrations, r->activity_id, s_reg_collect, &s);
+    if (rc) return hub_call_mdb_error(call, rc);
+    *pos = s.count;
     return 0;
 }
 
@@ -421,7 +451,7 @@ int intake_registration_withdraw(hub_call_t *call, intake_t *in, Intake__Registr
     if (held) a->confirmed--;
     else a->waitlisted--;
     Intake__Registration *up = NULL;
-    if (held) { /* the place goes to the first on the waitlist */
+    if (held && now < a->starts_ms) { /* the place goes to the first on the waitlist, before the start */
         reg_scan_t s;
         if (s_reg_scan(call, in, a->activity_id, INTAKE__REGISTRATION_STATE__WAITLISTED, true, &s)) return -1;
         if (s.n) {
@@ -458,6 +488,7 @@ static int s_unregister(hub_call_t *call, void *ctx)
     if (!r) return -1;
     Intake__Activity *a = s_activity_of(call, in, r);
     if (!a || activity_can_withdraw(a, r, now, &call->err)) return -1;
+    r->withdraw_reason = (char *)req->reason;
     Intake__UnregisterReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__unregister_reply__init(rep);
     if (intake_registration_withdraw(call, in, r, a, now, &rep->promoted)) return -1;
@@ -475,6 +506,9 @@ static int s_checkin(hub_call_t *call, void *ctx)
     if (!r) return -1;
     Intake__Activity *a = s_activity_of(call, in, r);
     if (!a || activity_can_checkin(a, r, now, &call->err)) return -1;
+    if (a->kind == INTAKE__ACTIVITY_KIND__VOLUNTEER_DAY && call->authenticated && !hub_call_has_role(call, "operator"))
+        return hub_error_set(&call->err, HUB__ERROR_CODE__PERMISSION_DENIED, "registration_id",
+                             "a volunteer day credits hours: its check-in is recorded by an operator (the desk)");
     r->state = INTAKE__REGISTRATION_STATE__ATTENDED;
     r->checked_in_ms = r->updated_ms = now;
     r->hours_credited = activity_hours(a, r);

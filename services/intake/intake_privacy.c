@@ -171,11 +171,13 @@ static int s_anonymize_opinion(hub_call_t *call, intake_t *in, const char *id, i
  * events that carry the registration already anonymized. Its
  * duplicate-registration keys (phone digits, e-mail) go too. */
 static int s_anonymize_registration(hub_call_t *call, intake_t *in, const char *id, bool erase, int64_t now,
-                                    uint32_t *withdrawn)
+                                    uint32_t *withdrawn, bool waitlisted_only)
 {
     Intake__Registration *r = (Intake__Registration *)hub_record_get(
         call, in->registrations, id, &intake__registration__descriptor, "registration_id");
-    if (!r || intake_registration_drop_keys(call, in, r)) return -1;
+    if (!r) return -1;
+    if (waitlisted_only && r->state != INTAKE__REGISTRATION_STATE__WAITLISTED) return 0;
+    if (intake_registration_drop_keys(call, in, r)) return -1;
     intake_registration_anonymize(r, now);
     if (erase && (r->state == INTAKE__REGISTRATION_STATE__CONFIRMED || r->state == INTAKE__REGISTRATION_STATE__WAITLISTED)) {
         MDB_val k = {strlen(r->activity_id), r->activity_id}, v;
@@ -282,7 +284,7 @@ int intake_purge_handler(hub_call_t *call, void *ctx)
     for (size_t i = 0; i < op.n; i++)
         if (s_anonymize_opinion(call, in, op.ids[i], now)) return -1;
     for (size_t i = 0; i < reg.n; i++)
-        if (s_anonymize_registration(call, in, reg.ids[i], false, now, &none)) return -1;
+        if (s_anonymize_registration(call, in, reg.ids[i], false, now, &none, false)) return -1;
     if ((req.n || op.n || reg.n) &&
         s_record(call, in, "intake.privacy.anonymized", "purge", "retention", &req, &op, &reg, "", "", now, NULL))
         return -1;
@@ -373,8 +375,11 @@ int intake_subject_erase_handler(hub_call_t *call, void *ctx)
         if (s_anonymize_request(call, in, req.ids[i], true, now, &cancelled)) return -1;
     for (size_t i = 0; i < op.n; i++)
         if (s_anonymize_opinion(call, in, op.ids[i], now)) return -1;
-    for (size_t i = 0; i < reg.n; i++)
-        if (s_anonymize_registration(call, in, reg.ids[i], true, now, &withdrawn)) return -1;
+    /* the subject's waitlisted registrations go first, so a place one of
+     * its held registrations frees never goes to another of its own */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < reg.n; i++)
+            if (s_anonymize_registration(call, in, reg.ids[i], true, now, &withdrawn, pass == 0)) return -1;
     Intake__SubjectEraseReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__subject_erase_reply__init(rep);
     if (s_record(call, in, "intake.subject.erased", "subject.erase", "subject erasure", &req, &op, &reg, hash, q->reason,

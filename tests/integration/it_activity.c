@@ -430,6 +430,22 @@ static void test_checkin(void **state)
     assert_int_equal(err.code, HUB__ERROR_CODE__FAILED_PRECONDITION);
     assert_non_null(strstr(err.message, "WAITLISTED"));
     assert_int_equal(s_activity(c, a, aid)->attended, 1);
+    /* a place freed after the start is not given to the waitlist */
+    on.capacity = 1;
+    on.title = "慈善义工日：第二场";
+    assert_int_equal(hub_client_call(c, "intake.activity.create", &creq.base, &intake__activity_reply__descriptor, a,
+                                     (ProtobufCMessage **)&arep, &err), 0);
+    char aid2[32], x1[64];
+    snprintf(aid2, sizeof aid2, "%s", arep->activity->activity_id);
+    assert_int_equal(s_register(c, a, aid2, 11, "k5", "VOL-000011", &rr, &err), 0);
+    snprintf(x1, sizeof x1, "%s", rr->registration->registration_id);
+    assert_int_equal(s_register(c, a, aid2, 12, "k6", "VOL-000012", &rr, &err), 0);
+    assert_int_equal(rr->registration->state, INTAKE__REGISTRATION_STATE__WAITLISTED);
+    Intake__UnregisterReply *ur0;
+    assert_int_equal(s_unregister(c, a, x1, &ur0, &err), 0);
+    assert_null(ur0->promoted);
+    assert_int_equal(s_activity(c, a, aid2)->waitlisted, 1);
+    assert_int_equal(s_activity(c, a, aid2)->confirmed, 0);
     /* after the end: a confirmed registrant's check-in is refused */
     assert_true(harness_wait(s_past, &ends, 10000));
     assert_int_equal(s_checkin(c, a, r2, &err), 1);
@@ -686,6 +702,40 @@ static void test_registration_privacy(void **state)
     if (!harness_wait(s_no_marks, &m, 15000))
         fail_msg("intake's data.mdb still holds %d of the subject's markers", harness_file_holds(path, gone, 2));
     assert_int_equal(harness_file_holds(path, kept, 2), 2);
+    /* an erasure drops only its own registrations' duplicate keys: A
+     * (phone 6666 and an e-mail) withdraws and comes back as B with the
+     * phone only; erasing the e-mail's subject takes A, and B's phone key
+     * still refuses a third registration */
+    {
+        Intake__Person pa = INTAKE__PERSON__INIT;
+        pa.name = "甲";
+        pa.phone = "13900006666";
+        pa.email = "jia@example.cn";
+        Intake__Registration ra = INTAKE__REGISTRATION__INIT;
+        ra.activity_id = aid;
+        ra.channel = "wechat";
+        ra.message_id = "pa-1";
+        ra.registrant = &pa;
+        Intake__RegisterRequest rq = INTAKE__REGISTER_REQUEST__INIT;
+        rq.registration = &ra;
+        assert_int_equal(hub_client_call(c, "intake.activity.register", &rq.base, &intake__register_reply__descriptor,
+                                         a, (ProtobufCMessage **)&rr, &err), 0);
+        char ra_id[64];
+        snprintf(ra_id, sizeof ra_id, "%s", rr->registration->registration_id);
+        Intake__UnregisterReply *u;
+        assert_int_equal(s_unregister(c, a, ra_id, &u, &err), 0);
+        assert_int_equal(s_register(c, a, aid, 6666, "pa-2", NULL, &rr, &err), 0); /* B: phone only */
+        Intake__Subject sj = INTAKE__SUBJECT__INIT;
+        sj.email = "jia@example.cn";
+        Intake__SubjectEraseRequest eq2 = INTAKE__SUBJECT_ERASE_REQUEST__INIT;
+        eq2.subject = &sj;
+        assert_int_equal(hub_client_call(c, "intake.subject.erase", &eq2.base,
+                                         &intake__subject_erase_reply__descriptor, a, (ProtobufCMessage **)&er, &err), 0);
+        assert_int_equal(er->n_registration_ids, 1);
+        assert_string_equal(er->registration_ids[0], ra_id);
+        assert_int_equal(s_register(c, a, aid, 6666, "pa-3", NULL, &rr, &err), 1);
+        assert_int_equal(err.code, HUB__ERROR_CODE__ALREADY_EXISTS);
+    }
     /* idempotent; the person may register again (the duplicate keys went) */
     assert_int_equal(hub_client_call(c, "intake.subject.erase", &eq.base, &intake__subject_erase_reply__descriptor, a,
                                      (ProtobufCMessage **)&er, &err), 0);
