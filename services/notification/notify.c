@@ -1116,7 +1116,10 @@ static void s_cst(int64_t ms, bool time_only, char *out, size_t size)
 {
     time_t t = (time_t)((ms - s_mod(ms, 1000)) / 1000) + 8 * 3600;
     struct tm tm;
-    gmtime_r(&t, &tm);
+    if (!gmtime_r(&t, &tm)) { /* out of range: nothing sensible to print */
+        snprintf(out, size, "?");
+        return;
+    }
     strftime(out, size, time_only ? "%H:%M" : "%Y-%m-%d %H:%M", &tm);
 }
 
