@@ -33,6 +33,7 @@ enum {
     REPORTING_DB_TENDERS,
     REPORTING_DB_DISCLOSURES,
     REPORTING_DB_NAMES,
+    REPORTING_DB_ACTIVITIES,
 };
 
 typedef struct {
@@ -59,5 +60,12 @@ int reporting_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err
 int reporting_start(hub_daemon_t *d, void *ctx, hub_error_t *err);
 void reporting_stop(void *ctx);
 void reporting_fini(void *ctx);
+
+/* The store layout this build writes: 2 added the policy-topic counter
+ * ("pt") and the database "activities". */
+#define REPORTING_SCHEMA_VERSION 2
+/* hub_store_migrate_fn: moves a reporting store from schema `from` to
+ * from + 1 (1 -> 2: rep_migrate_policy_topics). 0 or -1 with err. */
+int reporting_migrate(hub_store_t *store, MDB_txn *txn, unsigned from, void *ctx, hub_error_t *err);
 
 #endif
