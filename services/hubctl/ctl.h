@@ -180,6 +180,12 @@ const ProtobufCMessageDescriptor *ctl_tendering_payload_type(const char *topic);
 extern const ctl_command_t ctl_reporting_commands[];
 extern const char ctl_reporting_usage[];
 
+/* hubctl_activity.c: intake's activities ("activity ..."), usage lines,
+ * event payloads (intake.activity.*, intake.registration.*). */
+extern const ctl_command_t ctl_activity_commands[];
+extern const char ctl_activity_usage[];
+const ProtobufCMessageDescriptor *ctl_activity_payload_type(const char *topic);
+
 /* hubctl_security.c: principal add|revoke|list. */
 extern const ctl_command_t ctl_security_commands[];
 

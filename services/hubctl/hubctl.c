@@ -49,8 +49,13 @@ int ctl_usage(void)
         "  requests [--status S] [--street X] [--service CODE] [--channel ID]\n"
         "           [--limit N] [--after ID]\n"
         "  opinion submit --topic T --text X [--street S] [--name N] [--phone P]\n"
-        "                 [--anonymous] [--channel ID] [--message-id ID]\n"
+        "                 [--anonymous] [--policy-topic CODE] [--channel ID] [--message-id ID]\n"
+        "  opinion link ID [--topic CODE] [--activity ACTIVITY-ID]\n"
+        "                                    operator: count an opinion under a policy topic\n"
+        "                                    (services lists the codes) and/or link it to a\n"
+        "                                    consultation meeting or hearing\n"
         "  opinions [--topic T] [--limit N] [--after ID]\n"
+        "%s"
         "%s"
         "%s"
         "%s"
@@ -69,7 +74,7 @@ int ctl_usage(void)
         "                                    edit the principals files; waits until each running\n"
         "                                    daemon has the change in effect (no restart)\n"
         "Exit codes: 0 ok, 1 refused, 2 usage, 3 daemon not reachable.\n",
-        ctl_matching_usage, ctl_notification_usage, ctl_tendering_usage, ctl_reporting_usage,
+        ctl_activity_usage, ctl_matching_usage, ctl_notification_usage, ctl_tendering_usage, ctl_reporting_usage,
         ctl_privacy_usage, ctl_backup_usage);
     return EXIT_USAGE;
 }
@@ -111,6 +116,13 @@ static int cmd_services(ctl_t *c, int argc, char **argv)
     printf("\nareas:");
     for (size_t i = 0; i < l->n_areas; i++) printf(" %s", l->areas[i]);
     printf("\n");
+    if (l->n_policy_topics) {
+        printf("\n");
+        table_t *p = table_new(3, "POLICY TOPIC", "NAME", "NAME (EN)");
+        for (size_t i = 0; i < l->n_policy_topics; i++)
+            table_row(p, l->policy_topics[i]->code, l->policy_topics[i]->name, l->policy_topics[i]->name_en);
+        table_print(p, stdout);
+    }
     return 0;
 }
 
@@ -287,13 +299,50 @@ static int cmd_requests(ctl_t *c, int argc, char **argv)
     return 0;
 }
 
+/* "opinion link ID [--topic CODE] [--activity ID]": intake.opinion.link;
+ * at least one of the two. Prints "ID topic CODE activity ID" as stored. */
+static int s_opinion_link(ctl_t *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"topic", 1, 0, 'T'}, {"activity", 1, 0, 'a'}, {"json", 0, 0, 'j'}, {0, 0, 0, 0}};
+    Intake__LinkOpinionRequest req = INTAKE__LINK_OPINION_REQUEST__INIT;
+    ctl_op_t *ops;
+    size_t n_ops, n_pos;
+    char **pos;
+    int rc = ctl_collect(c, argc, argv, opts, &ops, &n_ops, &pos, &n_pos);
+    if (rc) return rc;
+    if (n_pos != 1) return ctl_usage();
+    for (size_t i = 0; i < n_ops; i++) {
+        switch (ops[i].code) {
+        case 'T': req.policy_topic = ops[i].arg; break;
+        case 'a': req.activity_id = ops[i].arg; break;
+        case 'j': c->json = 1; break;
+        default: return ctl_usage();
+        }
+    }
+    if (!*req.policy_topic && !*req.activity_id) {
+        fprintf(stderr, "hubctl: opinion link needs --topic and/or --activity\n");
+        return EXIT_USAGE;
+    }
+    req.opinion_id = pos[0];
+    ProtobufCMessage *rep;
+    if ((rc = ctl_call(c, "intake", "intake.opinion.link", &req.base, &intake__link_opinion_reply__descriptor, &rep)))
+        return rc;
+    if (c->json) { ctl_print_json(rep); return 0; }
+    const Intake__Opinion *op = ((Intake__LinkOpinionReply *)rep)->opinion;
+    if (!op) { fprintf(stderr, "hubctl: the daemon sent no opinion\n"); return EXIT_REFUSED; }
+    printf("%s topic %s activity %s\n", op->opinion_id, *op->policy_topic ? op->policy_topic : "-",
+           *op->activity_id ? op->activity_id : "-");
+    return 0;
+}
+
 static int cmd_opinion(ctl_t *c, int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "link")) return s_opinion_link(c, argc - 1, argv + 1);
     if (argc < 2 || strcmp(argv[1], "submit")) return ctl_usage();
     static const struct option opts[] = {
         {"topic", 1, 0, 'T'}, {"text", 1, 0, 'x'}, {"street", 1, 0, 't'}, {"name", 1, 0, 'n'},
         {"phone", 1, 0, 'p'}, {"anonymous", 0, 0, 'y'}, {"channel", 1, 0, 'h'},
-        {"message-id", 1, 0, 'm'}, {"kind", 1, 0, 'k'}, {0, 0, 0, 0}};
+        {"message-id", 1, 0, 'm'}, {"kind", 1, 0, 'k'}, {"policy-topic", 1, 0, 'P'}, {0, 0, 0, 0}};
     Intake__Opinion op = INTAKE__OPINION__INIT;
     Intake__Person author = INTAKE__PERSON__INIT;
     char mid[64];
@@ -312,6 +361,7 @@ static int cmd_opinion(ctl_t *c, int argc, char **argv)
         case 'n': author.name = optarg; break;
         case 'p': author.phone = optarg; break;
         case 'y': op.anonymous = 1; break;
+        case 'P': op.policy_topic = optarg; break;
         case 'h': op.channel = optarg; break;
         case 'm': op.message_id = optarg; break;
         case 'k': {
@@ -352,10 +402,11 @@ static int cmd_opinions(ctl_t *c, int argc, char **argv)
     if (rc) return rc;
     if (c->json) { ctl_print_json(rep); return 0; }
     Intake__ListOpinionsReply *l = (Intake__ListOpinionsReply *)rep;
-    table_t *t = table_new(5, "ID", "TOPIC", "STREET", "RECEIVED (CST)", "TEXT");
+    table_t *t = table_new(7, "ID", "TOPIC", "POLICY TOPIC", "ACTIVITY", "STREET", "RECEIVED (CST)", "TEXT");
     for (size_t i = 0; i < l->n_opinions; i++)
-        table_row(t, l->opinions[i]->opinion_id, l->opinions[i]->topic, l->opinions[i]->street,
-                  ctl_time(l->opinions[i]->received_ms), l->opinions[i]->text);
+        table_row(t, l->opinions[i]->opinion_id, l->opinions[i]->topic, l->opinions[i]->policy_topic,
+                  l->opinions[i]->activity_id, l->opinions[i]->street, ctl_time(l->opinions[i]->received_ms),
+                  l->opinions[i]->text);
     table_print(t, stdout);
     if (*l->next_after_id) printf("more: hubctl opinions --after %s\n", l->next_after_id);
     return 0;
@@ -366,6 +417,7 @@ static const ProtobufCMessageDescriptor *s_payload_type(const char *topic)
 {
     if (!strncmp(topic, "intake.request.", 15)) return &intake__request_event__descriptor;
     if (!strncmp(topic, "intake.opinion.", 15)) return &intake__opinion_event__descriptor;
+    if (ctl_activity_payload_type(topic)) return ctl_activity_payload_type(topic);
     if (ctl_privacy_payload_type(topic)) return ctl_privacy_payload_type(topic);
     const ProtobufCMessageDescriptor *d = ctl_matching_payload_type(topic);
     if (!d) d = ctl_notification_payload_type(topic);
@@ -681,6 +733,7 @@ int main(int argc, char **argv)
     argc -= optind;
     argv += optind;
     const ctl_command_t *cmd = s_find(s_commands, argv[0]);
+    if (!cmd) cmd = s_find(ctl_activity_commands, argv[0]);
     if (!cmd) cmd = s_find(ctl_matching_commands, argv[0]);
     if (!cmd) cmd = s_find(ctl_notification_commands, argv[0]);
     if (!cmd) cmd = s_find(ctl_tendering_commands, argv[0]);

@@ -33,10 +33,13 @@ const char ctl_notification_usage[] =
     "  recipient set ID [--name N] [--language zh|en] [--webhook URL]\n"
     "          [--secret-file F] [--email E] [--phone P]\n"
     "          [--channels webhook,email,sms,inbox] [--consent|--no-consent]\n"
+    "          [--audiences organizations,volunteers,public]\n"
     "                                    add a recipient, or change the given fields of\n"
     "                                    one (a new one has consent); the webhook's HMAC\n"
     "                                    secret is the first line of F; --channels \"\"\n"
-    "                                    = every channel that has an address\n"
+    "                                    = every channel that has an address;\n"
+    "                                    --audiences: the activity announcements it gets\n"
+    "                                    (\"\" = none)\n"
     "  recipient show ID                 a recipient (never its secret)\n"
     "  recipients [--limit N] [--after ID]\n"
     "  notify --to R[,R...] --template T --key K [--set NAME=VALUE]... [--urgent]\n"
@@ -281,6 +284,15 @@ static const char *s_channels_list(ctl_t *c, const Notification__Recipient *r)
     return ctl_fmt(c, "%s", buf);
 }
 
+/* The audiences as "organizations,public", or "" for none. */
+static const char *s_audiences_list(ctl_t *c, const Notification__Recipient *r)
+{
+    char buf[256] = "";
+    for (size_t i = 0; i < r->n_audiences; i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? "," : "", r->audiences[i]);
+    return ctl_fmt(c, "%s", buf);
+}
+
 /* Prints a recipient as "label  value" lines (the secret only as yes/no). */
 static void s_recipient_print(ctl_t *c, const Notification__Recipient *r)
 {
@@ -293,6 +305,7 @@ static void s_recipient_print(ctl_t *c, const Notification__Recipient *r)
     ctl_kv("webhook secret", r->has_webhook_secret ? "yes" : "no");
     ctl_kv("email", r->email);
     ctl_kv("phone", r->phone);
+    ctl_kv("audiences", s_audiences_list(c, r));
     ctl_kv("updated", ctl_time_or_empty(r->updated_ms));
 }
 
@@ -340,6 +353,17 @@ static int s_parse_channels(ctl_t *c, const char *arg, Notification__Channel **l
     return 0;
 }
 
+/* Splits "organizations,public" into *list (arena); "" is the empty list.
+ * The daemon checks the words. */
+static void s_parse_audiences(ctl_t *c, const char *arg, char ***list, size_t *n)
+{
+    *list = NULL;
+    *n = 0;
+    char *copy = hub_arena_strdup(c->arena, arg), *save = NULL;
+    if (!copy) abort();
+    for (char *w = strtok_r(copy, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) ctl_push(c, list, n, w);
+}
+
 /* "recipient set ID [options]": notification.recipient.put replaces the
  * whole record, so the stored one is read first (NOT_FOUND: a new one,
  * with consent) and only the options given change it. Every option is
@@ -349,12 +373,13 @@ static int s_recipient_set(ctl_t *c, int argc, char **argv)
     static const struct option opts[] = {
         {"name", 1, 0, 'n'},    {"language", 1, 0, 'L'}, {"webhook", 1, 0, 'w'},    {"secret-file", 1, 0, 'S'},
         {"email", 1, 0, 'e'},   {"phone", 1, 0, 'p'},    {"channels", 1, 0, 'C'},   {"no-consent", 0, 0, 'N'},
-        {"consent", 0, 0, 'Y'}, {0, 0, 0, 0}};
+        {"consent", 0, 0, 'Y'}, {"audiences", 1, 0, 'A'}, {0, 0, 0, 0}};
     const char *name = NULL, *lang = NULL, *webhook = NULL, *email = NULL, *phone = NULL;
     char *secret = NULL;
     Notification__Channel *chans = NULL;
-    size_t n_chans = 0;
-    bool set_chans = false;
+    size_t n_chans = 0, n_auds = 0;
+    char **auds = NULL;
+    bool set_chans = false, set_auds = false;
     int consent = -1, o, rc;
     optind = 0; /* argv[0] ("set") is skipped by getopt */
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -368,6 +393,10 @@ static int s_recipient_set(ctl_t *c, int argc, char **argv)
         case 'C':
             if ((rc = s_parse_channels(c, optarg, &chans, &n_chans))) return rc;
             set_chans = true;
+            break;
+        case 'A':
+            s_parse_audiences(c, optarg, &auds, &n_auds);
+            set_auds = true;
             break;
         case 'N': consent = 0; break;
         case 'Y': consent = 1; break;
@@ -405,6 +434,10 @@ static int s_recipient_set(ctl_t *c, int argc, char **argv)
     if (set_chans) {
         r->channels = chans;
         r->n_channels = n_chans;
+    }
+    if (set_auds) {
+        r->audiences = auds;
+        r->n_audiences = n_auds;
     }
     if (consent >= 0) r->consent = consent;
     Notification__PutRecipientRequest put = NOTIFICATION__PUT_RECIPIENT_REQUEST__INIT;
@@ -456,13 +489,13 @@ static int cmd_recipients(ctl_t *c, int argc, char **argv)
     if (rc) return rc;
     if (c->json) { ctl_print_json(rep); return 0; }
     Notification__ListRecipientsReply *l = (Notification__ListRecipientsReply *)rep;
-    table_t *t = table_new(10, "ID", "NAME", "LANG", "CONSENT", "CHANNELS", "WEBHOOK", "SECRET", "EMAIL", "PHONE",
-                           "UPDATED (CST)");
+    table_t *t = table_new(11, "ID", "NAME", "LANG", "CONSENT", "CHANNELS", "WEBHOOK", "SECRET", "EMAIL", "PHONE",
+                           "UPDATED (CST)", "AUDIENCES");
     for (size_t i = 0; i < l->n_recipients; i++) {
         const Notification__Recipient *r = l->recipients[i];
         table_row(t, r->id, r->name, *r->language ? r->language : "zh", r->consent ? "yes" : "no",
                   s_channels_list(c, r), r->webhook_url, r->has_webhook_secret ? "yes" : "no", r->email, r->phone,
-                  ctl_time_or_empty(r->updated_ms));
+                  ctl_time_or_empty(r->updated_ms), s_audiences_list(c, r));
     }
     table_print(t, stdout);
     if (*l->next_after_id) printf("more: hubctl recipients --after %s\n", l->next_after_id);

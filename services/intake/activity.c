@@ -58,8 +58,7 @@ int activity_validate(const intake_catalogue_t *cat, Intake__Activity *a, int64_
     if (*a->policy_topic) {
         if (!s_consultation(a->kind))
             return INVALID("policy_topic", "only a CONSULTATION or a HEARING has a policy topic");
-        if (!s_len_ok(a->policy_topic, INTAKE_MAX_TOPIC))
-            return INVALID("policy_topic", "policy_topic is at most %d bytes", INTAKE_MAX_TOPIC);
+        if (intake_validate_opinion_links(cat, a->policy_topic, err)) return -1;
     }
     if (!isfinite(a->volunteer_hours) || a->volunteer_hours < 0 || a->volunteer_hours > 24 * 14)
         return INVALID("volunteer_hours", "volunteer_hours must be 0 .. 336");

@@ -90,6 +90,23 @@ bool intake_opinion_expired(const Intake__Opinion *o, int64_t cutoff_ms)
     return !o->anonymized_ms && o->received_ms < cutoff_ms;
 }
 
+bool intake_registration_is_of(const Intake__Registration *r, const Intake__Subject *s)
+{
+    return intake_person_is(r->registrant, s);
+}
+
+void intake_registration_anonymize(Intake__Registration *r, int64_t now)
+{
+    s_person(r->registrant);
+    if (!r->anonymized_ms) r->anonymized_ms = now;
+}
+
+bool intake_registration_expired(const Intake__Registration *r, int64_t activity_ends_ms, int64_t cutoff_ms)
+{
+    int64_t last = r->updated_ms > activity_ends_ms ? r->updated_ms : activity_ends_ms;
+    return !r->anonymized_ms && last < cutoff_ms;
+}
+
 void intake_subject_hash(const Intake__Subject *s, const uint8_t key[INTAKE_SUBJECT_KEY],
                          char out[INTAKE_SUBJECT_HASH_HEX])
 {

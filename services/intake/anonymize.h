@@ -49,6 +49,19 @@ bool intake_request_expired(const Intake__Request *r, int64_t cutoff_ms);
 /* True when o was received before cutoff_ms and is not anonymized yet. */
 bool intake_opinion_expired(const Intake__Opinion *o, int64_t cutoff_ms);
 
+/* True when the registrant of r is the subject. */
+bool intake_registration_is_of(const Intake__Registration *r, const Intake__Subject *s);
+/* Removes r's registrant's name, phone and e-mail (kind stays); keeps the
+ * activity, channel, state, times, hours and the library ids (an
+ * organization's, a volunteer's: the library's own erasure covers them).
+ * Sets anonymized_ms = now (unless set). Idempotent. */
+void intake_registration_anonymize(Intake__Registration *r, int64_t now);
+/* True when the retention period has reached r: its last change and its
+ * activity's end (activity_ends_ms; 0 when the activity is unknown) are
+ * both before cutoff_ms, and it is not anonymized yet. A registration of
+ * an activity still to come never expires. */
+bool intake_registration_expired(const Intake__Registration *r, int64_t activity_ends_ms, int64_t cutoff_ms);
+
 /* The subject's keyed hash (BLAKE2b-128 keyed with key, over the
  * normalized phone, e-mail and name) as 32 hex digits into out: the same
  * subject always gives the same hash in one store, and without the key

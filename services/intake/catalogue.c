@@ -20,6 +20,17 @@ static int s_check(const Intake__ListServicesReply *all, hub_error_t *err)
         return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "services", "catalogue has no services");
     if (!all->n_areas)
         return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "areas", "catalogue has no areas");
+    /* policy topics are optional (none = opinions are not counted by topic) */
+    for (size_t i = 0; i < all->n_policy_topics; i++) {
+        const Intake__PolicyTopic *t = all->policy_topics[i];
+        if (!*t->code || !*t->name)
+            return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "policy_topics",
+                                 "policy topic %zu needs code and name", i);
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(all->policy_topics[k]->code, t->code))
+                return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "policy_topics",
+                                     "duplicate policy topic code %s", t->code);
+    }
     for (size_t i = 0; i < all->n_services; i++) {
         const Intake__Service *s = all->services[i];
         if (!*s->service_code || !*s->service_name)
@@ -110,4 +121,11 @@ int intake_catalogue_has_area(const intake_catalogue_t *self, const char *street
     for (size_t i = 0; i < self->all->n_areas; i++)
         if (!strcmp(self->all->areas[i], street)) return 1;
     return 0;
+}
+
+const Intake__PolicyTopic *intake_catalogue_policy_topic(const intake_catalogue_t *self, const char *code)
+{
+    for (size_t i = 0; i < self->all->n_policy_topics; i++)
+        if (!strcmp(self->all->policy_topics[i]->code, code)) return self->all->policy_topics[i];
+    return NULL;
 }

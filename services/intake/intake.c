@@ -167,8 +167,9 @@ int intake_validate_request(const intake_catalogue_t *cat, Intake__Request *r, h
 
 int intake_validate_opinion_links(const intake_catalogue_t *cat, const char *policy_topic, hub_error_t *err)
 {
-    (void)cat;
     if (!s_len_ok(policy_topic, INTAKE_MAX_TOPIC)) return INVALID("policy_topic", "policy_topic is at most %d bytes", INTAKE_MAX_TOPIC);
+    if (*policy_topic && !intake_catalogue_policy_topic(cat, policy_topic))
+        return INVALID("policy_topic", "policy_topic \"%s\" is not a policy topic of the catalogue", policy_topic);
     return 0;
 }
 

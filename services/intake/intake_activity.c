@@ -407,18 +407,14 @@ static Intake__Activity *s_activity_of(hub_call_t *call, intake_t *in, const Int
     return s_activity(call, in, r->activity_id);
 }
 
-static int s_unregister(hub_call_t *call, void *ctx)
+int intake_registration_drop_keys(hub_call_t *call, intake_t *in, const Intake__Registration *r)
 {
-    intake_t *in = ctx;
-    const Intake__UnregisterRequest *req = (const void *)call->req;
-    if (strlen(req->reason) > INTAKE_MAX_NOTE)
-        return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "reason", "reason is at most %d bytes",
-                             INTAKE_MAX_NOTE);
-    int64_t now = hub_now_ms();
-    Intake__Registration *r = s_registration(call, in, req->registration_id);
-    if (!r) return -1;
-    Intake__Activity *a = s_activity_of(call, in, r);
-    if (!a || activity_can_withdraw(a, r, now, &call->err)) return -1;
+    return s_dup_keys(call, in, r, false);
+}
+
+int intake_registration_withdraw(hub_call_t *call, intake_t *in, Intake__Registration *r, Intake__Activity *a,
+                                 int64_t now, Intake__Registration **promoted)
+{
     bool held = r->state == INTAKE__REGISTRATION_STATE__CONFIRMED;
     r->state = INTAKE__REGISTRATION_STATE__WITHDRAWN;
     r->updated_ms = now;
@@ -446,10 +442,26 @@ static int s_unregister(hub_call_t *call, void *ctx)
         return -1;
     hub_rpc_count(call->rpc, "registrations_withdrawn_total", 1);
     if (up) hub_rpc_count(call->rpc, "registrations_promoted_total", 1);
+    *promoted = up;
+    return 0;
+}
+
+static int s_unregister(hub_call_t *call, void *ctx)
+{
+    intake_t *in = ctx;
+    const Intake__UnregisterRequest *req = (const void *)call->req;
+    if (strlen(req->reason) > INTAKE_MAX_NOTE)
+        return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "reason", "reason is at most %d bytes",
+                             INTAKE_MAX_NOTE);
+    int64_t now = hub_now_ms();
+    Intake__Registration *r = s_registration(call, in, req->registration_id);
+    if (!r) return -1;
+    Intake__Activity *a = s_activity_of(call, in, r);
+    if (!a || activity_can_withdraw(a, r, now, &call->err)) return -1;
     Intake__UnregisterReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__unregister_reply__init(rep);
+    if (intake_registration_withdraw(call, in, r, a, now, &rep->promoted)) return -1;
     rep->registration = r;
-    rep->promoted = up;
     call->reply = &rep->base;
     return 0;
 }

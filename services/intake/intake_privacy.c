@@ -43,6 +43,7 @@ typedef struct {
     hub_call_t *call;
     intake_t *in;
     bool opinions;
+    bool registrations;             /* registrations instead (opinions false) */
     int64_t cutoff_ms;              /* purge: expiry; else 0 */
     const Intake__Subject *subject; /* erase/export: whose; else NULL */
     char **ids;                     /* call arena */
@@ -66,11 +67,26 @@ static int s_collect(const MDB_val *key, const MDB_val *val, void *arg)
     s->last[kl] = 0;
     hub_arena_reset(s->in->scratch);
     hub_error_t err = {0};
-    const ProtobufCMessageDescriptor *d = s->opinions ? &intake__opinion__descriptor : &intake__request__descriptor;
+    const ProtobufCMessageDescriptor *d = s->opinions        ? &intake__opinion__descriptor
+                                          : s->registrations ? &intake__registration__descriptor
+                                                             : &intake__request__descriptor;
     ProtobufCMessage *m = hub_wire_unpack_max(d, val->mv_data, val->mv_size, HUB_WIRE_MAX_REPLY, s->in->scratch, &err);
     if (!m) return 0;
     bool take;
-    if (s->opinions)
+    if (s->registrations) {
+        Intake__Registration *r = (Intake__Registration *)m;
+        if (s->subject) take = intake_registration_is_of(r, s->subject);
+        else { /* the retention period runs from the activity's end */
+            int64_t ends = 0;
+            MDB_val k = {strlen(r->activity_id), r->activity_id}, v;
+            if (k.mv_size && k.mv_size < 512 && !mdb_get(s->call->txn, s->in->activities, &k, &v)) {
+                Intake__Activity *a = (Intake__Activity *)hub_wire_unpack_max(
+                    &intake__activity__descriptor, v.mv_data, v.mv_size, HUB_WIRE_MAX_REPLY, s->in->scratch, &err);
+                if (a) ends = a->ends_ms;
+            }
+            take = intake_registration_expired(r, ends, s->cutoff_ms);
+        }
+    } else if (s->opinions)
         take = s->subject ? intake_opinion_is_of((Intake__Opinion *)m, s->subject)
                           : intake_opinion_expired((Intake__Opinion *)m, s->cutoff_ms);
     else
@@ -92,7 +108,8 @@ static int s_collect(const MDB_val *key, const MDB_val *val, void *arg)
 /* Scans requests (or opinions) after `after` into s->ids. 0 or -1. */
 static int s_scan(scan_t *s, const char *after)
 {
-    int rc = hub_store_scan_after(s->call->txn, s->opinions ? s->in->opinions : s->in->requests, after, s_collect, s);
+    MDB_dbi db = s->opinions ? s->in->opinions : s->registrations ? s->in->registrations : s->in->requests;
+    int rc = hub_store_scan_after(s->call->txn, db, after, s_collect, s);
     if (rc) return hub_call_mdb_error(s->call, rc);
     if (s->rc) return hub_error_set(&s->call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too many records");
     return 0;
@@ -149,18 +166,47 @@ static int s_anonymize_opinion(hub_call_t *call, intake_t *in, const char *id, i
     return hub_record_put(call, in->opinions, id, &o->base);
 }
 
+/* Anonymizes registration id; on an erasure a place it holds or waits for
+ * is withdrawn first (the place goes to the next on the waitlist), with
+ * events that carry the registration already anonymized. Its
+ * duplicate-registration keys (phone digits, e-mail) go too. */
+static int s_anonymize_registration(hub_call_t *call, intake_t *in, const char *id, bool erase, int64_t now,
+                                    uint32_t *withdrawn)
+{
+    Intake__Registration *r = (Intake__Registration *)hub_record_get(
+        call, in->registrations, id, &intake__registration__descriptor, "registration_id");
+    if (!r || intake_registration_drop_keys(call, in, r)) return -1;
+    intake_registration_anonymize(r, now);
+    if (erase && (r->state == INTAKE__REGISTRATION_STATE__CONFIRMED || r->state == INTAKE__REGISTRATION_STATE__WAITLISTED)) {
+        MDB_val k = {strlen(r->activity_id), r->activity_id}, v;
+        int rc = k.mv_size && k.mv_size < 512 ? mdb_get(call->txn, in->activities, &k, &v) : MDB_NOTFOUND;
+        if (rc && rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
+        Intake__Activity *a = rc ? NULL : (Intake__Activity *)hub_record_get(call, in->activities, r->activity_id,
+                                                                           &intake__activity__descriptor, "activity_id");
+        if (a && a->status == INTAKE__ACTIVITY_STATUS__SCHEDULED && now < a->ends_ms) {
+            Intake__Registration *up;
+            (*withdrawn)++;
+            return intake_registration_withdraw(call, in, r, a, now, &up);
+        }
+    }
+    return hub_record_put(call, in->registrations, id, &r->base);
+}
+
 /* Publishes the event followers erase their copies by, writes the audit
  * entry and asks for the store rewrite. *audit_id gets the entry's id. */
 static int s_record(hub_call_t *call, intake_t *in, const char *topic, const char *action, const char *reason,
-                    scan_t *req, scan_t *op, const char *hash, const char *why, int64_t now, char **audit_id)
+                    scan_t *req, scan_t *op, scan_t *reg, const char *hash, const char *why, int64_t now,
+                    char **audit_id)
 {
-    if (req->n || op->n) {
+    if (req->n || op->n || reg->n) {
         Intake__AnonymizedEvent ev = INTAKE__ANONYMIZED_EVENT__INIT;
         ev.reason = (char *)reason;
         ev.request_ids = req->ids;
         ev.n_request_ids = req->n;
         ev.opinion_ids = op->ids;
         ev.n_opinion_ids = op->n;
+        ev.registration_ids = reg->ids;
+        ev.n_registration_ids = reg->n;
         ev.subject_hash = (char *)hash;
         ev.time_ms = now;
         int rc = hub_outbox_append(call->outbox, call->txn, topic, &ev.base);
@@ -179,6 +225,7 @@ static int s_record(hub_call_t *call, intake_t *in, const char *topic, const cha
     a.subject_hash = (char *)hash;
     a.requests = (uint32_t)req->n;
     a.opinions = (uint32_t)op->n;
+    a.registrations = (uint32_t)reg->n;
     a.reason = (char *)why;
     if (hub_record_put(call, in->audit, id, &a.base)) return -1;
     if (audit_id) *audit_id = hub_arena_strdup(call->arena, id);
@@ -198,31 +245,50 @@ int intake_purge_handler(hub_call_t *call, void *ctx)
     unsigned limit = q->limit ? (q->limit > PURGE_MAX ? PURGE_MAX : q->limit) : PURGE_DEFAULT;
     scan_t req = {.call = call, .in = in, .cutoff_ms = now - q->older_than_ms, .max_examined = PURGE_EXAMINE,
                   .max_n = limit};
-    scan_t op = req;
+    scan_t op = req, reg = req;
     op.opinions = true;
-    /* requests first, then opinions ("O" sorts before every opinion id) */
+    reg.registrations = true;
+    /* requests, then opinions ("O" sorts before every opinion id), then
+     * registrations ("E" sorts before every registration id); after_id's
+     * first letter says which phase the previous call stopped in */
     const char *next = "";
-    if (q->after_id[0] != 'O') {
+    char phase = q->after_id[0] == 'E' ? 'E' : q->after_id[0] == 'O' ? 'O' : 'R';
+    size_t examined = 0, taken = 0;
+    if (phase == 'R') {
         if (s_scan(&req, q->after_id)) return -1;
+        examined = req.examined, taken = req.n;
         if (req.stopped) next = hub_arena_strdup(call->arena, req.last);
-        else if (req.n == limit || req.examined >= PURGE_EXAMINE) next = "O";
+        else if (taken == limit || examined >= PURGE_EXAMINE) next = "O";
+        else phase = 'O';
     }
-    if (next && !*next) {
-        op.max_examined = PURGE_EXAMINE - req.examined;
-        op.max_n = limit - req.n;
+    if (phase == 'O' && !*next) {
+        op.max_examined = PURGE_EXAMINE - examined;
+        op.max_n = limit - taken;
         if (s_scan(&op, q->after_id[0] == 'O' ? q->after_id : "O")) return -1;
+        examined += op.examined, taken += op.n;
         if (op.stopped) next = hub_arena_strdup(call->arena, op.last);
+        else if (taken == limit || examined >= PURGE_EXAMINE) next = "E";
+        else phase = 'E';
+    }
+    if (phase == 'E' && !*next) {
+        reg.max_examined = PURGE_EXAMINE - examined;
+        reg.max_n = limit - taken;
+        if (s_scan(&reg, q->after_id[0] == 'E' ? q->after_id : "E")) return -1;
+        if (reg.stopped) next = hub_arena_strdup(call->arena, reg.last);
     }
     uint32_t none = 0;
     for (size_t i = 0; i < req.n; i++)
         if (s_anonymize_request(call, in, req.ids[i], false, now, &none)) return -1;
     for (size_t i = 0; i < op.n; i++)
         if (s_anonymize_opinion(call, in, op.ids[i], now)) return -1;
-    if ((req.n || op.n) &&
-        s_record(call, in, "intake.privacy.anonymized", "purge", "retention", &req, &op, "", "", now, NULL))
+    for (size_t i = 0; i < reg.n; i++)
+        if (s_anonymize_registration(call, in, reg.ids[i], false, now, &none)) return -1;
+    if ((req.n || op.n || reg.n) &&
+        s_record(call, in, "intake.privacy.anonymized", "purge", "retention", &req, &op, &reg, "", "", now, NULL))
         return -1;
     hub_rpc_count(call->rpc, "requests_anonymized_total", req.n);
     hub_rpc_count(call->rpc, "opinions_anonymized_total", op.n);
+    hub_rpc_count(call->rpc, "registrations_anonymized_total", reg.n);
     if (q->scheduled) { /* the schedule goes on from here (after this commit) */
         snprintf(in->purge_next, sizeof in->purge_next, "%s", next);
         uv_timer_start(&in->retention, intake_retention_fire, *next ? 0 : (uint64_t)in->purge_interval_ms,
@@ -234,8 +300,10 @@ int intake_purge_handler(hub_call_t *call, void *ctx)
     rep->n_request_ids = req.n;
     rep->opinion_ids = op.ids;
     rep->n_opinion_ids = op.n;
+    rep->registration_ids = reg.ids;
+    rep->n_registration_ids = reg.n;
     rep->next_after_id = (char *)next;
-    rep->examined = (uint32_t)(req.examined + op.examined);
+    rep->examined = (uint32_t)(req.examined + op.examined + reg.examined);
     call->reply = &rep->base;
     return 0;
 }
@@ -258,14 +326,16 @@ int intake_subject_export_handler(hub_call_t *call, void *ctx)
     const Intake__SubjectExportRequest *q = (const void *)call->req;
     char hash[INTAKE_SUBJECT_HASH_HEX];
     if (s_subject(call, in, q->subject, hash)) return -1;
-    scan_t req = {.call = call, .in = in, .subject = q->subject}, op = req;
+    scan_t req = {.call = call, .in = in, .subject = q->subject}, op = req, reg = req;
     op.opinions = true;
-    if (s_scan(&req, "") || s_scan(&op, "")) return -1;
+    reg.registrations = true;
+    if (s_scan(&req, "") || s_scan(&op, "") || s_scan(&reg, "")) return -1;
     Intake__SubjectExportReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__subject_export_reply__init(rep);
     rep->requests = hub_arena_alloc(call->arena, (req.n + 1) * sizeof *rep->requests);
     rep->opinions = hub_arena_alloc(call->arena, (op.n + 1) * sizeof *rep->opinions);
-    if (!rep->requests || !rep->opinions)
+    rep->registrations = hub_arena_alloc(call->arena, (reg.n + 1) * sizeof *rep->registrations);
+    if (!rep->requests || !rep->opinions || !rep->registrations)
         return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too large");
     for (size_t i = 0; i < req.n; i++)
         if (!(rep->requests[rep->n_requests++] = (Intake__Request *)hub_record_get(
@@ -274,6 +344,10 @@ int intake_subject_export_handler(hub_call_t *call, void *ctx)
     for (size_t i = 0; i < op.n; i++)
         if (!(rep->opinions[rep->n_opinions++] = (Intake__Opinion *)hub_record_get(
                   call, in->opinions, op.ids[i], &intake__opinion__descriptor, "opinion_id")))
+            return -1;
+    for (size_t i = 0; i < reg.n; i++)
+        if (!(rep->registrations[rep->n_registrations++] = (Intake__Registration *)hub_record_get(
+                  call, in->registrations, reg.ids[i], &intake__registration__descriptor, "registration_id")))
             return -1;
     rep->subject_hash = hub_arena_strdup(call->arena, hash);
     hub_rpc_count(call->rpc, "subject_exports_total", 1);
@@ -289,28 +363,33 @@ int intake_subject_erase_handler(hub_call_t *call, void *ctx)
     if (s_subject(call, in, q->subject, hash)) return -1;
     if (strlen(q->reason) > INTAKE_MAX_NOTE)
         return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "reason", "reason is too long");
-    scan_t req = {.call = call, .in = in, .subject = q->subject}, op = req;
+    scan_t req = {.call = call, .in = in, .subject = q->subject}, op = req, reg = req;
     op.opinions = true;
-    if (s_scan(&req, "") || s_scan(&op, "")) return -1;
+    reg.registrations = true;
+    if (s_scan(&req, "") || s_scan(&op, "") || s_scan(&reg, "")) return -1;
     int64_t now = hub_now_ms();
-    uint32_t cancelled = 0;
+    uint32_t cancelled = 0, withdrawn = 0;
     for (size_t i = 0; i < req.n; i++)
         if (s_anonymize_request(call, in, req.ids[i], true, now, &cancelled)) return -1;
     for (size_t i = 0; i < op.n; i++)
         if (s_anonymize_opinion(call, in, op.ids[i], now)) return -1;
+    for (size_t i = 0; i < reg.n; i++)
+        if (s_anonymize_registration(call, in, reg.ids[i], true, now, &withdrawn)) return -1;
     Intake__SubjectEraseReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
     intake__subject_erase_reply__init(rep);
-    if (s_record(call, in, "intake.subject.erased", "subject.erase", "subject erasure", &req, &op, hash, q->reason,
+    if (s_record(call, in, "intake.subject.erased", "subject.erase", "subject erasure", &req, &op, &reg, hash, q->reason,
                  now, &rep->audit_id))
         return -1;
     hub_rpc_count(call->rpc, "subject_erasures_total", 1);
-    hub_info("subject %s erased by %s: %zu requests (%u cancelled), %zu opinions", hash, call->principal, req.n,
-             cancelled, op.n);
+    hub_info("subject %s erased by %s: %zu requests (%u cancelled), %zu opinions, %zu registrations (%u withdrawn)",
+             hash, call->principal, req.n, cancelled, op.n, reg.n, withdrawn);
     rep->request_ids = req.ids;
     rep->n_request_ids = req.n;
     rep->opinion_ids = op.ids;
     rep->n_opinion_ids = op.n;
     rep->cancelled = cancelled;
+    rep->registration_ids = reg.ids;
+    rep->n_registration_ids = reg.n;
     rep->subject_hash = hub_arena_strdup(call->arena, hash);
     call->reply = &rep->base;
     return 0;
@@ -350,8 +429,9 @@ static int s_outbox_filter(MDB_txn *old_txn, int db, const MDB_val *key, MDB_val
     Hub__Event *ev = (Hub__Event *)hub_wire_unpack_max(&hub__event__descriptor, val->mv_data, val->mv_size,
                                                        HUB_WIRE_MAX_REPLY, arena, &err);
     if (!ev) return 0;
-    bool req = !strncmp(ev->topic, "intake.request.", 15), op = !strcmp(ev->topic, "intake.opinion.received");
-    if (!req && !op) return 0;
+    bool req = !strncmp(ev->topic, "intake.request.", 15), op = !strncmp(ev->topic, "intake.opinion.", 15);
+    bool reg = !strncmp(ev->topic, "intake.registration.", 20);
+    if (!req && !op && !reg) return 0;
     ProtobufCMessage *payload;
     MDB_val k, v;
     if (req) {
@@ -364,6 +444,17 @@ static int s_outbox_filter(MDB_txn *old_txn, int db, const MDB_val *key, MDB_val
                                                                       v.mv_size, HUB_WIRE_MAX_REPLY, arena, &err);
         if (!now || !now->anonymized_ms) return 0;
         intake_request_anonymize(re->request, in->catalogue, now->anonymized_ms);
+        payload = &re->base;
+    } else if (reg) {
+        Intake__RegistrationEvent *re = (Intake__RegistrationEvent *)hub_wire_unpack_max(
+            &intake__registration_event__descriptor, ev->payload.data, ev->payload.len, HUB_WIRE_MAX_REPLY, arena, &err);
+        if (!re || !re->registration) return 0;
+        k = (MDB_val){strlen(re->registration->registration_id), re->registration->registration_id};
+        if (!k.mv_size || k.mv_size >= 512 || mdb_get(old_txn, in->registrations, &k, &v)) return 0;
+        Intake__Registration *now = (Intake__Registration *)hub_wire_unpack_max(
+            &intake__registration__descriptor, v.mv_data, v.mv_size, HUB_WIRE_MAX_REPLY, arena, &err);
+        if (!now || !now->anonymized_ms) return 0;
+        intake_registration_anonymize(re->registration, now->anonymized_ms);
         payload = &re->base;
     } else {
         Intake__OpinionEvent *oe = (Intake__OpinionEvent *)hub_wire_unpack_max(

@@ -49,6 +49,16 @@ extern const hub_handler_t intake_activity_handlers[];
 /* An opinion's activity_id, when set, names a CONSULTATION or HEARING.
  * 0, or -1 with call->err. */
 int intake_opinion_activity_ok(hub_call_t *call, intake_t *in, const Intake__Opinion *o);
+/* Withdraws r (CONFIRMED or WAITLISTED) from its activity a at now, gives
+ * a freed place to the first on the waitlist (*promoted, or NULL), stores
+ * both and a, publishes intake.registration.withdrawn (and .promoted) in
+ * call->txn. r and a are arena records the caller loaded. 0, or -1 with
+ * call->err. */
+int intake_registration_withdraw(hub_call_t *call, intake_t *in, Intake__Registration *r, Intake__Activity *a,
+                                 int64_t now, Intake__Registration **promoted);
+/* Deletes r's duplicate-registration keys (they hold its phone digits or
+ * e-mail): before anonymizing it. 0, or -1 with call->err. */
+int intake_registration_drop_keys(hub_call_t *call, intake_t *in, const Intake__Registration *r);
 
 /* hub_service_t hooks. */
 int intake_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err);

@@ -1,12 +1,12 @@
 /* notification_privacy: notification's part of the personal-data rules
  * (README "Personal data (PIPL)"): intake's intake.privacy.anonymized and
  * intake.subject.erased events blank the contact this daemon keeps for
- * those requests and the deliveries made to their requesters (pending ones
- * are stopped), then the store is rewritten (hub_scrub);
- * notification.subject.export; and notification.subject.erase, a command
- * for what the event cannot name: directory recipients and deliveries
- * matched by a phone or an e-mail (the event carries request ids and a
- * keyed hash only). */
+ * those requests and activity registrations and the deliveries made to
+ * their requesters and registrants (pending ones are stopped), then the
+ * store is rewritten (hub_scrub); notification.subject.export; and
+ * notification.subject.erase, a command for what the event cannot name:
+ * directory recipients and deliveries matched by a phone or an e-mail (the
+ * event carries request and registration ids and a keyed hash only). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,6 +19,7 @@
 #include "notification_svc.h"
 
 #define REQUESTER "requester:"
+#define REGISTRANT "registrant:"
 #define ERASED_ERROR "personal data erased"
 #define MAX_REASON 256 /* bytes of an erasure's reason (a ticket or audit id) */
 
@@ -31,6 +32,8 @@ typedef struct {
     notif_t *n;
     char **ids;            /* sorted request ids */
     size_t n_ids;
+    char **reg_ids;        /* sorted registration ids */
+    size_t n_reg_ids;
     const char *phone;     /* normalized, or "" */
     const char *email;     /* or "" */
     char **rids;           /* the subject's directory recipients (their ids) */
@@ -41,13 +44,18 @@ typedef struct {
 } dscan_t;
 
 /* True when delivery d concerns the subject: to the requester of one of
- * the ids, to its phone or e-mail, or by SMS or e-mail to one of its
- * directory recipients (whose other address may not be the one given). */
+ * the request ids, to the registrant of one of the registration ids, to
+ * its phone or e-mail, or by SMS or e-mail to one of its directory
+ * recipients (whose other address may not be the one given). */
 static bool s_delivery_of(const dscan_t *s, const Notification__Delivery *d)
 {
     if (!strncmp(d->recipient, REQUESTER, strlen(REQUESTER)) && s->n_ids) {
         const char *id = d->request_id;
         if (bsearch(&id, s->ids, s->n_ids, sizeof *s->ids, s_cmp)) return true;
+    }
+    if (!strncmp(d->recipient, REGISTRANT, strlen(REGISTRANT)) && s->n_reg_ids) {
+        const char *id = d->recipient + strlen(REGISTRANT);
+        if (bsearch(&id, s->reg_ids, s->n_reg_ids, sizeof *s->reg_ids, s_cmp)) return true;
     }
     if (!*d->address) return false;
     if (d->channel == NOTIFICATION__CHANNEL__SMS || d->channel == NOTIFICATION__CHANNEL__EMAIL)
@@ -143,8 +151,10 @@ int notification_privacy_apply(hub_call_t *call, notif_t *n, const Hub__Event *e
         hub_rpc_count(call->rpc, "feed_events_unreadable_total", 1);
         return 0;
     }
-    if (!ae->n_request_ids) return 0;
+    if (!ae->n_request_ids && !ae->n_registration_ids) return 0;
     qsort(ae->request_ids, ae->n_request_ids, sizeof *ae->request_ids, s_cmp);
+    qsort(ae->registration_ids, ae->n_registration_ids, sizeof *ae->registration_ids, s_cmp);
+    int64_t now = hub_now_ms();
     bool gone;
     for (size_t i = 0; i < ae->n_request_ids; i++) {
         Notification__RequestState *rs = (void *)s_get(call, n->requests, ae->request_ids[i],
@@ -158,9 +168,23 @@ int notification_privacy_apply(hub_call_t *call, notif_t *n, const Hub__Event *e
         rs->n_deferred = 0;
         if (hub_record_put(call, n->requests, rs->request_id, &rs->base)) return -1;
     }
-    dscan_t s = {.call = call, .n = n, .ids = ae->request_ids, .n_ids = ae->n_request_ids, .phone = "", .email = ""};
+    for (size_t i = 0; i < ae->n_registration_ids; i++) {
+        Notification__RegistrationState *reg = (void *)s_get(
+            call, n->registrations, ae->registration_ids[i], &notification__registration_state__descriptor, &gone);
+        if (!reg) {
+            if (gone) continue;
+            return -1;
+        }
+        reg->phone = reg->email = "";
+        reg->consent = false; /* a reminder still scheduled finds no one to tell */
+        if (!reg->anonymized_ms) reg->anonymized_ms = now;
+        if (hub_record_put(call, n->registrations, reg->registration_id, &reg->base)) return -1;
+    }
+    dscan_t s = {.call = call, .n = n, .ids = ae->request_ids, .n_ids = ae->n_request_ids,
+                 .reg_ids = ae->registration_ids, .n_reg_ids = ae->n_registration_ids, .phone = "", .email = ""};
     if (s_dscan(&s) || s_blank_deliveries(call, n, &s)) return -1;
     hub_rpc_count(call->rpc, "requests_anonymized_total", ae->n_request_ids);
+    hub_rpc_count(call->rpc, "registrations_anonymized_total", ae->n_registration_ids);
     return hub_scrub_request(&n->scrub, call);
 }
 
@@ -220,6 +244,40 @@ static int s_rscan(rscan_t *s)
     return 0;
 }
 
+/* Collects the registrations whose registrant has the subject's phone
+ * (normalized) or e-mail. */
+typedef struct {
+    hub_call_t *call;
+    const char *phone, *email;
+    Notification__RegistrationState **found;
+    size_t n_found, cap;
+    int rc;
+} gscan_t;
+
+static int s_gcollect(const MDB_val *key, const MDB_val *val, void *arg)
+{
+    gscan_t *s = arg;
+    (void)key;
+    hub_error_t err = {0};
+    Notification__RegistrationState *g = (Notification__RegistrationState *)hub_wire_unpack_max(
+        &notification__registration_state__descriptor, val->mv_data, val->mv_size, HUB_WIRE_MAX_REPLY,
+        s->call->arena, &err);
+    char p[HUB_PHONE_DIGITS];
+    if (!g || !((*s->email && *g->email && !strcasecmp(g->email, s->email)) ||
+                (*s->phone && hub_phone_norm(g->phone, p, sizeof p) && !strcmp(p, s->phone))))
+        return 0;
+    if (s->n_found == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        Notification__RegistrationState **f = hub_arena_alloc(s->call->arena, cap * sizeof *f);
+        if (!f) { s->rc = -1; return 1; }
+        if (s->n_found) memcpy(f, s->found, s->n_found * sizeof *f);
+        s->found = f;
+        s->cap = cap;
+    }
+    s->found[s->n_found++] = g;
+    return 0;
+}
+
 int notification_subject_export_handler(hub_call_t *call, void *ctx)
 {
     notif_t *n = ctx;
@@ -259,6 +317,15 @@ int notification_subject_export_handler(hub_call_t *call, void *ctx)
         if (!d) return -1;
         rep->deliveries[rep->n_deliveries++] = d;
     }
+    if (*phone || *q->email) {
+        gscan_t g = {.call = call, .phone = phone, .email = q->email};
+        int rc;
+        if ((rc = hub_store_scan_after(call->txn, n->registrations, "", s_gcollect, &g)))
+            return hub_call_mdb_error(call, rc);
+        if (g.rc) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too large");
+        rep->registrations = g.found;
+        rep->n_registrations = g.n_found;
+    }
     call->reply = &rep->base;
     return 0;
 }
@@ -294,14 +361,31 @@ int notification_subject_erase_handler(hub_call_t *call, void *ctx)
         if (hub_record_put(call, n->recipients, x->id, &x->base)) return -1;
     }
     if (s_blank_deliveries(call, n, &s)) return -1;
+    /* activity registrations with that phone or e-mail (intake's erasure
+     * event names them too; this reaches them when it has not come yet) */
+    gscan_t g = {.call = call, .phone = phone, .email = q->email};
+    int rc = hub_store_scan_after(call->txn, n->registrations, "", s_gcollect, &g);
+    if (rc) return hub_call_mdb_error(call, rc);
+    if (g.rc) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "too many registrations");
+    char **gids = hub_arena_alloc(call->arena, (g.n_found + 1) * sizeof *gids);
+    if (!gids) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "out of memory");
+    for (size_t i = 0; i < g.n_found; i++) {
+        Notification__RegistrationState *x = g.found[i];
+        x->phone = x->email = "";
+        x->consent = false; /* a reminder still scheduled finds no one to tell */
+        if (!x->anonymized_ms) x->anonymized_ms = now;
+        gids[i] = x->registration_id;
+        if (hub_record_put(call, n->registrations, x->registration_id, &x->base)) return -1;
+    }
     rep->recipient_ids = r.ids, rep->n_recipient_ids = r.n_found;
     rep->delivery_ids = s.found, rep->n_delivery_ids = s.n_found;
+    rep->registration_ids = gids, rep->n_registration_ids = g.n_found;
     call->reply = &rep->base;
-    if (!r.n_found && !s.n_found) return 0; /* nothing (left) to erase: nothing written */
+    if (!r.n_found && !s.n_found && !g.n_found) return 0; /* nothing (left) to erase: nothing written */
     /* no audit log here: the log line (no identifiers) and counters; the
      * reason links it to intake's audit entry */
-    hub_info("subject erased by %s (%s): %zu directory recipients, %zu deliveries", call->principal,
-             *q->reason ? q->reason : "no reason given", r.n_found, s.n_found);
+    hub_info("subject erased by %s (%s): %zu directory recipients, %zu deliveries, %zu registrations", call->principal,
+             *q->reason ? q->reason : "no reason given", r.n_found, s.n_found, g.n_found);
     hub_rpc_count(call->rpc, "subject_erasures_total", 1);
     hub_rpc_count(call->rpc, "recipients_erased_total", r.n_found);
     hub_rpc_count(call->rpc, "deliveries_erased_total", s.n_found);

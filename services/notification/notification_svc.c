@@ -19,6 +19,7 @@
 #define ROLES_INTERNAL HUB_ROLE_INTERNAL
 #define OPERATORS "operators"             /* the operators' recipient id */
 #define REQUESTER_PREFIX "requester:"     /* recipient id of a request's requester */
+#define REGISTRANT_PREFIX "registrant:"   /* recipient id of an activity registration's registrant */
 #define TICK_BATCH 64                     /* schedules fired per tick command */
 #define PUMP_SCAN_MAX 4096                /* due entries looked at per pump */
 #define SEND_MAX_RECIPIENTS 100
@@ -26,8 +27,9 @@
 #define MAX_ERROR_TEXT 300
 #define KEY_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-"
 
-const char *const notification_db_names[] = {"deliveries", "dkeys", "due",      "dead",
-                                             "inbox",      "recipients", "requests", "schedules", NULL};
+const char *const notification_db_names[] = {"deliveries", "dkeys",    "due",        "dead",
+                                             "inbox",      "recipients", "requests", "schedules",
+                                             "activities", "registrations", NULL};
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -186,6 +188,20 @@ static void s_target_requester(hub_call_t *call, const Notification__RequestStat
     s_target_addresses(t, "", rs->email, rs->phone);
 }
 
+/* The registrant of reg: the requester's rules (no preference given: SMS
+ * if a phone, else e-mail), nothing without consent. */
+static void s_target_registrant(hub_call_t *call, const Notification__RegistrationState *reg, target_t *t)
+{
+    memset(t, 0, sizeof *t);
+    size_t len = strlen(REGISTRANT_PREFIX) + strlen(reg->registration_id) + 1;
+    char *id = hub_arena_alloc(call->arena, len);
+    if (id) snprintf(id, len, "%s%s", REGISTRANT_PREFIX, reg->registration_id);
+    t->id = id ? id : REGISTRANT_PREFIX;
+    t->lang = s_lang(reg->language);
+    t->n_ch = notify_requester_channels(reg->consent, 0, reg->phone, reg->email, t->ch);
+    s_target_addresses(t, "", reg->email, reg->phone);
+}
+
 /* The operators, from the configuration. */
 static void s_target_operators(const notif_t *n, target_t *t)
 {
@@ -233,17 +249,37 @@ typedef struct {
     /* or explicit values (notification.send) */
     Notification__Placeholder **data;
     size_t n_data;
+    /* or an activity's facts (with reason, and deadline_ms: its registration
+     * deadline); text: an announcement's ("" or NULL: a welcome line) */
+    const Notification__ActivityState *activity;
+    const char *registration_id, *text;
 } message_t;
 
 /* The placeholder values of msg in language lang (from the arena). */
 static notify_kv_t *s_values(hub_call_t *call, notif_t *n, const message_t *msg, const char *lang, size_t *count)
 {
-    size_t cap = msg->data ? msg->n_data : 8;
+    size_t cap = msg->data ? msg->n_data : 10;
     notify_kv_t *kv = hub_arena_alloc(call->arena, (cap ? cap : 1) * sizeof *kv);
     if (!kv) return NULL;
     size_t k = 0;
     if (msg->data) {
         for (size_t i = 0; i < msg->n_data; i++) kv[k++] = (notify_kv_t){msg->data[i]->name, msg->data[i]->value};
+    } else if (msg->activity) {
+        const Notification__ActivityState *a = msg->activity;
+        char *span = hub_arena_alloc(call->arena, 64);
+        if (!span) return NULL;
+        notify_time_span(a->starts_ms, a->ends_ms, span, 64);
+        const char *welcome = !strcmp(lang, "en") ? "You are welcome to join us." : "欢迎报名参加。";
+        kv[k++] = (notify_kv_t){"activity_id", a->activity_id};
+        kv[k++] = (notify_kv_t){"registration_id", msg->registration_id ? msg->registration_id : ""};
+        kv[k++] = (notify_kv_t){"title", a->title};
+        kv[k++] = (notify_kv_t){"kind", notify_activity_kind(a->kind, lang)};
+        kv[k++] = (notify_kv_t){"time", span};
+        kv[k++] = (notify_kv_t){"place", a->place};
+        kv[k++] = (notify_kv_t){"reason", msg->reason ? msg->reason : ""};
+        kv[k++] = (notify_kv_t){"deadline", s_cst_time(call->arena, msg->deadline_ms ? msg->deadline_ms
+                                                                                     : a->starts_ms)};
+        kv[k++] = (notify_kv_t){"text", msg->text && *msg->text ? msg->text : welcome};
     } else {
         kv[k++] = (notify_kv_t){"request_id", msg->request_id ? msg->request_id : ""};
         kv[k++] = (notify_kv_t){"service", s_service_name(n, msg->service_code ? msg->service_code : "", lang)};
@@ -482,12 +518,226 @@ static char *s_key_base(hub_call_t *call, const char *publisher, const Hub__Even
     return hub_arena_strdup(call->arena, buf);
 }
 
+/* ------------------------------------------------------------------ activities */
+
+/* Loads a record of db into the call's arena: NULL with call->err kept
+ * when absent (*gone set), NULL with err on a store error. */
+static ProtobufCMessage *s_get_opt(hub_call_t *call, MDB_dbi db, const char *id,
+                                   const ProtobufCMessageDescriptor *desc, bool *gone)
+{
+    hub_error_t keep = call->err;
+    ProtobufCMessage *m = hub_record_get(call, db, id, desc, "id");
+    *gone = !m && call->err.code == HUB__ERROR_CODE__NOT_FOUND;
+    if (*gone) call->err = keep;
+    return m;
+}
+
+/* Keeps the facts of activity a that messages use (intake's events carry
+ * it as it is after each change). Returns the stored copy (arena), or
+ * NULL with err. */
+static Notification__ActivityState *s_activity_keep(hub_call_t *call, notif_t *n, const Intake__Activity *a)
+{
+    Notification__ActivityState *st = hub_arena_alloc(call->arena, sizeof *st);
+    if (!st) {
+        s_oom(call);
+        return NULL;
+    }
+    notification__activity_state__init(st);
+    st->activity_id = a->activity_id;
+    st->kind = (uint32_t)a->kind;
+    st->title = a->title;
+    st->place = a->place;
+    st->starts_ms = a->starts_ms;
+    st->ends_ms = a->ends_ms;
+    st->status = (uint32_t)a->status;
+    st->cancel_reason = a->cancel_reason;
+    st->updated_ms = hub_now_ms();
+    return hub_record_put(call, n->activities, st->activity_id, &st->base) ? NULL : st;
+}
+
+/* Collects the ids of the directory recipients an announcement for
+ * audience goes to (call arena). */
+typedef struct {
+    hub_call_t *call;
+    notif_t *n;
+    uint32_t audience;
+    char **ids;
+    size_t n_ids, cap;
+    int rc;
+} audience_scan_t;
+
+static int s_audience_collect(const MDB_val *key, const MDB_val *val, void *arg)
+{
+    audience_scan_t *s = arg;
+    (void)key;
+    hub_arena_reset(s->n->scratch);
+    hub_error_t err = {0};
+    Notification__Recipient *r = (Notification__Recipient *)hub_wire_unpack_max(
+        &notification__recipient__descriptor, val->mv_data, val->mv_size, HUB_WIRE_MAX_REPLY, s->n->scratch, &err);
+    if (!r || !notify_announce_to(s->audience, r)) return 0;
+    if (s->n_ids == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 32;
+        char **ids = hub_arena_alloc(s->call->arena, cap * sizeof *ids);
+        if (!ids) {
+            s->rc = -1;
+            return 1;
+        }
+        if (s->n_ids) memcpy(ids, s->ids, s->n_ids * sizeof *ids);
+        s->ids = ids;
+        s->cap = cap;
+    }
+    if (!(s->ids[s->n_ids++] = hub_arena_strdup(s->call->arena, r->id))) {
+        s->rc = -1;
+        return 1;
+    }
+    return 0;
+}
+
+/* intake.activity.announced: the announcement to every directory
+ * recipient of the activity's audience (each within its consent and
+ * channels), keyed by the event: a replay sends nothing twice, a second
+ * announcement (a new event) goes out again. */
+static int s_announce(hub_call_t *call, notif_t *n, const char *publisher, const Hub__Event *ev,
+                      const Intake__ActivityEvent *ae, const Notification__ActivityState *st)
+{
+    audience_scan_t sc = {.call = call, .n = n, .audience = ae->activity->audience};
+    int rc = hub_store_scan_after(call->txn, n->recipients, "", s_audience_collect, &sc);
+    hub_arena_reset(n->scratch);
+    if (rc) return hub_call_mdb_error(call, rc);
+    if (sc.rc) return s_oom(call);
+    const Intake__Activity *a = ae->activity;
+    message_t msg = {.key = s_key_base(call, publisher, ev), .template = "activity_announcement",
+                     .topic = ev->topic, .event_ms = ev->time_ms, .activity = st,
+                     .deadline_ms = a->registration_deadline_ms,
+                     .text = *ae->text ? ae->text : a->description};
+    if (!msg.key) return s_oom(call);
+    for (size_t i = 0; i < sc.n_ids; i++) {
+        hub_arena_mark_t mark = hub_arena_mark(call->arena); /* one recipient's rendering at a time */
+        if (s_deliver_to(call, n, &msg, sc.ids[i])) return -1;
+        hub_arena_rewind(call->arena, mark);
+    }
+    hub_rpc_count(call->rpc, "activity_announcements_total", 1);
+    hub_rpc_count(call->rpc, "activity_announcement_recipients_total", sc.n_ids);
+    return 0;
+}
+
+/* intake.activity.created|cancelled|announced|minutes: keeps the
+ * activity's facts; an announcement goes to its audience. (A cancellation
+ * reaches the registrants through the intake.registration.cancelled
+ * events that follow it.) */
+static int s_apply_activity(hub_call_t *call, notif_t *n, const char *publisher, const Hub__Event *ev)
+{
+    hub_error_t err = {0};
+    Intake__ActivityEvent *ae = (Intake__ActivityEvent *)hub_wire_unpack_max(
+        &intake__activity_event__descriptor, ev->payload.data, ev->payload.len, HUB_WIRE_MAX_REPLY, call->arena, &err);
+    if (!ae || !ae->activity || !*ae->activity->activity_id) {
+        hub_warn("intake event %llu (%s) unreadable: %s; skipped", (unsigned long long)ev->seq, ev->topic,
+                 err.message);
+        hub_rpc_count(call->rpc, "feed_events_unreadable_total", 1);
+        return 0;
+    }
+    Notification__ActivityState *st = s_activity_keep(call, n, ae->activity);
+    if (!st) return -1;
+    if (!strcmp(ev->topic, "intake.activity.announced")) return s_announce(call, n, publisher, ev, ae, st);
+    return 0;
+}
+
+/* Schedules reg's reminder (kind activity_reminder), unless one is there
+ * for this start already or none is wanted (notify_reminder_at). The
+ * caller stores reg. */
+static int s_reminder_schedule(hub_call_t *call, notif_t *n, Notification__RegistrationState *reg,
+                               const Notification__ActivityState *a)
+{
+    if (!reg->consent || reg->reminder_starts_ms == a->starts_ms) return 0;
+    int64_t at = notify_reminder_at(a->starts_ms, n->activity_reminder_ms, hub_now_ms());
+    if (!at) return 0;
+    char key[160];
+    snprintf(key, sizeof key, "reminder-%s-%lld", reg->registration_id, (long long)a->starts_ms);
+    Notification__Schedule s = NOTIFICATION__SCHEDULE__INIT;
+    s.kind = "activity_reminder";
+    s.template_ = "activity_reminder";
+    s.fire_ms = at;
+    s.key = key;
+    s.registration_id = reg->registration_id;
+    s.starts_ms = a->starts_ms;
+    if (s_schedule_put(call, n, &s)) return -1;
+    reg->reminder_starts_ms = a->starts_ms;
+    return 0;
+}
+
+/* intake.registration.*: keeps the registrant's contact and the
+ * registration's state; confirmed or promoted schedules the reminder;
+ * promoted tells the registrant they have a place; cancelled (the
+ * activity was) tells them why. */
+static int s_apply_registration(hub_call_t *call, notif_t *n, const char *publisher, const Hub__Event *ev)
+{
+    hub_error_t err = {0};
+    Intake__RegistrationEvent *re = (Intake__RegistrationEvent *)hub_wire_unpack_max(
+        &intake__registration_event__descriptor, ev->payload.data, ev->payload.len, HUB_WIRE_MAX_REPLY, call->arena,
+        &err);
+    if (!re || !re->registration || !*re->registration->registration_id) {
+        hub_warn("intake event %llu (%s) unreadable: %s; skipped", (unsigned long long)ev->seq, ev->topic,
+                 err.message);
+        hub_rpc_count(call->rpc, "feed_events_unreadable_total", 1);
+        return 0;
+    }
+    const Intake__Registration *r = re->registration;
+    const char *what = ev->topic + strlen("intake.registration.");
+    bool gone = false;
+    Notification__ActivityState *a; /* NULL only when intake never told us of the activity */
+    if (re->activity && *re->activity->activity_id) a = s_activity_keep(call, n, re->activity);
+    else a = (void *)s_get_opt(call, n->activities, r->activity_id, &notification__activity_state__descriptor, &gone);
+    if (!a && !gone) return -1;
+    Notification__RegistrationState *reg = (void *)s_get_opt(call, n->registrations, r->registration_id,
+                                                              &notification__registration_state__descriptor, &gone);
+    if (!reg) {
+        if (!gone) return -1;
+        if (!(reg = hub_arena_alloc(call->arena, sizeof *reg))) return s_oom(call);
+        notification__registration_state__init(reg);
+        reg->registration_id = r->registration_id;
+    }
+    reg->activity_id = r->activity_id;
+    if (!reg->anonymized_ms && !r->anonymized_ms) { /* a blanked contact stays blank */
+        reg->phone = r->registrant ? r->registrant->phone : "";
+        reg->email = r->registrant ? r->registrant->email : "";
+        reg->consent = r->consent_to_contact;
+        reg->language = r->language;
+    } else if (!reg->anonymized_ms) {
+        reg->phone = reg->email = "";
+        reg->consent = false;
+        reg->anonymized_ms = r->anonymized_ms;
+    }
+    reg->state = (uint32_t)r->state;
+    reg->updated_ms = hub_now_ms();
+    int rc = 0;
+    const char *template = NULL;
+    if (!strcmp(what, "promoted")) template = "activity_promoted";
+    else if (!strcmp(what, "cancelled")) template = "activity_cancelled";
+    if (a && (!strcmp(what, "confirmed") || !strcmp(what, "promoted")) &&
+        reg->state == INTAKE__REGISTRATION_STATE__CONFIRMED)
+        rc = s_reminder_schedule(call, n, reg, a);
+    if (!rc && template && a) {
+        target_t who;
+        s_target_registrant(call, reg, &who);
+        if (!who.n_ch) hub_rpc_count(call->rpc, "registrants_without_consent_total", 1);
+        message_t msg = {.key = s_key_base(call, publisher, ev), .template = template, .topic = ev->topic,
+                         .event_ms = ev->time_ms, .activity = a, .registration_id = reg->registration_id,
+                         .reason = a->cancel_reason,
+                         .urgent = notify_activity_urgent(hub_now_ms(), a->starts_ms, n->quiet_start, n->quiet_end)};
+        rc = msg.key ? s_deliver(call, n, &msg, &who, NULL) : s_oom(call);
+    }
+    if (rc) return -1;
+    return hub_record_put(call, n->registrations, reg->registration_id, &reg->base);
+}
+
 static int s_apply_intake(hub_call_t *call, const char *publisher, const Hub__Event *ev, void *arg)
 {
     notif_t *n = arg;
     const char *t = ev->topic;
     if (!strcmp(t, "intake.privacy.anonymized") || !strcmp(t, "intake.subject.erased"))
         return notification_privacy_apply(call, n, ev);
+    if (!strncmp(t, "intake.activity.", 16)) return s_apply_activity(call, n, publisher, ev);
+    if (!strncmp(t, "intake.registration.", 20)) return s_apply_registration(call, n, publisher, ev);
     if (strncmp(t, "intake.request.", 15)) return 0;
     hub_error_t err = {0};
     Intake__RequestEvent *re = (Intake__RequestEvent *)hub_wire_unpack_max(
@@ -605,6 +855,12 @@ static int s_provider_upsert(hub_call_t *call, notif_t *n, const Matching__Provi
     r->name = (char *)name;
     r->email = (char *)email;
     r->phone = (char *)phone;
+    /* member organizations and volunteers hear their activities'
+     * announcements while the library has them APPROVED */
+    Matching__Membership ms = pe->org ? pe->org->membership : pe->volunteer->membership;
+    if (notify_audience_set(r, pe->org ? NOTIFY_AUDIENCE_ORGANIZATIONS : NOTIFY_AUDIENCE_VOLUNTEERS,
+                            ms == MATCHING__MEMBERSHIP__APPROVED, call->arena))
+        return s_oom(call);
     r->updated_ms = hub_now_ms();
     return hub_record_put(call, n->recipients, id, &r->base);
 }
@@ -1227,6 +1483,35 @@ static int s_hold(hub_call_t *call, void *ctx)
     return 0;
 }
 
+/* An activity reminder due: to the registrant if notify_reminder_due
+ * still says so (else the schedule is skipped). msg has the key and
+ * topic. */
+static int s_fire_reminder(hub_call_t *call, notif_t *n, const Notification__Schedule *s, message_t *msg,
+                           hub_due_item_t *item)
+{
+    bool gone;
+    Notification__RegistrationState *reg = (void *)s_get_opt(
+        call, n->registrations, s->registration_id, &notification__registration_state__descriptor, &gone);
+    if (!reg && !gone) return -1;
+    Notification__ActivityState *a = NULL;
+    if (reg && !(a = (void *)s_get_opt(call, n->activities, reg->activity_id,
+                                       &notification__activity_state__descriptor, &gone)) && !gone)
+        return -1;
+    int64_t now = hub_now_ms();
+    if (!notify_reminder_due(reg, a, s->starts_ms, now)) {
+        hub_rpc_count(call->rpc, "activity_reminders_dropped_total", 1);
+        item->skipped = true;
+        return 0;
+    }
+    target_t who;
+    s_target_registrant(call, reg, &who);
+    msg->activity = a;
+    msg->registration_id = reg->registration_id;
+    msg->urgent = notify_activity_urgent(now, a->starts_ms, n->quiet_start, n->quiet_end);
+    hub_rpc_count(call->rpc, "activity_reminders_total", 1);
+    return s_deliver(call, n, msg, &who, NULL);
+}
+
 /* Fires one due schedule (hub_due_fn): the follow-up and the offer
  * reminder only if the request is still where they were meant for. */
 static int s_fire(hub_call_t *call, hub_due_item_t *item, void *arg)
@@ -1247,6 +1532,7 @@ static int s_fire(hub_call_t *call, hub_due_item_t *item, void *arg)
     msg.key = *s->key ? s->key : key;
     msg.topic = topic;
     target_t who;
+    if (!strcmp(s->kind, "activity_reminder")) return s_fire_reminder(call, n, s, &msg, item);
     if (!strcmp(s->kind, "send")) {
         msg.data = s->data;
         msg.n_data = s->n_data;
@@ -1359,11 +1645,13 @@ static int s_recipient_put(hub_call_t *call, void *ctx)
     if (!s_id_ok(r->id))
         return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "recipient.id",
                              "1 to 64 printable characters without spaces");
-    if (!strcmp(r->id, OPERATORS) || !strncmp(r->id, REQUESTER_PREFIX, strlen(REQUESTER_PREFIX)))
+    if (!strcmp(r->id, OPERATORS) || !strncmp(r->id, REQUESTER_PREFIX, strlen(REQUESTER_PREFIX)) ||
+        !strncmp(r->id, REGISTRANT_PREFIX, strlen(REGISTRANT_PREFIX)))
         return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "recipient.id",
-                             "\"%s\" is reserved (operators come from the configuration, requesters from "
-                             "their request)",
+                             "\"%s\" is reserved (operators come from the configuration, requesters and "
+                             "registrants from their request or registration)",
                              r->id);
+    if (notify_audiences_check(r, &call->err)) return -1;
     if (*r->webhook_url && ((strncmp(r->webhook_url, "http://", 7) && strncmp(r->webhook_url, "https://", 8)) ||
                             !s_header_safe(r->webhook_url)))
         return hub_error_set(&call->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "recipient.webhook_url",
@@ -1815,6 +2103,11 @@ static int s_config(hub_daemon_t *d, notif_t *n, hub_error_t *err)
         return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
                              "[notification] offer_reminder_s >= 0, followup_after_s >= 0, schedule_check_ms "
                              "10..60000");
+    long reminder_min = CFGI("activity_reminder_min", 1440);
+    if (reminder_min < 0 || reminder_min > 30 * 1440)
+        return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "",
+                             "[notification] activity_reminder_min 0..43200 (minutes; 0 = no reminders)");
+    n->activity_reminder_ms = (int64_t)reminder_min * 60000;
     static const char *need[] = {"intake_pub", "intake_api", "matching_pub", "matching_api"};
     for (int i = 0; i < 4; i++)
         if (!*CFG(need[i], ""))
@@ -1849,6 +2142,8 @@ int notification_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *
         n->recipients = hub_daemon_db(d, NOTIF_DB_RECIPIENTS);
         n->requests = hub_daemon_db(d, NOTIF_DB_REQUESTS);
         n->schedules = hub_daemon_db(d, NOTIF_DB_SCHEDULES);
+        n->activities = hub_daemon_db(d, NOTIF_DB_ACTIVITIES);
+        n->registrations = hub_daemon_db(d, NOTIF_DB_REGISTRATIONS);
         /* results wait for a batch after their transfer: room for 4x */
         n->flight_limit = 4 * n->max_in_flight;
         for (n->flight_cap = 16; n->flight_cap < 2 * n->flight_limit;) n->flight_cap *= 2;

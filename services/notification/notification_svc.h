@@ -13,6 +13,9 @@
  *   recipients  id -> notification.Recipient (providers, added parties)
  *   requests    request id -> notification.RequestState
  *   schedules   fire_ms (8 bytes BE) id -> notification.Schedule
+ *   activities  activity id -> notification.ActivityState
+ *   registrations  registration id -> notification.RegistrationState
+ *               (ids "<activity_id>-<NNNNNN>": an activity's are together)
  *
  * Delivery: an event creates its deliveries in the transaction that applies
  * it (the inbox ones are sent there and then). After the commit the sender
@@ -46,6 +49,8 @@ enum {
     NOTIF_DB_RECIPIENTS,
     NOTIF_DB_REQUESTS,
     NOTIF_DB_SCHEDULES,
+    NOTIF_DB_ACTIVITIES,
+    NOTIF_DB_REGISTRATIONS,
 };
 
 #define NOTIF_MAX_IN_FLIGHT 1024
@@ -61,6 +66,7 @@ typedef struct notif {
     hub_daemon_t *d;                  /* borrowed */
     hub_store_t *store;               /* borrowed */
     MDB_dbi deliveries, dkeys, due, dead, inbox, recipients, requests, schedules;
+    MDB_dbi activities, registrations;
     intake_catalogue_t *catalogue;    /* owned */
     notify_templates_t *templates;    /* owned */
     hub_arena_t *scratch;             /* owned: the sender's and lists' records */
@@ -77,6 +83,7 @@ typedef struct notif {
     int quiet_start, quiet_end;       /* CST minutes of the day */
     notify_bucket_t bucket[5];        /* by Notification__Channel */
     int64_t offer_reminder_s, followup_after_s;
+    int64_t activity_reminder_ms;     /* before an activity's start; 0 = no reminders */
     int sched_check_ms;
     char keys[2][3][41];              /* per feed: server public, public, secret */
     /* running */
@@ -107,8 +114,9 @@ void notification_fini(void *ctx);
 /* Takes delivery d out of the queue (its due key). 0 or -1. */
 int notif_due_del(hub_call_t *call, notif_t *n, const Notification__Delivery *d);
 /* notification_privacy.c: applies intake.privacy.anonymized and
- * intake.subject.erased (blanks the requesters' contact and deliveries,
- * stops pending ones, asks for the store rewrite). 0 or -1 (feed rules). */
+ * intake.subject.erased (blanks the contact of the requesters and
+ * registrants named and their deliveries, stops pending ones, asks for the
+ * store rewrite). 0 or -1 (feed rules). */
 int notification_privacy_apply(hub_call_t *call, notif_t *n, const Hub__Event *ev);
 /* "notification.subject.export" (operator): README "Personal data (PIPL)". */
 int notification_subject_export_handler(hub_call_t *call, void *ctx);

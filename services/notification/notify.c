@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "hub_util.h"
+#include "intake.pb-c.h"
 
 #define INVALID(field, ...) hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, field, __VA_ARGS__)
 
@@ -105,6 +106,12 @@ static const char *const s_ph_referral_accepted[] = {"request_id", "service", "p
 static const char *const s_ph_unmatched[] = {"request_id", "service", "street", "urgency", NULL};
 static const char *const s_ph_offer_expired[] = {"request_id", "service", "provider", NULL};
 static const char *const s_ph_followup[] = {"request_id", "service", "provider", NULL};
+static const char *const s_ph_activity_reg[] = {"activity_id", "registration_id", "title", "kind", "time",
+                                                "place", NULL};
+static const char *const s_ph_activity_cancelled[] = {"activity_id", "registration_id", "title", "kind", "time",
+                                                      "place", "reason", NULL};
+static const char *const s_ph_activity_announcement[] = {"activity_id", "title", "kind", "time", "place",
+                                                         "deadline", "text", NULL};
 
 const notify_rule_template_t notify_rule_templates[] = {
     {"request_received", s_ph_request_received},
@@ -115,6 +122,10 @@ const notify_rule_template_t notify_rule_templates[] = {
     {"unmatched", s_ph_unmatched},
     {"offer_expired", s_ph_offer_expired},
     {"followup", s_ph_followup},
+    {"activity_reminder", s_ph_activity_reg},
+    {"activity_promoted", s_ph_activity_reg},
+    {"activity_cancelled", s_ph_activity_cancelled},
+    {"activity_announcement", s_ph_activity_announcement},
     {NULL, NULL},
 };
 
@@ -1017,4 +1028,120 @@ int notify_sms_pattern_check(const char *pattern, hub_error_t *err)
         if (n > 0) p += n - 1;
     }
     return 0;
+}
+
+/* ------------------------------------------------------------- activities */
+
+static const struct {
+    const char *word;
+    uint32_t bit;
+} s_audiences[] = {
+    {NOTIFY_AUDIENCE_ORGANIZATIONS, INTAKE__AUDIENCE__MEMBER_ORGANIZATIONS},
+    {NOTIFY_AUDIENCE_VOLUNTEERS, INTAKE__AUDIENCE__VOLUNTEERS},
+    {NOTIFY_AUDIENCE_PUBLIC, INTAKE__AUDIENCE__PUBLIC},
+};
+#define S_N_AUDIENCES (sizeof s_audiences / sizeof *s_audiences)
+#define S_AUDIENCE_ALL \
+    (INTAKE__AUDIENCE__MEMBER_ORGANIZATIONS | INTAKE__AUDIENCE__VOLUNTEERS | INTAKE__AUDIENCE__PUBLIC)
+
+uint32_t notify_audience_bit(const char *word)
+{
+    for (size_t i = 0; i < S_N_AUDIENCES; i++)
+        if (!strcmp(s_str(word), s_audiences[i].word)) return s_audiences[i].bit;
+    return 0;
+}
+
+int notify_audiences_check(const Notification__Recipient *r, hub_error_t *err)
+{
+    uint32_t seen = 0;
+    for (size_t i = 0; i < r->n_audiences; i++) {
+        uint32_t bit = notify_audience_bit(r->audiences[i]);
+        if (!bit)
+            return INVALID("recipient.audiences", "unknown audience \"%s\" (organizations, volunteers, public)",
+                           s_str(r->audiences[i]));
+        if (seen & bit) return INVALID("recipient.audiences", "\"%s\" given twice", r->audiences[i]);
+        seen |= bit;
+    }
+    return 0;
+}
+
+bool notify_announce_to(uint32_t audience, const Notification__Recipient *r)
+{
+    uint32_t want = audience ? audience & S_AUDIENCE_ALL : S_AUDIENCE_ALL; /* 0 = everyone */
+    for (size_t i = 0; r && i < r->n_audiences; i++)
+        if (notify_audience_bit(r->audiences[i]) & want) return true;
+    return false;
+}
+
+int notify_audience_set(Notification__Recipient *r, const char *word, bool on, hub_arena_t *arena)
+{
+    size_t at = r->n_audiences;
+    for (size_t i = 0; i < r->n_audiences; i++)
+        if (!strcmp(s_str(r->audiences[i]), word)) at = i;
+    bool has = at < r->n_audiences;
+    if (has == on) return 0;
+    char **list = hub_arena_alloc(arena, (r->n_audiences + 1) * sizeof *list);
+    if (!list) return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_audiences; i++)
+        if (i != at) list[n++] = r->audiences[i];
+    if (on) list[n++] = (char *)word;
+    r->audiences = list;
+    r->n_audiences = n;
+    return 0;
+}
+
+int64_t notify_reminder_at(int64_t starts_ms, int64_t lead_ms, int64_t now)
+{
+    if (lead_ms <= 0 || now >= starts_ms) return 0;
+    int64_t at = starts_ms - lead_ms;
+    return at > now ? at : now;
+}
+
+bool notify_reminder_due(const Notification__RegistrationState *reg, const Notification__ActivityState *a,
+                         int64_t starts_ms, int64_t now)
+{
+    return reg && a && reg->consent && reg->state == INTAKE__REGISTRATION_STATE__CONFIRMED &&
+           a->status == INTAKE__ACTIVITY_STATUS__SCHEDULED && a->starts_ms == starts_ms && now < starts_ms &&
+           !strcmp(s_str(reg->activity_id), s_str(a->activity_id));
+}
+
+bool notify_activity_urgent(int64_t now, int64_t starts_ms, int start_min, int end_min)
+{
+    return notify_quiet_until(now, start_min, end_min) >= starts_ms;
+}
+
+/* t as CST "YYYY-MM-DD HH:MM" (or only "HH:MM" with time_only). */
+static void s_cst(int64_t ms, bool time_only, char *out, size_t size)
+{
+    time_t t = (time_t)((ms - s_mod(ms, 1000)) / 1000) + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, size, time_only ? "%H:%M" : "%Y-%m-%d %H:%M", &tm);
+}
+
+void notify_time_span(int64_t starts_ms, int64_t ends_ms, char *out, size_t size)
+{
+    char a[32], b[32];
+    s_cst(starts_ms, false, a, sizeof a);
+    if (ends_ms <= starts_ms) {
+        snprintf(out, size, "%s", a);
+        return;
+    }
+    s_cst(ends_ms, false, b, sizeof b);
+    bool same_day = !strncmp(a, b, 10);
+    if (same_day) s_cst(ends_ms, true, b, sizeof b);
+    snprintf(out, size, same_day ? "%s-%s" : "%s - %s", a, b);
+}
+
+const char *notify_activity_kind(uint32_t kind, const char *lang)
+{
+    static const char *const zh[] = {"活动",   "社会组织培训", "经验分享会", "公益讲坛",
+                                     "社工沙龙", "政策咨询会",   "听证会",     "慈善义工日"};
+    static const char *const en[] = {"activity",         "training for social organizations",
+                                     "experience sharing", "public-benefit forum",
+                                     "social-worker salon", "policy consultation meeting",
+                                     "hearing",          "charity volunteer day"};
+    if (kind >= sizeof zh / sizeof *zh) kind = 0;
+    return !strncmp(s_str(lang), "en", 2) ? en[kind] : zh[kind];
 }

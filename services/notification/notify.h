@@ -127,6 +127,52 @@ bool notify_bucket_take(notify_bucket_t *b, int64_t now_ms);
 /* Milliseconds until a token is there (0 if now). */
 int64_t notify_bucket_wait_ms(const notify_bucket_t *b, int64_t now_ms);
 
+/* --------------------------------------------------------- activities */
+
+/* The words of Recipient.audiences: the activity announcements a
+ * directory recipient gets, by intake.Audience. */
+#define NOTIFY_AUDIENCE_ORGANIZATIONS "organizations" /* MEMBER_ORGANIZATIONS */
+#define NOTIFY_AUDIENCE_VOLUNTEERS "volunteers"       /* VOLUNTEERS */
+#define NOTIFY_AUDIENCE_PUBLIC "public"               /* PUBLIC */
+/* The intake.Audience bit of an audience word, or 0 for any other word. */
+uint32_t notify_audience_bit(const char *word);
+/* 0 if every word of r->audiences is known and none is there twice; else
+ * -1 with err INVALID_ARGUMENT (field "recipient.audiences"). */
+int notify_audiences_check(const Notification__Recipient *r, hub_error_t *err);
+/* True if directory recipient r gets the announcement of an activity for
+ * audience (a bit set of intake.Audience; 0 = every audience): one of its
+ * words names one of the activity's audiences. Consent is not looked at
+ * here: notify_recipient_channels gives no channel without it. */
+bool notify_announce_to(uint32_t audience, const Notification__Recipient *r);
+/* Adds (on) or removes word from r->audiences, keeping the others in
+ * their order; a new list comes from arena (word is borrowed). 0, or -1
+ * when the arena is exhausted (r unchanged). */
+int notify_audience_set(Notification__Recipient *r, const char *word, bool on, hub_arena_t *arena);
+/* When the reminder of a registration confirmed at now goes out, for an
+ * activity starting at starts_ms and reminders lead_ms before the start:
+ * starts_ms - lead_ms, or now if that time has passed (a registrant
+ * confirmed after it is reminded at once); 0 = no reminder (lead_ms <= 0,
+ * or the activity has started). */
+int64_t notify_reminder_at(int64_t starts_ms, int64_t lead_ms, int64_t now);
+/* Who gets a reminder: true if the reminder scheduled for the start
+ * starts_ms goes to reg's registrant at now: reg is still CONFIRMED
+ * (not withdrawn, waitlisted, attended or cancelled with its activity),
+ * its registrant consented, and its activity a is still SCHEDULED, at
+ * that same start, not started yet. Either may be NULL (false). */
+bool notify_reminder_due(const Notification__RegistrationState *reg, const Notification__ActivityState *a,
+                         int64_t starts_ms, int64_t now);
+/* True if a message about an activity starting at starts_ms, sent at now,
+ * must pass the SMS quiet hours [start_min, end_min) (it is urgent): held
+ * to their end it would arrive at or after the start. */
+bool notify_activity_urgent(int64_t now, int64_t starts_ms, int start_min, int end_min);
+/* The time of an activity in CST into out: "2026-11-26 14:30-16:30" on
+ * one day, "2026-11-26 14:30 - 2026-11-27 12:00" over several, the start
+ * alone when ends_ms <= starts_ms. */
+void notify_time_span(int64_t starts_ms, int64_t ends_ms, char *out, size_t size);
+/* The name of an intake.ActivityKind in lang ("en"; anything else is
+ * Chinese), "活动"/"activity" for an unknown kind. Static. */
+const char *notify_activity_kind(uint32_t kind, const char *lang);
+
 /* -------------------------------------------------------------- bytes */
 
 /* Lower-case hex HMAC-SHA256 of body under key (out: 65 bytes). */

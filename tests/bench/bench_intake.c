@@ -509,6 +509,144 @@ static void s_remove_store(const char *dir)
     if (system(cmd)) { /* best effort */ }
 }
 
+/* ---- activity registrations (issue #8) ----
+ * REG_CLIENTS threads register unique people (closed loop, one REQ
+ * socket each) into one activity of REG_CAPACITY places for secs seconds:
+ * the first ones are confirmed, the rest waitlisted; every registration
+ * is one LMDB transaction that also updates the activity's counters, so
+ * this measures the serialized path. Afterwards the activity must count
+ * exactly the OK replies (confirmed + waitlisted), never more confirmed
+ * than places. */
+#define REG_CLIENTS 8
+#define REG_CAPACITY 1000
+
+typedef struct {
+    void *zctx;
+    const char *endpoint;
+    const char *activity;
+    int idx;
+    int64_t to_ns;
+    int64_t *lat_ns;
+    size_t n_lat, cap_lat;
+    uint64_t ok, failed;
+} reg_worker_t;
+
+static void *s_reg_worker(void *arg)
+{
+    reg_worker_t *w = arg;
+    hub_client_t *c = hub_client_new(w->zctx, w->endpoint, NULL, CLIENT_TIMEOUT_MS);
+    hub_arena_t *a = hub_arena_new(1 << 20);
+    for (uint64_t i = 0; c && a && s_now_ns() < w->to_ns; i++) {
+        char name[32], phone[32], mid[48];
+        snprintf(name, sizeof name, "报名人%d-%llu", w->idx, (unsigned long long)i);
+        snprintf(phone, sizeof phone, "13%02d%07llu", w->idx, (unsigned long long)i);
+        snprintf(mid, sizeof mid, "reg-%d-%llu", w->idx, (unsigned long long)i);
+        Intake__Person p = INTAKE__PERSON__INIT;
+        p.name = name;
+        p.phone = phone;
+        Intake__Registration r = INTAKE__REGISTRATION__INIT;
+        r.activity_id = (char *)w->activity;
+        r.channel = "bench";
+        r.message_id = mid;
+        r.registrant = &p;
+        r.consent_to_contact = 1;
+        Intake__RegisterRequest req = INTAKE__REGISTER_REQUEST__INIT;
+        req.registration = &r;
+        ProtobufCMessage *rep;
+        hub_error_t err = {0};
+        hub_arena_reset(a);
+        int64_t t0 = s_now_ns();
+        if (hub_client_call(c, "intake.activity.register", &req.base, &intake__register_reply__descriptor, a, &rep,
+                            &err)) {
+            w->failed++;
+            break;
+        }
+        w->ok++;
+        if (w->n_lat == w->cap_lat) {
+            size_t cap = w->cap_lat ? w->cap_lat * 2 : 4096;
+            int64_t *l = realloc(w->lat_ns, cap * sizeof *l);
+            if (!l) { w->failed++; break; }
+            w->lat_ns = l;
+            w->cap_lat = cap;
+        }
+        w->lat_ns[w->n_lat++] = s_now_ns() - t0;
+    }
+    hub_arena_destroy(&a);
+    hub_client_destroy(&c);
+    return NULL;
+}
+
+/* Runs the registration load for secs; fills per_s, p50/p99 (ms). 0, or
+ * -1 when a call failed or the activity's counters disagree. */
+static int s_bench_register(harness_t *h, void *zctx, double secs, double *per_s, double *p50, double *p99)
+{
+    hub_client_t *c = hub_client_new(zctx, h->api, NULL, CLIENT_TIMEOUT_MS);
+    hub_arena_t *a = hub_arena_new(1 << 20);
+    int rc = -1;
+    Intake__Activity act = INTAKE__ACTIVITY__INIT;
+    act.kind = INTAKE__ACTIVITY_KIND__VOLUNTEER_DAY;
+    act.title = "慈善义工日";
+    act.place = "海曙区社会组织服务中心";
+    act.starts_ms = (int64_t)time(NULL) * 1000 + 86400000LL;
+    act.ends_ms = act.starts_ms + 4 * 3600000LL;
+    act.capacity = REG_CAPACITY;
+    Intake__CreateActivityRequest creq = INTAKE__CREATE_ACTIVITY_REQUEST__INIT;
+    creq.activity = &act;
+    Intake__ActivityReply *arep;
+    hub_error_t err = {0};
+    reg_worker_t w[REG_CLIENTS];
+    memset(w, 0, sizeof w);
+    if (!c || !a || hub_client_call(c, "intake.activity.create", &creq.base, &intake__activity_reply__descriptor, a,
+                                    (ProtobufCMessage **)&arep, &err)) {
+        fprintf(stderr, "bench_intake: intake.activity.create: %s\n", err.message);
+        goto done;
+    }
+    char aid[32];
+    snprintf(aid, sizeof aid, "%s", arep->activity->activity_id);
+    int64_t from = s_now_ns(), to = from + (int64_t)(secs * 1e9);
+    pthread_t t[REG_CLIENTS];
+    for (int i = 0; i < REG_CLIENTS; i++) {
+        w[i] = (reg_worker_t){.zctx = zctx, .endpoint = h->api, .activity = aid, .idx = i, .to_ns = to};
+        if (pthread_create(&t[i], NULL, s_reg_worker, &w[i])) goto done;
+    }
+    uint64_t ok = 0, failed = 0;
+    size_t n = 0;
+    for (int i = 0; i < REG_CLIENTS; i++) {
+        pthread_join(t[i], NULL);
+        ok += w[i].ok, failed += w[i].failed, n += w[i].n_lat;
+    }
+    double took = (double)(s_now_ns() - from) / 1e9;
+    int64_t *all = malloc((n + 1) * sizeof *all);
+    size_t k = 0;
+    for (int i = 0; all && i < REG_CLIENTS; i++)
+        for (size_t j = 0; j < w[i].n_lat; j++) all[k++] = w[i].lat_ns[j];
+    if (!all || !n) { free(all); goto done; }
+    qsort(all, n, sizeof *all, s_cmp_i64);
+    *per_s = (double)ok / took;
+    *p50 = s_pct_ms(all, n, 0.50);
+    *p99 = s_pct_ms(all, n, 0.99);
+    free(all);
+    Intake__GetActivityRequest g = INTAKE__GET_ACTIVITY_REQUEST__INIT;
+    g.activity_id = aid;
+    hub_arena_reset(a);
+    if (hub_client_call(c, "intake.activity.get", &g.base, &intake__activity_reply__descriptor, a,
+                        (ProtobufCMessage **)&arep, &err))
+        goto done;
+    const Intake__Activity *got = arep->activity;
+    if (failed || got->confirmed + got->waitlisted != ok || got->confirmed > REG_CAPACITY) {
+        fprintf(stderr, "bench_intake: registrations: %llu OK, %llu failed; activity counts %u confirmed + %u "
+                        "waitlisted\n", (unsigned long long)ok, (unsigned long long)failed, got->confirmed,
+                got->waitlisted);
+        goto done;
+    }
+    rc = 0;
+done:
+    for (int i = 0; i < REG_CLIENTS; i++) free(w[i].lat_ns);
+    hub_arena_destroy(&a);
+    hub_client_destroy(&c);
+    return rc;
+}
+
 /* Starts the daemon, runs every level BENCH_REPEAT times, prints the table
  * and the "bench ..." lines, checks durability and a clean exit. Exit code
  * 0 only if every reply was OK, the counts match and the daemon exits 0. */
@@ -557,6 +695,8 @@ int main(void)
         per_commit[l] = s_median(v_pc, repeat);
     }
 
+    double reg_per_s = 0, reg_p50 = 0, reg_p99 = 0;
+    int reg_rc = failures ? -1 : s_bench_register(&h, zctx, secs, &reg_per_s, &reg_p50, &reg_p99);
     uint64_t accepted = 0;
     int status_rc = s_status_counter(zctx, h.api, "requests_accepted_total", &accepted);
     zmq_ctx_term(zctx);
@@ -578,6 +718,10 @@ int main(void)
         fprintf(stderr, "bench_intake: FAILED: daemon exit status %d after SIGTERM\n", stop_rc);
         bad = 1;
     }
+    if (reg_rc) {
+        fprintf(stderr, "bench_intake: FAILED: the registration run\n");
+        bad = 1;
+    }
 
     printf("\nintake.submit, %g s per run after %g s warm-up, median of %d run(s)%s\n\n", secs, warm,
            repeat, bad ? " -- FAILED, figures not valid" : "");
@@ -591,6 +735,8 @@ int main(void)
     for (int l = 0; l < N_LEVELS; l++)
         printf(" %s %.1f", s_level_name(&s_levels[l], name, sizeof name), per_commit[l]);
     printf("\n");
+    printf("\nintake.activity.register, %d clients into one activity of %d places, %g s: %.0f registrations/s, "
+           "p50 %.3f ms, p99 %.3f ms\n", REG_CLIENTS, REG_CAPACITY, secs, reg_per_s, reg_p50, reg_p99);
     if (bad) return 1; /* no "bench" lines from a failed run */
     printf("durability: daemon accepted %llu = %llu OK replies; exit status 0 after SIGTERM\n\n",
            (unsigned long long)accepted, (unsigned long long)ok_total);
@@ -602,5 +748,8 @@ int main(void)
         printf("bench intake.ack_p50_ms.%s %.3f ms\n", name, p50[l]);
         printf("bench intake.ack_p99_ms.%s %.3f ms\n", name, p99[l]);
     }
+    printf("bench intake.register_per_s.c8 %.0f req/s\n", reg_per_s);
+    printf("bench intake.register_p50_ms.c8 %.3f ms\n", reg_p50);
+    printf("bench intake.register_p99_ms.c8 %.3f ms\n", reg_p99);
     return 0;
 }

@@ -125,6 +125,15 @@ check recipient-bad-webhook-existing 1 "$CTL" -c "$CFG" recipient set ORG-X --we
 contains recipient-bad-webhook-existing "$DIR/err" "recipient.webhook_url"
 check recipient-bad-webhook-kept 0 "$CTL" -c "$CFG" recipient show ORG-X
 contains recipient-bad-webhook-kept "$DIR/out" "^webhook  *http://127.0.0.1:9/x$"
+check recipient-audiences 0 "$CTL" -c "$CFG" recipient set ORG-X --audiences organizations,public
+check recipient-show-audiences 0 "$CTL" -c "$CFG" recipient show ORG-X
+contains recipient-show-audiences "$DIR/out" "^audiences  *organizations,public$"
+contains recipient-audiences-kept-channels "$DIR/out" "^channels  *webhook inbox$"
+check recipient-bad-audience 1 "$CTL" -c "$CFG" recipient set ORG-X --audiences organizations,everyone
+contains recipient-bad-audience "$DIR/err" "INVALID_ARGUMENT (recipient.audiences)"
+check recipient-audiences-none 0 "$CTL" -c "$CFG" recipient set ORG-X --audiences ""
+check recipient-show-audiences-none 0 "$CTL" -c "$CFG" recipient show ORG-X
+lacks recipient-show-audiences-none "$DIR/out" "^audiences"
 check recipient-bad-channel 2 "$CTL" -c "$CFG" recipient set ORG-X --channels webhook,fax
 check recipient-no-secret-file 1 "$CTL" -c "$CFG" recipient set ORG-X --secret-file "$DIR/nope"
 check recipients 0 "$CTL" -c "$CFG" recipients

@@ -4,7 +4,9 @@
  *
  * Input: the file's text (an embedded NUL ends it, as for the C string the
  * loader reads). Invariants: a refusal has an error code; an accepted
- * catalogue finds each of its services by code and each of its areas. */
+ * catalogue finds each of its services by code, each of its areas and
+ * each of its policy topics by code (the first of that code: codes are
+ * unique). */
 #include <string.h>
 
 #include "catalogue.h"
@@ -23,6 +25,8 @@ FUZZ_TARGET(catalogue)
         for (size_t i = 0; i < all->n_services; i++)
             FUZZ_CHECK(intake_catalogue_find(cat, all->services[i]->service_code) != NULL);
         for (size_t i = 0; i < all->n_areas; i++) FUZZ_CHECK(intake_catalogue_has_area(cat, all->areas[i]));
+        for (size_t i = 0; i < all->n_policy_topics; i++)
+            FUZZ_CHECK(intake_catalogue_policy_topic(cat, all->policy_topics[i]->code) == all->policy_topics[i]);
         intake_catalogue_destroy(&cat);
     }
     free(text);

@@ -34,6 +34,10 @@ static const ProtobufCMessageDescriptor *s_payload_desc(const char *topic)
     } map[] = {
         {"intake.request.", &intake__request_event__descriptor},
         {"intake.opinion.", &intake__opinion_event__descriptor},
+        {"intake.activity.", &intake__activity_event__descriptor},
+        {"intake.registration.", &intake__registration_event__descriptor},
+        {"intake.privacy.", &intake__anonymized_event__descriptor},
+        {"intake.subject.", &intake__anonymized_event__descriptor},
         {"matching.referral.", &matching__referral_event__descriptor},
         {"matching.org.", &matching__provider_event__descriptor},
         {"matching.volunteer.", &matching__provider_event__descriptor},

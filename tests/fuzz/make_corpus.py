@@ -73,7 +73,11 @@ def main():
             write("wire", desc.full_name, desc.full_name.encode() + b"\0" + fill(cls()).SerializeToString())
     topics = {
         "intake.request.accepted": intake_pb2.RequestEvent, "intake.request.closed": intake_pb2.RequestEvent,
-        "intake.opinion.received": intake_pb2.OpinionEvent,
+        "intake.opinion.received": intake_pb2.OpinionEvent, "intake.opinion.linked": intake_pb2.OpinionEvent,
+        "intake.activity.created": intake_pb2.ActivityEvent, "intake.activity.cancelled": intake_pb2.ActivityEvent,
+        "intake.registration.confirmed": intake_pb2.RegistrationEvent,
+        "intake.registration.promoted": intake_pb2.RegistrationEvent,
+        "intake.registration.attended": intake_pb2.RegistrationEvent,
         "matching.referral.offered": matching_pb2.ReferralEvent,
         "matching.referral.completed": matching_pb2.ReferralEvent,
         "matching.org.added": matching_pb2.ProviderEvent, "matching.volunteer.added": matching_pb2.ProviderEvent,

@@ -616,6 +616,121 @@ static void test_hearing_minutes_and_opinions(void **state)
     hub_client_destroy(&c);
 }
 
+/* ---- personal data: a registrant's export, erasure and the retention purge ---- */
+typedef struct {
+    const char *path;
+    const char *const *marks;
+    size_t n;
+} marks_t;
+
+static bool s_no_marks(void *p)
+{
+    marks_t *m = p;
+    return harness_file_holds(m->path, m->marks, m->n) == 0;
+}
+
+static void test_registration_privacy(void **state)
+{
+    harness_t *h = *state;
+    hub_client_t *c = hub_client_new(s_zctx, h->api, NULL, 5000);
+    hub_arena_t *a = hub_arena_new(4 << 20);
+    hub_error_t err = {0};
+    int64_t now = hub_now_ms();
+    Intake__Activity *act = s_create(c, a, INTAKE__ACTIVITY_KIND__TRAINING, 1, now + 5 * HOUR, now + 6 * HOUR, 0, &err);
+    assert_non_null(act);
+    char aid[32];
+    snprintf(aid, sizeof aid, "%s", act->activity_id);
+    /* the subject (person 7777) holds the place, person 8888 waits */
+    Intake__RegisterReply *rr;
+    assert_int_equal(s_register(c, a, aid, 7777, "p1", NULL, &rr, &err), 0);
+    char subject_reg[64];
+    snprintf(subject_reg, sizeof subject_reg, "%s", rr->registration->registration_id);
+    assert_int_equal(s_register(c, a, aid, 8888, "p2", NULL, &rr, &err), 0);
+    char other_reg[64];
+    snprintf(other_reg, sizeof other_reg, "%s", rr->registration->registration_id);
+    assert_int_equal(rr->registration->state, INTAKE__REGISTRATION_STATE__WAITLISTED);
+    Intake__Subject subj = INTAKE__SUBJECT__INIT;
+    subj.phone = "+86 13900007777";
+    Intake__SubjectExportRequest xq = INTAKE__SUBJECT_EXPORT_REQUEST__INIT;
+    xq.subject = &subj;
+    Intake__SubjectExportReply *xr;
+    assert_int_equal(hub_client_call(c, "intake.subject.export", &xq.base, &intake__subject_export_reply__descriptor, a,
+                                     (ProtobufCMessage **)&xr, &err), 0);
+    assert_int_equal(xr->n_registrations, 1);
+    assert_string_equal(xr->registrations[0]->registration_id, subject_reg);
+    assert_string_equal(xr->registrations[0]->registrant->name, "报名人7777");
+    Intake__SubjectEraseRequest eq = INTAKE__SUBJECT_ERASE_REQUEST__INIT;
+    eq.subject = &subj;
+    eq.reason = "ticket 8";
+    Intake__SubjectEraseReply *er;
+    assert_int_equal(hub_client_call(c, "intake.subject.erase", &eq.base, &intake__subject_erase_reply__descriptor, a,
+                                     (ProtobufCMessage **)&er, &err), 0);
+    assert_int_equal(er->n_registration_ids, 1);
+    assert_string_equal(er->registration_ids[0], subject_reg);
+    /* the place was withdrawn and went to the next on the waitlist */
+    Intake__ListRegistrationsReply *l = s_regs(c, a, aid, 0);
+    assert_int_equal(l->n_registrations, 2);
+    assert_int_equal(l->registrations[0]->state, INTAKE__REGISTRATION_STATE__WITHDRAWN);
+    assert_true(l->registrations[0]->anonymized_ms > 0);
+    assert_string_equal(l->registrations[0]->registrant->name, "");
+    assert_string_equal(l->registrations[0]->registrant->phone, "");
+    assert_int_equal(l->registrations[1]->state, INTAKE__REGISTRATION_STATE__CONFIRMED);
+    assert_true(l->registrations[1]->promoted);
+    /* the raw store: no trace of the subject's name or phone once rewritten
+     * (records, outbox events, duplicate index); the other person's stay */
+    char path[512];
+    snprintf(path, sizeof path, "%s/var/intake/data.mdb", h->dir);
+    static const char *const gone[] = {"报名人7777", "13900007777"};
+    static const char *const kept[] = {"报名人8888", "13900008888"};
+    marks_t m = {path, gone, 2};
+    if (!harness_wait(s_no_marks, &m, 15000))
+        fail_msg("intake's data.mdb still holds %d of the subject's markers", harness_file_holds(path, gone, 2));
+    assert_int_equal(harness_file_holds(path, kept, 2), 2);
+    /* idempotent; the person may register again (the duplicate keys went) */
+    assert_int_equal(hub_client_call(c, "intake.subject.erase", &eq.base, &intake__subject_erase_reply__descriptor, a,
+                                     (ProtobufCMessage **)&er, &err), 0);
+    assert_int_equal(er->n_registration_ids, 0);
+    assert_int_equal(s_register(c, a, aid, 7777, "p3", NULL, &rr, &err), 0);
+    /* retention: registrations of an activity that has ended are purged */
+    Intake__Activity on = INTAKE__ACTIVITY__INIT;
+    on.kind = INTAKE__ACTIVITY_KIND__FORUM;
+    on.title = "公益讲坛";
+    on.place = "天一阁";
+    on.starts_ms = now - HOUR;
+    on.ends_ms = hub_now_ms() + 1500;
+    on.registration_deadline_ms = on.ends_ms;
+    on.capacity = 5;
+    Intake__CreateActivityRequest creq = INTAKE__CREATE_ACTIVITY_REQUEST__INIT;
+    creq.activity = &on;
+    Intake__ActivityReply *arep;
+    assert_int_equal(hub_client_call(c, "intake.activity.create", &creq.base, &intake__activity_reply__descriptor, a,
+                                     (ProtobufCMessage **)&arep, &err), 0);
+    char pid[32];
+    snprintf(pid, sizeof pid, "%s", arep->activity->activity_id);
+    int64_t ends = arep->activity->ends_ms;
+    assert_int_equal(s_register(c, a, pid, 5555, "p4", NULL, &rr, &err), 0);
+    char past_reg[64];
+    snprintf(past_reg, sizeof past_reg, "%s", rr->registration->registration_id);
+    assert_true(harness_wait(s_past, &ends, 10000));
+    Intake__PurgeRequest pq = INTAKE__PURGE_REQUEST__INIT;
+    pq.older_than_ms = 1;
+    Intake__PurgeReply *pr;
+    assert_int_equal(hub_client_call(c, "intake.purge", &pq.base, &intake__purge_reply__descriptor, a,
+                                     (ProtobufCMessage **)&pr, &err), 0);
+    int found = 0;
+    for (size_t i = 0; i < pr->n_registration_ids; i++) {
+        assert_null(strstr(pr->registration_ids[i], aid)); /* the upcoming training's: untouched */
+        found += !strcmp(pr->registration_ids[i], past_reg);
+    }
+    assert_int_equal(found, 1);
+    l = s_regs(c, a, pid, 0);
+    assert_string_equal(l->registrations[0]->registrant->name, "");
+    l = s_regs(c, a, aid, INTAKE__REGISTRATION_STATE__CONFIRMED);
+    assert_string_equal(l->registrations[0]->registrant->name, "报名人8888");
+    hub_arena_destroy(&a);
+    hub_client_destroy(&c);
+}
+
 int main(void)
 {
     s_zctx = zmq_ctx_new();
@@ -626,6 +741,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_checkin, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_cancel_activity_events, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_hearing_minutes_and_opinions, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_registration_privacy, s_setup, s_teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     zmq_ctx_term(s_zctx);

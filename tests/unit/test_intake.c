@@ -224,6 +224,62 @@ static void test_catalogue_bad(void **state)
     assert_true(err.code != 0);
 }
 
+/* The policy topics of the embedded catalogue, a catalogue without any,
+ * and the refusals (duplicate code, empty code or name, unknown key). */
+static void test_catalogue_policy_topics(void **state)
+{
+    const intake_catalogue_t *cat = *state;
+    const Intake__ListServicesReply *all = intake_catalogue_all(cat);
+    assert_int_equal(all->n_policy_topics, 10);
+    const Intake__PolicyTopic *t = intake_catalogue_policy_topic(cat, "elderly-care-policy");
+    assert_non_null(t);
+    assert_ptr_equal(t, all->policy_topics[0]);
+    assert_string_equal(t->name, "养老服务政策");
+    assert_string_equal(t->name_en, "Elderly care policy");
+    t = intake_catalogue_policy_topic(cat, "government-purchase");
+    assert_non_null(t);
+    assert_string_equal(t->name, "政府购买服务");
+    for (size_t i = 0; i < all->n_policy_topics; i++)
+        assert_ptr_equal(intake_catalogue_policy_topic(cat, all->policy_topics[i]->code), all->policy_topics[i]);
+    assert_null(intake_catalogue_policy_topic(cat, ""));
+    assert_null(intake_catalogue_policy_topic(cat, "养老服务政策")); /* by code, not by name */
+    assert_null(intake_catalogue_policy_topic(cat, "Elderly-care-policy"));
+    assert_null(intake_catalogue_policy_topic(cat, "elderly-care")); /* a service code */
+
+    /* absent list: valid, no topics */
+    hub_error_t err = {0};
+    intake_catalogue_t *c2 = intake_catalogue_parse("{\"areas\":[\"鼓楼街道\"],\"services\":[" MINI_SVC "]}", &err);
+    assert_non_null(c2);
+    assert_int_equal(intake_catalogue_all(c2)->n_policy_topics, 0);
+    assert_null(intake_catalogue_policy_topic(c2, "elderly-care-policy"));
+    intake_catalogue_destroy(&c2);
+
+    /* a list of two: both found, in order */
+    c2 = intake_catalogue_parse("{\"areas\":[\"鼓楼街道\"],\"services\":[" MINI_SVC "],\"policy_topics\":["
+                                "{\"code\":\"p1\",\"name\":\"甲\"},{\"code\":\"p2\",\"name\":\"乙\",\"name_en\":\"B\"}]}",
+                                &err);
+    assert_non_null(c2);
+    assert_int_equal(intake_catalogue_all(c2)->n_policy_topics, 2);
+    assert_string_equal(intake_catalogue_policy_topic(c2, "p2")->name_en, "B");
+    assert_string_equal(intake_catalogue_policy_topic(c2, "p1")->name, "甲");
+    intake_catalogue_destroy(&c2);
+
+#define CAT_TOPICS(list) "{\"areas\":[\"鼓楼街道\"],\"services\":[" MINI_SVC "],\"policy_topics\":[" list "]}"
+    s_cat_bad(CAT_TOPICS("{\"code\":\"p1\",\"name\":\"甲\"},{\"code\":\"p1\",\"name\":\"乙\"}"),
+              "a duplicate policy topic code");
+    s_cat_bad(CAT_TOPICS("{\"code\":\"\",\"name\":\"甲\"}"), "a policy topic without a code");
+    s_cat_bad(CAT_TOPICS("{\"code\":\"p1\"}"), "a policy topic without a name");
+    s_cat_bad(CAT_TOPICS("{\"code\":\"p1\",\"name\":\"甲\",\"weight\":3}"), "a policy topic with an unknown key");
+#undef CAT_TOPICS
+    memset(&err, 0, sizeof err);
+    c2 = intake_catalogue_parse(
+        "{\"areas\":[\"鼓楼街道\"],\"services\":[" MINI_SVC "],\"policy_topics\":[{\"code\":\"p1\",\"name\":\"甲\"},"
+        "{\"code\":\"p1\",\"name\":\"乙\"}]}", &err);
+    assert_null(c2);
+    assert_string_equal(err.field, "policy_topics");
+    assert_non_null(strstr(err.message, "p1"));
+}
+
 /* ------------------------------------------------------------ requests */
 
 static void test_request_valid_and_defaults(void **state)
@@ -784,6 +840,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         C(test_catalogue_default),
         cmocka_unit_test(test_catalogue_bad),
+        C(test_catalogue_policy_topics),
         C(test_request_valid_and_defaults),
         C(test_request_refused_identity),
         C(test_request_refused_service),

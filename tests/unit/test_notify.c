@@ -3,7 +3,9 @@
  * fallback, the embedded default templates and a template directory,
  * channel choice for requesters and directory recipients, quiet hours in
  * China Standard Time, retry backoff, the token bucket, the HMAC webhook
- * signature, and the bytes of the webhook, e-mail and SMS bodies. */
+ * signature, the bytes of the webhook, e-mail and SMS bodies, and the
+ * activity rules: who hears an announcement, who gets a reminder and
+ * when, what passes the quiet hours, how an activity's time reads. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "intake.pb-c.h"
 #include "notify.h"
 
 /* 2026-01-05 00:00 China Standard Time, a Monday (2026-01-04 16:00 UTC). */
@@ -49,7 +52,8 @@ static char *s_fmt(const char *fmt, ...)
 }
 
 /* A valid template file: every rule template but skip (may be NULL), each
- * "subject: <tag> <name> {{request_id}}" and a body line using each of
+ * "subject: <tag> <name> {{<its first placeholder>}}" (request_id for the
+ * request templates) and a body line using each of
  * its placeholders, then extra (may be NULL). Caller frees. */
 static char *s_rules(const char *tag, const char *skip, const char *extra)
 {
@@ -62,7 +66,8 @@ static char *s_rules(const char *tag, const char *skip, const char *extra)
             free(body);
             body = b;
         }
-        char *next = s_fmt("%s== %s\nsubject: %s %s {{request_id}}\n%s\n\n", out, r->name, tag, r->name, body);
+        char *next = s_fmt("%s== %s\nsubject: %s %s {{%s}}\n%s\n\n", out, r->name, tag, r->name, r->placeholders[0],
+                           body);
         free(body);
         free(out);
         out = next;
@@ -148,7 +153,7 @@ static char *s_unbase64(const char *b64, size_t len)
 static void test_rule_table(void **state)
 {
     (void)state;
-    static const char *const want[][8] = {
+    static const char *const want[][9] = {
         {"request_received", "request_id", "service", "street"},
         {"offer", "request_id", "service", "street", "urgency", "deadline", "provider"},
         {"offer_reminder", "request_id", "service", "deadline", "provider"},
@@ -157,17 +162,21 @@ static void test_rule_table(void **state)
         {"unmatched", "request_id", "service", "street", "urgency"},
         {"offer_expired", "request_id", "service", "provider"},
         {"followup", "request_id", "service", "provider"},
+        {"activity_reminder", "activity_id", "registration_id", "title", "kind", "time", "place"},
+        {"activity_promoted", "activity_id", "registration_id", "title", "kind", "time", "place"},
+        {"activity_cancelled", "activity_id", "registration_id", "title", "kind", "time", "place", "reason"},
+        {"activity_announcement", "activity_id", "title", "kind", "time", "place", "deadline", "text"},
     };
     size_t i = 0;
     for (; notify_rule_templates[i].name; i++) {
-        assert_true(i < 8);
+        assert_true(i < 12);
         assert_string_equal(notify_rule_templates[i].name, want[i][0]);
         size_t k = 0;
         for (; notify_rule_templates[i].placeholders[k]; k++)
             assert_string_equal(notify_rule_templates[i].placeholders[k], want[i][k + 1]);
         assert_null(want[i][k + 1]);
     }
-    assert_int_equal(i, 8);
+    assert_int_equal(i, 12);
 }
 
 /* ------------------------------------------------------------ parsing */
@@ -549,9 +558,16 @@ static void test_embedded_defaults(void **state)
             assert_true(strlen(s) > 0 && strlen(x) > 0);
             assert_null(strstr(s, "{{"));
             assert_null(strstr(x, "{{"));
-            /* every message names its request */
-            if (!strstr(s, "<request_id>") && !strstr(x, "<request_id>"))
-                fail_msg("%s/%s does not mention the request id", langs[l], r->name);
+            /* every message names its request, registration or activity */
+            bool activity = !strncmp(r->name, "activity_", 9);
+            const char *ref = !activity ? "<request_id>"
+                              : !strcmp(r->name, "activity_announcement") ? "<activity_id>"
+                                                                            : "<registration_id>";
+            if (!strstr(s, ref) && !strstr(x, ref))
+                fail_msg("%s/%s does not mention %s", langs[l], r->name, ref);
+            /* an activity message says what, when and where */
+            if (activity && (!strstr(s, "<title>") || !strstr(x, "<time>") || !strstr(x, "<place>")))
+                fail_msg("%s/%s: title in the subject, time and place in the text", langs[l], r->name);
             /* Chinese text in zh; plain ASCII in en */
             bool ascii = true;
             for (const char *c = x; *c; c++) ascii = ascii && (unsigned char)*c < 0x80;
@@ -1250,6 +1266,191 @@ static void test_sms_pattern_check(void **state)
     s_assert_invalid(&err, "empty");
 }
 
+/* ------------------------------------------------------------ activities */
+
+/* A recipient with the given audience words (a NULL-terminated list). */
+static Notification__Recipient s_with_audiences(char **words)
+{
+    Notification__Recipient r = NOTIFICATION__RECIPIENT__INIT;
+    r.id = "R";
+    r.audiences = words;
+    while (words[r.n_audiences]) r.n_audiences++;
+    return r;
+}
+
+static void test_audiences(void **state)
+{
+    (void)state;
+    const uint32_t ORGS = INTAKE__AUDIENCE__MEMBER_ORGANIZATIONS, VOLS = INTAKE__AUDIENCE__VOLUNTEERS,
+                   PUB = INTAKE__AUDIENCE__PUBLIC;
+    assert_int_equal(notify_audience_bit("organizations"), ORGS);
+    assert_int_equal(notify_audience_bit("volunteers"), VOLS);
+    assert_int_equal(notify_audience_bit("public"), PUB);
+    assert_int_equal(notify_audience_bit("Public"), 0);
+    assert_int_equal(notify_audience_bit(""), 0);
+    assert_int_equal(notify_audience_bit(NULL), 0);
+
+    char *org[] = {"organizations", NULL}, *vol[] = {"volunteers", NULL}, *pub[] = {"public", NULL};
+    char *org_pub[] = {"public", "organizations", NULL}, *none[] = {NULL};
+    Notification__Recipient r_org = s_with_audiences(org), r_vol = s_with_audiences(vol),
+                            r_pub = s_with_audiences(pub), r_op = s_with_audiences(org_pub),
+                            r_none = s_with_audiences(none);
+    /* one audience: only its recipients */
+    assert_true(notify_announce_to(ORGS, &r_org));
+    assert_false(notify_announce_to(ORGS, &r_vol));
+    assert_false(notify_announce_to(ORGS, &r_pub));
+    assert_true(notify_announce_to(ORGS, &r_op));
+    assert_false(notify_announce_to(VOLS, &r_org));
+    assert_true(notify_announce_to(VOLS, &r_vol));
+    assert_false(notify_announce_to(VOLS, &r_op));
+    assert_true(notify_announce_to(PUB, &r_pub));
+    assert_true(notify_announce_to(PUB, &r_op));
+    assert_false(notify_announce_to(PUB, &r_vol));
+    /* several: any of them */
+    assert_true(notify_announce_to(VOLS | PUB, &r_vol));
+    assert_true(notify_announce_to(VOLS | PUB, &r_pub));
+    assert_false(notify_announce_to(VOLS | PUB, &r_org));
+    /* 0 = everyone: all three audiences, but never a recipient without one */
+    assert_true(notify_announce_to(0, &r_org));
+    assert_true(notify_announce_to(0, &r_vol));
+    assert_true(notify_announce_to(0, &r_pub));
+    assert_false(notify_announce_to(0, &r_none));
+    assert_false(notify_announce_to(ORGS | VOLS | PUB, &r_none));
+    assert_false(notify_announce_to(0, NULL));
+    /* unknown bits are ignored; an unknown word never matches */
+    assert_false(notify_announce_to(8, &r_org));
+    char *odd[] = {"everyone", NULL};
+    Notification__Recipient r_odd = s_with_audiences(odd);
+    assert_false(notify_announce_to(0, &r_odd));
+
+    /* the check of an operator's list */
+    hub_error_t err = {0};
+    assert_int_equal(notify_audiences_check(&r_op, &err), 0);
+    assert_int_equal(notify_audiences_check(&r_none, &err), 0);
+    assert_int_equal(notify_audiences_check(&r_odd, &err), -1);
+    s_assert_invalid(&err, "unknown audience \"everyone\"");
+    assert_string_equal(err.field, "recipient.audiences");
+    char *twice[] = {"public", "volunteers", "public", NULL};
+    Notification__Recipient r_twice = s_with_audiences(twice);
+    err = (hub_error_t){0};
+    assert_int_equal(notify_audiences_check(&r_twice, &err), -1);
+    s_assert_invalid(&err, "\"public\" given twice");
+
+    /* set and clear (the library's membership), others kept in order */
+    hub_arena_t *a = hub_arena_new(1 << 16);
+    Notification__Recipient r = s_with_audiences(pub);
+    assert_int_equal(notify_audience_set(&r, "organizations", true, a), 0);
+    assert_int_equal(r.n_audiences, 2);
+    assert_string_equal(r.audiences[0], "public");
+    assert_string_equal(r.audiences[1], "organizations");
+    char **before = r.audiences;
+    assert_int_equal(notify_audience_set(&r, "organizations", true, a), 0); /* already there */
+    assert_ptr_equal(r.audiences, before);
+    assert_int_equal(notify_audience_set(&r, "public", false, a), 0);
+    assert_int_equal(r.n_audiences, 1);
+    assert_string_equal(r.audiences[0], "organizations");
+    assert_int_equal(notify_audience_set(&r, "volunteers", false, a), 0); /* not there */
+    assert_int_equal(r.n_audiences, 1);
+    assert_string_equal(pub[0], "public"); /* the caller's list is not touched */
+    hub_arena_t *tiny = hub_arena_new(1);
+    Notification__Recipient t = s_with_audiences(pub);
+    assert_int_equal(notify_audience_set(&t, "volunteers", true, tiny), -1);
+    assert_int_equal(t.n_audiences, 1);
+    hub_arena_destroy(&tiny);
+    hub_arena_destroy(&a);
+}
+
+static void test_reminder_rules(void **state)
+{
+    (void)state;
+    const int64_t start = T_MON0 + 14 * HOUR_MS, lead = DAY_MS;
+    /* when: lead before the start; at once for a late registrant; none
+     * once it has started or with reminders off */
+    assert_int_equal(notify_reminder_at(start, lead, start - 3 * DAY_MS), start - DAY_MS);
+    assert_int_equal(notify_reminder_at(start, lead, start - DAY_MS - 1), start - DAY_MS);
+    assert_int_equal(notify_reminder_at(start, lead, start - DAY_MS), start - DAY_MS);
+    assert_int_equal(notify_reminder_at(start, lead, start - HOUR_MS), start - HOUR_MS);
+    assert_int_equal(notify_reminder_at(start, lead, start - 1), start - 1);
+    assert_int_equal(notify_reminder_at(start, lead, start), 0);
+    assert_int_equal(notify_reminder_at(start, lead, start + HOUR_MS), 0);
+    assert_int_equal(notify_reminder_at(start, 0, start - 3 * DAY_MS), 0);
+
+    /* who: still CONFIRMED, with consent, the activity still SCHEDULED at
+     * the same start, not started */
+    Notification__ActivityState act = NOTIFICATION__ACTIVITY_STATE__INIT;
+    act.activity_id = "E20260105-000001";
+    act.starts_ms = start;
+    act.status = INTAKE__ACTIVITY_STATUS__SCHEDULED;
+    Notification__RegistrationState reg = NOTIFICATION__REGISTRATION_STATE__INIT;
+    reg.registration_id = "E20260105-000001-000001";
+    reg.activity_id = "E20260105-000001";
+    reg.consent = true;
+    reg.state = INTAKE__REGISTRATION_STATE__CONFIRMED;
+    const int64_t now = start - DAY_MS;
+    assert_true(notify_reminder_due(&reg, &act, start, now));
+    assert_true(notify_reminder_due(&reg, &act, start, start - 1));
+    static const uint32_t not_confirmed[] = {
+        INTAKE__REGISTRATION_STATE__WAITLISTED, INTAKE__REGISTRATION_STATE__WITHDRAWN,
+        INTAKE__REGISTRATION_STATE__ATTENDED, INTAKE__REGISTRATION_STATE__ACTIVITY_CANCELLED_REG,
+        INTAKE__REGISTRATION_STATE__REGISTRATION_STATE_UNSPECIFIED};
+    for (size_t i = 0; i < sizeof not_confirmed / sizeof *not_confirmed; i++) {
+        reg.state = not_confirmed[i];
+        if (notify_reminder_due(&reg, &act, start, now)) fail_msg("state %u got a reminder", not_confirmed[i]);
+    }
+    reg.state = INTAKE__REGISTRATION_STATE__CONFIRMED;
+    reg.consent = false; /* no consent, or the contact erased */
+    assert_false(notify_reminder_due(&reg, &act, start, now));
+    reg.consent = true;
+    act.status = INTAKE__ACTIVITY_STATUS__ACTIVITY_CANCELLED;
+    assert_false(notify_reminder_due(&reg, &act, start, now));
+    act.status = INTAKE__ACTIVITY_STATUS__SCHEDULED;
+    assert_false(notify_reminder_due(&reg, &act, start + HOUR_MS, now)); /* scheduled for another start */
+    assert_false(notify_reminder_due(&reg, &act, start, start));         /* started (a daemon down till then) */
+    assert_false(notify_reminder_due(&reg, &act, start, start + 1));
+    reg.activity_id = "E20260105-000002";
+    assert_false(notify_reminder_due(&reg, &act, start, now));
+    reg.activity_id = "E20260105-000001";
+    assert_false(notify_reminder_due(NULL, &act, start, now));
+    assert_false(notify_reminder_due(&reg, NULL, start, now));
+    assert_true(notify_reminder_due(&reg, &act, start, now));
+
+    /* urgent: held to the end of the quiet hours it would come too late */
+    const int q0 = 21 * 60, q1 = 8 * 60;
+    assert_false(notify_activity_urgent(T_MON0 + 12 * HOUR_MS, start, q0, q1));     /* not quiet */
+    assert_false(notify_activity_urgent(T_MON0 - HOUR_MS, start, q0, q1));          /* 23:00: held to 08:00 */
+    assert_true(notify_activity_urgent(T_MON0 - HOUR_MS, T_MON0 + 7 * HOUR_MS, q0, q1)); /* starts 07:00 */
+    assert_true(notify_activity_urgent(T_MON0 - HOUR_MS, T_MON0 + 8 * HOUR_MS, q0, q1)); /* starts 08:00 */
+    assert_false(notify_activity_urgent(T_MON0 - HOUR_MS, T_MON0 + 8 * HOUR_MS + 1, q0, q1));
+    assert_false(notify_activity_urgent(T_MON0, T_MON0 + HOUR_MS, 0, 0));          /* no quiet hours */
+}
+
+static void test_activity_words(void **state)
+{
+    (void)state;
+    char buf[64];
+    /* CST: T_MON0 is 2026-01-05 00:00 */
+    notify_time_span(T_MON0 + 14 * HOUR_MS + 30 * MIN_MS, T_MON0 + 16 * HOUR_MS + 30 * MIN_MS, buf, sizeof buf);
+    assert_string_equal(buf, "2026-01-05 14:30-16:30");
+    notify_time_span(T_MON0 + 9 * HOUR_MS, T_MON0 + DAY_MS + 12 * HOUR_MS, buf, sizeof buf);
+    assert_string_equal(buf, "2026-01-05 09:00 - 2026-01-06 12:00");
+    notify_time_span(T_MON0 - 30 * MIN_MS, T_MON0 + 30 * MIN_MS, buf, sizeof buf); /* over midnight */
+    assert_string_equal(buf, "2026-01-04 23:30 - 2026-01-05 00:30");
+    notify_time_span(T_MON0 + 9 * HOUR_MS, 0, buf, sizeof buf);
+    assert_string_equal(buf, "2026-01-05 09:00");
+    notify_time_span(T_MON0 + 9 * HOUR_MS + 59999, T_MON0 + 9 * HOUR_MS + 59999, buf, sizeof buf);
+    assert_string_equal(buf, "2026-01-05 09:00");
+
+    assert_string_equal(notify_activity_kind(INTAKE__ACTIVITY_KIND__FORUM, "zh"), "公益讲坛");
+    assert_string_equal(notify_activity_kind(INTAKE__ACTIVITY_KIND__SALON, "zh-Hans"), "社工沙龙");
+    assert_string_equal(notify_activity_kind(INTAKE__ACTIVITY_KIND__VOLUNTEER_DAY, "zh"), "慈善义工日");
+    assert_string_equal(notify_activity_kind(INTAKE__ACTIVITY_KIND__HEARING, "en-US"), "hearing");
+    assert_string_equal(notify_activity_kind(INTAKE__ACTIVITY_KIND__TRAINING, "en"),
+                        "training for social organizations");
+    assert_string_equal(notify_activity_kind(99, "zh"), "活动");
+    assert_string_equal(notify_activity_kind(0, "en"), "activity");
+    assert_string_equal(notify_activity_kind(INTAKE__ACTIVITY_KIND__CONSULTATION, NULL), "政策咨询会");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1275,6 +1476,9 @@ int main(void)
         cmocka_unit_test(test_email_message),
         cmocka_unit_test(test_sms_body),
         cmocka_unit_test(test_sms_pattern_check),
+        cmocka_unit_test(test_audiences),
+        cmocka_unit_test(test_reminder_rules),
+        cmocka_unit_test(test_activity_words),
     };
     return cmocka_run_group_tests_name("test_notify", tests, NULL, NULL);
 }
