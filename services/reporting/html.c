@@ -197,10 +197,20 @@ static const char *const s_activity_kinds[][2] = {
     {"volunteer_day", "慈善义工日"},
 };
 
+/* The catalogue whose policy topics name the codes (borrowed, set once at
+ * start by rep_html_topics; NULL: codes as given). */
+static const intake_catalogue_t *s_topics;
+
+void rep_html_topics(const intake_catalogue_t *cat) { s_topics = cat; }
+
 static const char *s_key_label(const Reporting__Table *t, size_t k, const char *v)
 {
     const char *col = t && k < t->n_key_columns ? t->key_columns[k] : "";
     if (!strcmp(col, "policy_topic") && !strcmp(v, REP_UNLINKED)) return "未关联政策主题";
+    if (!strcmp(col, "policy_topic") && s_topics) {
+        const Intake__PolicyTopic *pt = intake_catalogue_policy_topic(s_topics, v);
+        if (pt) return pt->name;
+    }
     if (!strcmp(col, "kind") && t->name && !strncmp(t->name, "activities_", 11))
         for (size_t i = 0; i < sizeof s_activity_kinds / sizeof s_activity_kinds[0]; i++)
             if (!strcmp(v, s_activity_kinds[i][0])) return s_activity_kinds[i][1];

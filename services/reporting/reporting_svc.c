@@ -304,10 +304,14 @@ int reporting_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err
                            "[reporting] poll_ms is 100..60000 and down_after_ms at least poll_ms");
     if (!rc && *r->http && !strchr(r->http, ':'))
         rc = hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "http", "[reporting] http is host:port (or empty)");
+    /* the policy topics' names in the reports: the catalogue intake uses */
+    if (!rc && !(r->catalogue = intake_catalogue_load(hub_config_get(d->cfg, "intake", "catalogue", NULL), err)))
+        rc = -1;
     if (rc) {
         free(r);
         return -1;
     }
+    rep_html_topics(r->catalogue);
     /* reporting itself: its own heartbeats and status on the dashboard */
     rep_peer_t *self = &r->peers[r->n_peers];
     s_copy(self->name, sizeof self->name, "reporting");
@@ -317,6 +321,8 @@ int reporting_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err
     if (!check_only) {
         if (!(r->scratch = hub_arena_new(SCRATCH_BUDGET)) || !(r->acc = rep_acc_new())) {
             hub_arena_destroy(&r->scratch);
+            rep_html_topics(NULL);
+            intake_catalogue_destroy(&r->catalogue);
             free(r);
             return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "out of memory");
         }
@@ -365,5 +371,7 @@ void reporting_fini(void *ctx)
     reporting_stop(r);
     hub_arena_destroy(&r->scratch);
     rep_acc_destroy(&r->acc);
+    rep_html_topics(NULL);
+    intake_catalogue_destroy(&r->catalogue);
     free(r);
 }

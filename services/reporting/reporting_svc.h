@@ -16,6 +16,7 @@
 #ifndef REPORTING_SVC_H
 #define REPORTING_SVC_H
 
+#include "catalogue.h"
 #include "dash.h"
 #include "hub_daemon.h"
 #include "hub_feed.h"
@@ -48,6 +49,7 @@ typedef struct {
     char districts[REPORTING_MAX_DISTRICTS][REP_DISTRICT_MAX + 1]; /* [reporting] districts */
     int n_districts;
     rep_dash_t *dash;                    /* owned: monitor + HTTP */
+    intake_catalogue_t *catalogue;       /* owned: policy topics' names ([intake] catalogue) */
     char http[256];                      /* [reporting] http */
     int poll_ms, down_after_ms;
 } reporting_t;

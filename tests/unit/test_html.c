@@ -389,6 +389,18 @@ static void test_told_us(void **state)
     assert_null(strstr(sec, "volunteer_day"));
     free(sec);
     free(html);
+    /* with the catalogue (as the daemon sets it): topics by their names */
+    intake_catalogue_t *cat = intake_catalogue_load(NULL, &err);
+    assert_non_null(cat);
+    rep_html_topics(cat);
+    assert_int_equal(rep_html_report("yearly", "2026", true, NULL, NOW_MS, s_fake_query, f, &html, &err), 0);
+    rep_html_topics(NULL);
+    intake_catalogue_destroy(&cat);
+    sec = s_section_of(html, "十一、居民和组织对我们说了什么");
+    assert_non_null(strstr(sec, "<tr><td>养老服务政策</td><td class=\"n\">9</td></tr>"));
+    assert_null(strstr(sec, "elderly-care-policy"));
+    free(sec);
+    free(html);
 }
 
 static void test_yearly_ranges(void **state)
