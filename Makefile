@@ -36,7 +36,8 @@ MATCHING_LIB_C := $(filter-out services/matching/main.c,$(wildcard services/matc
 NOTIFICATION_LIB_C := $(filter-out services/notification/main.c,$(wildcard services/notification/*.c)) \
                   services/intake/catalogue.c
 TENDERING_LIB_C := $(filter-out services/tendering/main.c,$(wildcard services/tendering/*.c))
-REPORTING_LIB_C := $(filter-out services/reporting/main.c,$(wildcard services/reporting/*.c))
+REPORTING_LIB_C := $(filter-out services/reporting/main.c,$(wildcard services/reporting/*.c)) \
+                  services/intake/catalogue.c
 SVC_LIB_C := $(sort $(INTAKE_LIB_C) $(MATCHING_LIB_C) $(NOTIFICATION_LIB_C) $(TENDERING_LIB_C) $(REPORTING_LIB_C))
 SVC_INC   := $(addprefix -I,$(wildcard services/*))
 HUBCTL_C  := $(wildcard services/hubctl/*.c)

@@ -526,7 +526,9 @@ static void s_vol_print(ctl_t *c, const Matching__Volunteer *v)
     s_kv("languages", v->n_languages ? s_join(c, v->languages, v->n_languages, " ") : "zh");
     s_kv("eligibility", s_eligibility_text(c, v->eligibility));
     s_kv("cases", ctl_fmt(c, "%u open of at most %u", v->stats ? v->stats->open_cases : 0, v->max_open_cases));
-    s_kv("hours served", ctl_fmt(c, "%.1f", v->hours_served));
+    s_kv("hours served", v->activity_hours > 0
+                             ? ctl_fmt(c, "%.1f (%.1f at activities)", v->hours_served, v->activity_hours)
+                             : ctl_fmt(c, "%.1f", v->hours_served));
     s_kv("last verified", v->last_verified);
     s_kv("stats", s_stats_text(c, v->stats));
     s_kv("created", ctl_time_or_empty(v->created_ms));

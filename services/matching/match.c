@@ -934,3 +934,43 @@ bool match_referral_forget_volunteer(Matching__Referral *r, const char *id)
     }
     return changed;
 }
+
+/* ---------------------------------------------------------------- activity hours */
+
+/* True if id is 1..MATCH_MAX_ID bytes of [A-Za-z0-9._-] (a library id). */
+static bool s_lib_id(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (!n || n > MATCH_MAX_ID) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)id[i]) && id[i] != '.' && id[i] != '_' && id[i] != '-') return false;
+    return true;
+}
+
+int match_activity_credit(const Intake__RegistrationEvent *ev, match_credit_t *c, hub_error_t *err)
+{
+    memset(c, 0, sizeof *c);
+    const Intake__Registration *r = ev ? ev->registration : NULL;
+    if (!r || r->state != INTAKE__REGISTRATION_STATE__ATTENDED || !*r->volunteer_id || !(r->hours_credited > 0))
+        return 0;   /* NaN is not > 0 either: refused below only when it would credit */
+    if (!*r->registration_id || strlen(r->registration_id) > 200)
+        return INVALID("registration.registration_id", "an attendance without a usable registration id");
+    if (!s_lib_id(r->volunteer_id))
+        return INVALID("registration.volunteer_id", "volunteer id \"%.40s\" is not a library id", r->volunteer_id);
+    if (!isfinite(r->hours_credited) || r->hours_credited > MATCH_MAX_CREDIT_HOURS)
+        return INVALID("registration.hours_credited", "hours %.1f out of range (0, %.0f]", r->hours_credited,
+                       MATCH_MAX_CREDIT_HOURS);
+    c->registration_id = r->registration_id;
+    c->activity_id = r->activity_id;
+    c->volunteer_id = r->volunteer_id;
+    c->hours = r->hours_credited;
+    c->activity_created_ms = ev->activity ? ev->activity->created_ms : 0;
+    return 1;
+}
+
+void match_volunteer_credit(Matching__Volunteer *v, double hours)
+{
+    if (!(hours > 0)) return;
+    v->hours_served += hours;
+    v->activity_hours += hours;
+}

@@ -251,6 +251,33 @@ size_t match_org_keep_contacts(Matching__Organization *o, const Matching__Organi
  * is the volunteer. The ids stay. True when something changed. */
 bool match_referral_forget_volunteer(Matching__Referral *r, const char *id);
 
+/* ---------------------------------------------------------------- activity hours */
+
+#define MATCH_MAX_CREDIT_HOURS 1000.0  /* hours one attendance may credit (as a completion) */
+
+/* What an intake.registration.attended event credits: strings borrowed
+ * from the event. */
+typedef struct {
+    const char *registration_id;
+    const char *activity_id;
+    const char *volunteer_id;
+    double hours;
+    int64_t activity_created_ms;   /* 0 when the event carries no activity */
+} match_credit_t;
+
+/* Reads a registration event (topic intake.registration.attended, its
+ * RegistrationEvent) into *c. 1 when it credits hours (state ATTENDED,
+ * hours_credited > 0 and a volunteer_id); 0 when it credits nothing (no
+ * volunteer, no hours: a member of the public, another kind of
+ * activity); -1 with err (INVALID_ARGUMENT naming the field) when it
+ * would credit but cannot: no registration id, an id that is not a hub
+ * id, hours not finite or above MATCH_MAX_CREDIT_HOURS. Pure. */
+int match_activity_credit(const Intake__RegistrationEvent *ev, match_credit_t *c, hub_error_t *err);
+
+/* Adds hours (> 0) to a volunteer's record: hours_served (every hour
+ * served) and activity_hours (the part from activities) both grow. Pure. */
+void match_volunteer_credit(Matching__Volunteer *v, double hours);
+
 /* Names of enum values ("REQUESTED", "GOT_HELP", ...). */
 const char *match_status_name(Matching__ReferralStatus s);
 const char *match_membership_name(Matching__Membership m);

@@ -20,7 +20,7 @@
 #define EXPORT_MAX 1000
 
 const char *const matching_db_names[] = {"orgs",     "volunteers", "cand:dupfixed",  "referrals",
-                                         "deadlines", "queue",      "unmet", "codes", NULL};
+                                         "deadlines", "queue",      "unmet", "codes", "credits", NULL};
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -380,7 +380,8 @@ static int s_org_put(hub_call_t *call, matching_t *m, Matching__Organization *o,
     return s_prov_event(call, exists ? "matching.org.updated" : "matching.org.added", &p);
 }
 
-/* The same for a volunteer: an update keeps stats and hours served. */
+/* The same for a volunteer: an update keeps stats and hours served
+ * (activity hours included); a new one starts at 0 whatever it says. */
 static int s_vol_put(hub_call_t *call, matching_t *m, Matching__Volunteer *vo, bool update,
                      bool upsert, bool *added)
 {
@@ -405,10 +406,12 @@ static int s_vol_put(hub_call_t *call, matching_t *m, Matching__Volunteer *vo, b
         if (old.vol->stats) *st = *old.vol->stats;
         vo->created_ms = old.vol->created_ms;
         vo->hours_served = old.vol->hours_served;
+        vo->activity_hours = old.vol->activity_hours;
         if (s_prov_index(call, m, &old, true)) return -1;
     } else {
         vo->created_ms = now;
         vo->hours_served = 0;
+        vo->activity_hours = 0;
     }
     vo->stats = st;
     vo->updated_ms = now;
@@ -751,11 +754,90 @@ static int s_withdraw(hub_call_t *call, matching_t *m, Matching__Referral *r, co
 
 /* ------------------------------------------------------------------ intake's events */
 
+/* intake.registration.attended: a charity volunteer day credits the
+ * volunteer's hours to the library record, once per registration: the
+ * credit is recorded under the registration id ("credits") in the same
+ * transaction, and a registration already there is passed over, so a
+ * replay of intake's events (its store reset or restored) adds nothing.
+ * An id seen with another activity creation time is a registration id a
+ * reset intake reused: credited as a new one (logged, counted). An
+ * unknown volunteer, or one whose record was erased, is logged, counted
+ * and recorded as skipped (so a replay neither credits nor warns again).
+ * 0, or -1 with a store error. */
+static int s_apply_attended(hub_call_t *call, matching_t *m, const Hub__Event *ev)
+{
+    hub_error_t err = {0};
+    Intake__RegistrationEvent *re = (Intake__RegistrationEvent *)hub_wire_unpack_max(
+        &intake__registration_event__descriptor, ev->payload.data, ev->payload.len, HUB_WIRE_MAX_REPLY,
+        call->arena, &err);
+    if (!re) {
+        hub_warn("intake event %llu (%s) unreadable: %s; skipped", (unsigned long long)ev->seq, ev->topic,
+                 err.message);
+        hub_rpc_count(call->rpc, "feed_events_unreadable_total", 1);
+        return 0;
+    }
+    match_credit_t c;
+    int rc = match_activity_credit(re, &c, &err);
+    if (rc < 0) {
+        hub_warn("intake event %llu (%s): %s (%s); no hours credited", (unsigned long long)ev->seq, ev->topic,
+                 err.message, err.field);
+        hub_rpc_count(call->rpc, "activity_credits_refused_total", 1);
+        return 0;
+    }
+    if (rc == 0) return 0;
+    hub_error_t keep = call->err;
+    Matching__ActivityCredit *old = (Matching__ActivityCredit *)hub_record_get(
+        call, m->credits, c.registration_id, &matching__activity_credit__descriptor, "credit");
+    if (!old) {
+        if (call->err.code != HUB__ERROR_CODE__NOT_FOUND) return -1;
+        call->err = keep;
+    } else if (old->activity_created_ms == c.activity_created_ms) {
+        hub_rpc_count(call->rpc, "activity_credits_replayed_total", 1);   /* credited (or skipped) before */
+        return 0;
+    } else {
+        hub_warn("registration %s was credited before for another activity (created %lld, now %lld): "
+                 "intake's store was reset and reuses ids; credited as a new registration",
+                 c.registration_id, (long long)old->activity_created_ms, (long long)c.activity_created_ms);
+        hub_rpc_count(call->rpc, "feed_id_collisions_total", 1);
+    }
+    Matching__ActivityCredit rec = MATCHING__ACTIVITY_CREDIT__INIT;
+    rec.registration_id = (char *)c.registration_id;
+    rec.activity_id = (char *)c.activity_id;
+    rec.volunteer_id = (char *)c.volunteer_id;
+    rec.hours = c.hours;
+    rec.credited_ms = hub_now_ms();
+    rec.activity_created_ms = c.activity_created_ms;
+    rec.event_seq = ev->seq;
+    prov_t p;
+    const char *why = NULL;
+    if (s_prov_load(call, m, MATCHING__PROVIDER_KIND__VOLUNTEER, c.volunteer_id, &p)) {
+        if (call->err.code != HUB__ERROR_CODE__NOT_FOUND) return -1;
+        call->err = keep;
+        why = "unknown";
+    } else if (p.vol->erased_ms) {   /* the person asked to be forgotten: the record takes nothing more */
+        why = "erased";
+    }
+    if (why) {
+        hub_warn("registration %s credits %.2f hours to volunteer %s, %s; not credited", c.registration_id, c.hours,
+                 c.volunteer_id, *why == 'u' ? "who is not in the library" : "whose record was erased");
+        hub_rpc_count(call->rpc, *why == 'u' ? "activity_credits_unknown_volunteer_total"
+                                              : "activity_credits_erased_volunteer_total", 1);
+        rec.skipped = true;
+        rec.hours = 0;
+        return hub_record_put(call, m->credits, c.registration_id, &rec.base);
+    }
+    match_volunteer_credit(p.vol, c.hours);
+    if (s_prov_save(call, m, &p) || hub_record_put(call, m->credits, c.registration_id, &rec.base)) return -1;
+    hub_rpc_count(call->rpc, "activity_credits_total", 1);
+    return s_prov_event(call, "matching.volunteer.credited", &p);
+}
+
 static int s_apply_intake(hub_call_t *call, const char *publisher, const Hub__Event *ev, void *arg)
 {
     (void)publisher;
     matching_t *m = arg;
     const char *t = ev->topic;
+    if (!strcmp(t, "intake.registration.attended")) return s_apply_attended(call, m, ev);
     bool accepted = !strcmp(t, "intake.request.accepted");
     bool withdraw = !strcmp(t, "intake.request.cancelled") || !strcmp(t, "intake.request.duplicate") ||
                     !strcmp(t, "intake.request.closed");
@@ -1507,6 +1589,7 @@ int matching_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err)
         m->queue = hub_daemon_db(d, MATCHING_DB_QUEUE);
         m->unmet = hub_daemon_db(d, MATCHING_DB_UNMET);
         m->codes = hub_daemon_db(d, MATCHING_DB_CODES);
+        m->credits = hub_daemon_db(d, MATCHING_DB_CREDITS);
     }
     *ctx = m;
     return 0;

@@ -11,7 +11,9 @@
  *   deadlines   deadline_ms (8 bytes BE) request id -> "" (pending offers)
  *   queue       request id -> "" (the operator queue: REJECTED referrals)
  *   unmet       service \0 street -> count (8 bytes BE)
- *   codes       credit code -> org id (unique) */
+ *   codes       credit code -> org id (unique)
+ *   credits     registration id -> matching.ActivityCredit (volunteer hours
+ *               credited by intake.registration.attended, once each) */
 #ifndef MATCHING_SVC_H
 #define MATCHING_SVC_H
 
@@ -34,13 +36,14 @@ enum {
     MATCHING_DB_QUEUE,
     MATCHING_DB_UNMET,
     MATCHING_DB_CODES,
+    MATCHING_DB_CREDITS,
 };
 
 typedef struct {
     hub_daemon_t *d;                /* borrowed */
     intake_catalogue_t *catalogue;  /* owned */
     hub_store_t *store;             /* borrowed */
-    MDB_dbi orgs, volunteers, cand, referrals, deadlines, queue, unmet, codes;
+    MDB_dbi orgs, volunteers, cand, referrals, deadlines, queue, unmet, codes, credits;
     hub_arena_t *scratch;           /* owned: records being filtered in a list */
     int64_t offer_timeout_s;        /* > 0 replaces the urgency-based timeout */
     int expire_check_ms;            /* how often due deadlines are looked for */

@@ -163,10 +163,39 @@ static int s_json_intake(json_t *o, const Hub__Event *ev, hub_arena_t *arena)
         if (oe->opinion) {
             s_set_str(o, "opinion_topic", oe->opinion->topic);
             s_set_str(o, "street", oe->opinion->street);
+            s_set_str(o, "policy_topic", oe->opinion->policy_topic);
         }
         return 0;
     }
-    return 0; /* another intake topic: the envelope only */
+    /* activities: what, where and when; never a registrant, the title, the
+     * place, the minutes or how many registered (small counts) */
+    const Intake__Activity *act = NULL;
+    if (s_has_prefix(ev->topic, "intake.activity.")) {
+        Intake__ActivityEvent *ae = (Intake__ActivityEvent *)s_payload(ev, &intake__activity_event__descriptor, arena);
+        if (!ae) return -1;
+        s_set_str(o, "action", ae->action);
+        act = ae->activity;
+    } else if (s_has_prefix(ev->topic, "intake.registration.")) {
+        Intake__RegistrationEvent *re =
+            (Intake__RegistrationEvent *)s_payload(ev, &intake__registration_event__descriptor, arena);
+        if (!re) return -1;
+        s_set_str(o, "action", re->action);
+        if (re->registration) {
+            s_set_str(o, "registration_id", re->registration->registration_id);
+            s_set_enum(o, "state", &intake__registration_state__descriptor, re->registration->state);
+        }
+        act = re->activity;
+    } else {
+        return 0; /* another intake topic: the envelope only */
+    }
+    if (act) {
+        s_set_str(o, "activity_id", act->activity_id);
+        s_set_enum(o, "kind", &intake__activity_kind__descriptor, act->kind);
+        s_set_str(o, "street", act->street);
+        s_set_enum(o, "status", &intake__activity_status__descriptor, act->status);
+        if (act->starts_ms) json_object_set_new(o, "starts_ms", json_integer(act->starts_ms));
+    }
+    return 0;
 }
 
 /* Provider kind, id and (an organization's only) public name. */

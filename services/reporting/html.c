@@ -154,6 +154,17 @@ static void s_keys(s_buf_t *b, const Reporting__Row *r)
     }
 }
 
+static const char *s_key_label(const Reporting__Table *t, size_t k, const char *v);
+
+/* The same for a row of t, codes named (s_key_label). */
+static void s_row_keys(s_buf_t *b, const Reporting__Table *t, const Reporting__Row *r)
+{
+    for (size_t k = 0; k < r->n_keys; k++) {
+        if (k) s_put(b, " · ");
+        s_esc(b, s_key_label(t, k, s_key(r, k)));
+    }
+}
+
 /* Chinese captions of column and summary figure names; others as given. */
 static const char *const s_labels[][2] = {
     {"requests", "求助请求"}, {"completed", "已办结"}, {"unmet", "未满足需求"},
@@ -172,8 +183,39 @@ static const char *const s_labels[][2] = {
     {"disbursements", "支出笔数"}, {"contributions_fen", "配套资金（元）"},
     {"payments_fen", "项目支付（元）"}, {"date", "日期"}, {"recipient", "受助人"},
     {"purpose", "用途"}, {"amount_fen", "金额（元）"}, {"topic", "主题"}, {"action", "结果"},
-    {"figure", "指标"}, {"value", "数值"},
+    {"figure", "指标"}, {"value", "数值"}, {"policy_topic", "政策主题"}, {"activities", "举办活动"},
+    {"cancelled", "取消活动"}, {"registrations", "报名人次"}, {"confirmed", "获得名额"},
+    {"waitlisted", "候补"}, {"withdrawn", "取消报名"}, {"attended", "签到出席"},
 };
+
+/* Chinese names of the key values some tables carry as codes: activity
+ * kinds (tables "activities_*", column "kind") and the policy topic of
+ * opinions linked to none. Others as given. */
+static const char *const s_activity_kinds[][2] = {
+    {"training", "社会组织培训"}, {"experience_sharing", "经验分享会"}, {"forum", "公益讲坛"},
+    {"salon", "社工沙龙"},        {"consultation", "政策咨询会"},       {"hearing", "听证会"},
+    {"volunteer_day", "慈善义工日"},
+};
+
+/* The catalogue whose policy topics name the codes (borrowed, set once at
+ * start by rep_html_topics; NULL: codes as given). */
+static const intake_catalogue_t *s_topics;
+
+void rep_html_topics(const intake_catalogue_t *cat) { s_topics = cat; }
+
+static const char *s_key_label(const Reporting__Table *t, size_t k, const char *v)
+{
+    const char *col = t && k < t->n_key_columns ? t->key_columns[k] : "";
+    if (!strcmp(col, "policy_topic") && !strcmp(v, REP_UNLINKED)) return "未关联政策主题";
+    if (!strcmp(col, "policy_topic") && s_topics) {
+        const Intake__PolicyTopic *pt = intake_catalogue_policy_topic(s_topics, v);
+        if (pt) return pt->name;
+    }
+    if (!strcmp(col, "kind") && t->name && !strncmp(t->name, "activities_", 11))
+        for (size_t i = 0; i < sizeof s_activity_kinds / sizeof s_activity_kinds[0]; i++)
+            if (!strcmp(v, s_activity_kinds[i][0])) return s_activity_kinds[i][1];
+    return v;
+}
 
 static const char *s_label(const char *name)
 {
@@ -211,7 +253,7 @@ static void s_table_row(s_doc_t *d, const Reporting__Table *t, const Reporting__
     s_put(&d->b, "<tr>");
     for (size_t k = 0; k < t->n_key_columns; k++) {
         s_put(&d->b, total ? "<th>" : "<td>");
-        s_esc(&d->b, s_key(r, k));
+        s_esc(&d->b, total ? s_key(r, k) : s_key_label(t, k, s_key(r, k)));
         s_put(&d->b, total ? "</th>" : "</td>");
     }
     for (size_t i = 0; i < t->n_value_columns; i++) {
@@ -341,7 +383,7 @@ static void s_bar_chart(s_doc_t *d, const Reporting__Table *t, size_t col)
         int y = (int)r * BAR_ROW + 4, len = s_scale(s_val(row, col), max, BAR_LEN);
         s_printf(&d->b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"12\">", BAR_LABEL_X - 6,
                  y + 15);
-        s_keys(&d->b, row);
+        s_row_keys(&d->b, t, row);
         s_printf(&d->b,
                  "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"16\" fill=\"#3b7dd8\"/>"
                  "<text x=\"%d\" y=\"%d\" font-size=\"12\">",
@@ -507,7 +549,8 @@ static int s_parse_period(const char *kind, const char *period, s_period_t *p, h
 /* Every figure the report shows; [1] of a pair is the previous period. */
 typedef struct {
     Reporting__QueryReply *summary[2], *service[2], *street[2], *channel, *trend, *times_service,
-        *times_street, *outcomes, *unmet, *workload, *tenders, *funds, *op_topic, *op_street, *deliveries;
+        *times_street, *outcomes, *unmet, *workload, *tenders, *funds, *op_topic, *op_street, *deliveries,
+        *op_policy, *act_kind, *act_street;
 } s_figs_t;
 
 static int s_ask_all(s_doc_t *d, const s_period_t *p, s_figs_t *f)
@@ -530,6 +573,9 @@ static int s_ask_all(s_doc_t *d, const s_period_t *p, s_figs_t *f)
         {"funds", "month", &f->funds, NULL},
         {"opinions", "topic", &f->op_topic, NULL},
         {"opinions", "street", &f->op_street, NULL},
+        {"opinions", "policy_topic", &f->op_policy, NULL},
+        {"activities", "kind", &f->act_kind, NULL},
+        {"activities", "street", &f->act_street, NULL},
         {"deliveries", "", &f->deliveries, NULL},
     };
     for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
@@ -743,6 +789,31 @@ static void s_intro(s_doc_t *d, const s_period_t *p, int64_t now_ms)
     s_put(&d->b, "报告只包含统计数据，不含任何个人信息。</p>\n");
 }
 
+/* Every table of r (none when r is NULL). */
+static void s_figures(s_doc_t *d, const Reporting__QueryReply *r)
+{
+    for (size_t t = 0; r && t < r->n_tables; t++) s_figure(d, r->tables[t]);
+}
+
+/* "What residents and organizations told us": opinions by policy topic,
+ * by the channel's topic and by street, and participation in activities
+ * by kind and street. Counts only: no text, no name. */
+static void s_told_us(s_doc_t *d, const s_figs_t *f)
+{
+    s_put(&d->b, "<section>\n<h2>十一、居民和组织对我们说了什么</h2>\n<p class=\"note\">"
+                 "居民、企业和社会组织提出的意见建议，按政策主题、议题和街道统计；各类活动（培训、经验分享、"
+                 "公益讲坛、社工沙龙、政策咨询会、听证会、慈善义工日）的参与情况，按活动类型和街道统计。"
+                 "只统计件数和人次，不含任何个人信息，不公开意见原文。</p>\n<h3>意见建议</h3>\n");
+    s_figures(d, f->op_policy);
+    s_figures(d, f->op_topic);
+    s_figures(d, f->op_street);
+    s_put(&d->b, "<h3>活动参与</h3>\n<p class=\"note\">活动按开始日期计入统计期间。报名人次含候补和取消报名；"
+                 "获得名额含已签到出席；服务时长为慈善义工日签到时记入的志愿服务时长。</p>\n");
+    s_figures(d, f->act_kind);
+    s_figures(d, f->act_street);
+    s_put(&d->b, "</section>\n");
+}
+
 static void s_report_body(s_doc_t *d, const s_period_t *p, const s_figs_t *f, int64_t now_ms)
 {
     s_intro(d, p, now_ms);
@@ -764,11 +835,7 @@ static void s_report_body(s_doc_t *d, const s_period_t *p, const s_figs_t *f, in
     s_section(d, "八、公益招投标与创投", f->tenders, NULL);
     s_section(d, "九、慈善资金", f->funds, NULL);
     s_section(d, "十、通知发送", f->deliveries, NULL);
-    s_put(&d->b, "<section>\n<h2>十一、居民和社会组织的声音</h2>\n<p class=\"note\">"
-                 "居民、企业和社会组织提出的意见建议，按主题和街道统计（只统计件数，不公开内容）。</p>\n");
-    for (size_t t = 0; t < f->op_topic->n_tables; t++) s_figure(d, f->op_topic->tables[t]);
-    for (size_t t = 0; t < f->op_street->n_tables; t++) s_figure(d, f->op_street->tables[t]);
-    s_put(&d->b, "</section>\n");
+    s_told_us(d, f);
 }
 
 int rep_html_report(const char *kind, const char *period, bool public_view, const char *district, int64_t now_ms,

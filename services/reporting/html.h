@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "catalogue.h"
 #include "hub_wire.h"
 #include "reporting.pb-c.h"
 
@@ -16,6 +17,11 @@
  * *out stays valid until the document is done. 0 or -1 with err. */
 typedef int (*rep_query_fn)(void *arg, const Reporting__QueryRequest *q, Reporting__QueryReply **out,
                             hub_error_t *err);
+
+/* Names the policy topics of the reports' opinion tables from cat's
+ * policy_topics (borrowed: it must outlive every later report; NULL: the
+ * codes as given). Set once at start, before any report is made. */
+void rep_html_topics(const intake_catalogue_t *cat);
 
 /* The report of kind "monthly" (period "YYYY-MM") or "yearly" ("YYYY"),
  * public_view = small counts suppressed; district (NULL: the figures are

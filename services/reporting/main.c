@@ -9,7 +9,8 @@ int main(int argc, char **argv)
 {
     static const hub_service_t svc = {
         .name = "reporting",
-        .schema_version = 1, /* the store layout this build writes; bump with a migrate step */
+        .schema_version = REPORTING_SCHEMA_VERSION, /* the store layout this build writes */
+        .migrate = reporting_migrate,
         .summary = "Reports the center's figures, publishes disclosure pages and serves the live dashboard.",
         .db_names = reporting_db_names,
         .handlers = reporting_handlers,

@@ -606,17 +606,167 @@ static int s_org(apply_t *a)
     return rc ? s_fail(a, rc) : 0;
 }
 
-/* intake.opinion.received: one more opinion on (topic, street); no text. */
-static int s_opinion(apply_t *a)
+/* Counts n on the policy-topic counter of an opinion: (policy topic or
+ * REP_UNLINKED, street) on the day the opinion was received, so a later
+ * link moves it within the same day and every range stays exact. */
+static int s_policy_count(apply_t *a, const Intake__Opinion *o, const char *policy, int64_t n)
+{
+    char dims[256];
+    const char *pt = policy && *policy ? policy : REP_UNLINKED, *street = *o->street ? o->street : "-";
+    snprintf(dims, sizeof dims, "%.*s" REP_SEP "%.*s", s_cut(pt, 100), pt, s_cut(street, 100), street);
+    uint32_t day = o->received_ms > 0 ? rep_day(o->received_ms) : a->day;
+    return s_count(a->txn, a->db, "pt", a->district, a->dlen, day, dims, &n, 1);
+}
+
+/* intake.opinion.received: one more opinion on (topic, street) and on
+ * (policy topic, street); no text, no author.
+ * intake.opinion.linked: an operator linked it to a policy topic: its
+ * count moves from previous_policy_topic to the new one (an activity
+ * alone, or the same topic again, moves nothing). */
+static int s_opinion(apply_t *a, bool linked)
 {
     Intake__OpinionEvent *oe = (Intake__OpinionEvent *)s_payload(a, &intake__opinion_event__descriptor);
     if (!oe) return -1;
     const Intake__Opinion *o = oe->opinion;
+    if (linked) {
+        if (!o) return hub_error_set(a->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "opinion", "no opinion");
+        const char *was = *oe->previous_policy_topic ? oe->previous_policy_topic : REP_UNLINKED;
+        const char *now = *o->policy_topic ? o->policy_topic : REP_UNLINKED;
+        if (!strcmp(was, now)) return 0;
+        int rc = s_policy_count(a, o, was, -1);
+        if (!rc) rc = s_policy_count(a, o, now, +1);
+        return rc ? s_fail(a, rc) : 0;
+    }
     char dims[256];
     const char *topic = o && *o->topic ? o->topic : "-", *street = o && *o->street ? o->street : "-";
     snprintf(dims, sizeof dims, "%.*s" REP_SEP "%.*s", s_cut(topic, 100), topic, s_cut(street, 100), street);
     int rc = s_acount1(a, "op", dims);
+    if (!rc && o) rc = s_policy_count(a, o, o->policy_topic, 1);
     return rc ? s_fail(a, rc) : 0;
+}
+
+/* ---- activities ---- */
+
+/* What one registration state counts in the "ac" values (REP_AC_*): a
+ * place held (CONFIRMED, ATTENDED, as intake's Activity.confirmed), the
+ * waitlist, a withdrawal, an attendance. A registration of a cancelled
+ * activity counts in none (only in registrations). */
+static void s_reg_contrib(int state, int64_t v[REP_VALUES], int64_t sign)
+{
+    switch (state) {
+    case INTAKE__REGISTRATION_STATE__CONFIRMED: v[REP_AC_CONFIRMED] += sign; break;
+    case INTAKE__REGISTRATION_STATE__WAITLISTED: v[REP_AC_WAITLISTED] += sign; break;
+    case INTAKE__REGISTRATION_STATE__WITHDRAWN: v[REP_AC_WITHDRAWN] += sign; break;
+    case INTAKE__REGISTRATION_STATE__ATTENDED:
+        v[REP_AC_CONFIRMED] += sign;
+        v[REP_AC_ATTENDED] += sign;
+        break;
+    default: break;
+    }
+}
+
+/* Adds v to the "ac" counter of activity fact f (its kind and street, on
+ * the day it starts). 0 or -1 (store error). */
+static int s_ac_count(apply_t *a, const Reporting__ActivityFact *f, const int64_t v[REP_VALUES])
+{
+    char dims[256];
+    const char *street = *f->street ? f->street : "-";
+    snprintf(dims, sizeof dims, "%.*s" REP_SEP "%.*s", s_cut(f->kind, 40), f->kind, s_cut(street, 100), street);
+    int rc = s_count(a->txn, a->db, "ac", a->district, a->dlen, f->day, dims, v, REP_VALUES);
+    return rc ? s_fail(a, rc) : 0;
+}
+
+/* The fact of activity id, loaded, or made from act (the event's copy)
+ * on first sight and counted there: one activity held, or cancelled.
+ * NULL with err when neither is there. */
+static Reporting__ActivityFact *s_act_fact(apply_t *a, const char *id, const Intake__Activity *act)
+{
+    if (!s_id_ok(id)) {
+        hub_error_set(a->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "activity_id", "an event without an activity id");
+        return NULL;
+    }
+    uint8_t key[REC_KEY_MAX];
+    size_t klen = s_akey(a, key, id);
+    Reporting__ActivityFact *f;
+    int rc = s_get(a->txn, a->db->activities, key, klen, &reporting__activity_fact__descriptor, a->arena,
+                   (ProtobufCMessage **)&f);
+    if (!rc) return f;
+    if (rc != MDB_NOTFOUND) return s_fail(a, rc), NULL;
+    if (!act) {
+        hub_error_set(a->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "activity", "activity %.40s unknown, none in the event", id);
+        return NULL;
+    }
+    if (!(f = hub_arena_alloc(a->arena, sizeof *f))) {
+        hub_error_set(a->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "out of memory");
+        return NULL;
+    }
+    reporting__activity_fact__init(f);
+    char kind[40];
+    f->kind = act->kind ? s_dup(a->arena, s_enum(&intake__activity_kind__descriptor, act->kind, kind, sizeof kind)) : "-";
+    f->street = s_dup(a->arena, act->street);
+    f->day = act->starts_ms > 0 ? rep_day(act->starts_ms) : a->day;
+    f->cancelled = act->status == INTAKE__ACTIVITY_STATUS__ACTIVITY_CANCELLED;
+    int64_t v[REP_VALUES] = {0};
+    v[f->cancelled ? REP_AC_CANCELLED : REP_AC_ACTIVITIES] = 1;
+    if ((rc = s_put(a->txn, a->db->activities, key, klen, &f->base))) return s_fail(a, rc), NULL;
+    return s_ac_count(a, f, v) ? NULL : f;
+}
+
+/* intake.activity.*: an activity held (first sight), or cancelled (moves
+ * it from held to cancelled). No title, place or minutes are kept. */
+static int s_activity(apply_t *a, const char *action)
+{
+    Intake__ActivityEvent *ae = (Intake__ActivityEvent *)s_payload(a, &intake__activity_event__descriptor);
+    if (!ae) return -1;
+    const Intake__Activity *act = ae->activity;
+    if (!act) return hub_error_set(a->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "activity", "no activity");
+    Reporting__ActivityFact *f = s_act_fact(a, act->activity_id, act);
+    if (!f) return -1;
+    if (strcmp(action, "cancelled") || f->cancelled) return 0;
+    f->cancelled = true;
+    int64_t v[REP_VALUES] = {0};
+    v[REP_AC_ACTIVITIES] = -1;
+    v[REP_AC_CANCELLED] = 1;
+    uint8_t key[REC_KEY_MAX];
+    int rc = s_put(a->txn, a->db->activities, key, s_akey(a, key, act->activity_id), &f->base);
+    return rc ? s_fail(a, rc) : s_ac_count(a, f, v);
+}
+
+/* intake.registration.*: a registration's move from the state counted
+ * before (none for a new one: one more registration) to the event's;
+ * an attendance adds the volunteer hours it credited. The registrant is
+ * never read. */
+static int s_registration(apply_t *a)
+{
+    Intake__RegistrationEvent *re = (Intake__RegistrationEvent *)s_payload(a, &intake__registration_event__descriptor);
+    if (!re) return -1;
+    const Intake__Registration *r = re->registration;
+    if (!r || !s_id_ok(r->registration_id))
+        return hub_error_set(a->err, HUB__ERROR_CODE__INVALID_ARGUMENT, "registration", "no registration id");
+    const char *act_id = *r->activity_id ? r->activity_id : re->activity ? re->activity->activity_id : "";
+    Reporting__ActivityFact *f = s_act_fact(a, act_id, re->activity);
+    if (!f) return -1;
+    uint8_t key[REC_KEY_MAX];
+    size_t klen = s_akey(a, key, r->registration_id);
+    Reporting__RegistrationFact *rf;
+    int rc = s_get(a->txn, a->db->activities, key, klen, &reporting__registration_fact__descriptor, a->arena,
+                   (ProtobufCMessage **)&rf);
+    if (rc && rc != MDB_NOTFOUND) return s_fail(a, rc);
+    int64_t v[REP_VALUES] = {0};
+    int was = 0;
+    if (rc == MDB_NOTFOUND) v[REP_AC_REGISTRATIONS] = 1;
+    else was = rf->state;
+    if (was == (int)r->state) return 0;
+    s_reg_contrib(was, v, -1);
+    s_reg_contrib((int)r->state, v, +1);
+    if (r->state == INTAKE__REGISTRATION_STATE__ATTENDED && r->hours_credited > 0 &&
+        r->hours_credited <= 100000)
+        v[REP_AC_HOURS_X100] = llround(r->hours_credited * 100);
+    Reporting__RegistrationFact nf = REPORTING__REGISTRATION_FACT__INIT;
+    nf.activity_id = (char *)act_id;
+    nf.state = (int32_t)r->state;
+    if ((rc = s_put(a->txn, a->db->activities, key, klen, &nf.base))) return s_fail(a, rc);
+    return s_ac_count(a, f, v);
 }
 
 /* Adds to the funds counter: slot i gets n, slot i + 1 gets fen. */
@@ -742,7 +892,10 @@ int rep_apply_district(MDB_txn *txn, const rep_dbs_t *db, const char *district, 
     int rc = s_acount1(&a, "ev", *ev->source ? ev->source : "-");
     if (rc) return s_fail(&a, rc);
     if ((rest = s_after(topic, "intake.request."))) return s_intake_request(&a, rest);
-    if (!strcmp(topic, "intake.opinion.received")) return s_opinion(&a);
+    if (!strcmp(topic, "intake.opinion.received")) return s_opinion(&a, false);
+    if (!strcmp(topic, "intake.opinion.linked")) return s_opinion(&a, true);
+    if ((rest = s_after(topic, "intake.activity."))) return s_activity(&a, rest);
+    if (s_after(topic, "intake.registration.")) return s_registration(&a);
     if ((rest = s_after(topic, "matching.referral."))) return s_referral(&a, rest);
     if (s_after(topic, "matching.org.")) return s_org(&a);
     if ((rest = s_after(topic, "tendering."))) return s_tender(&a, rest);
@@ -1289,16 +1442,34 @@ static bool s_count_by_period(query_t *q, uint32_t day, const char *dims, const 
     return s_add_to(gs, key, v);
 }
 
+/* Groups a two-dims counter (opinions: topic SEP street, policy topic SEP
+ * street; activities: kind SEP street) by q->by: its first dim (topic,
+ * policy_topic, kind, or none given), its second (street), district,
+ * month, or both dims (topic_street, ...). */
 static bool s_count_opinion(query_t *q, uint32_t day, const char *dims, const int64_t *v, groups_t *gs)
 {
-    (void)day;
     const char *sep = strstr(dims, REP_SEP);
     char key[KEY_MAX + 1];
-    if (!strcmp(q->by, "topic") || !*q->by) snprintf(key, sizeof key, "%.*s", (int)(sep ? sep - dims : (long)strlen(dims)), dims);
+    if (!strcmp(q->by, "topic") || !strcmp(q->by, "policy_topic") || !strcmp(q->by, "kind") || !*q->by)
+        snprintf(key, sizeof key, "%.*s", (int)(sep ? sep - dims : (long)strlen(dims)), dims);
     else if (!strcmp(q->by, "street")) snprintf(key, sizeof key, "%s", sep ? sep + 1 : "-");
     else if (!strcmp(q->by, "district")) snprintf(key, sizeof key, "%s", s_district_name(q));
+    else if (!strcmp(q->by, "month")) snprintf(key, sizeof key, "%04u-%02u", day / 10000, day / 100 % 100);
     else snprintf(key, sizeof key, "%s", dims);
     return s_add_to(gs, key, v);
+}
+
+/* Leaves out the rows of t whose values are all 0 (a count that moved
+ * away: an opinion linked to another policy topic). */
+static void s_drop_zero_rows(Reporting__Table *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; t && i < t->n_rows; i++) {
+        bool zero = true;
+        for (size_t j = 0; j < t->rows[i]->n_values && zero; j++) zero = t->rows[i]->values[j] == 0;
+        if (!zero) t->rows[n++] = t->rows[i];
+    }
+    if (t) t->n_rows = n;
 }
 
 static int s_q_counts(query_t *q, const char *metric, count_fn fn, const char *name, const char *title,
@@ -1317,12 +1488,23 @@ static int s_q_counts(query_t *q, const char *metric, count_fn fn, const char *n
 
 static int s_q_opinions(query_t *q)
 {
-    static const char *const allowed[] = {"topic", "street", "topic_street", "district", NULL};
+    static const char *const allowed[] = {"topic", "street", "topic_street", "district", "policy_topic",
+                                          "policy_topic_street", NULL};
     const char *by = s_by(q, allowed);
-    if (!by) return s_bad_by(q, "topic, street, topic_street or district");
+    if (!by) return s_bad_by(q, "topic, street, topic_street, district, policy_topic or policy_topic_street");
     q->by = by;
     char name[64];
     snprintf(name, sizeof name, "opinions_by_%s", by);
+    if (!strncmp(by, "policy_topic", 12)) {   /* the "pt" counter: moved by links */
+        bool street = !strcmp(by, "policy_topic_street");
+        const char *k1[] = {"policy_topic", NULL}, *k2[] = {"policy_topic", "street", NULL}, *vals[] = {"opinions", NULL};
+        Reporting__Table *t = NULL;
+        int rc = s_q_counts(q, "pt", s_count_opinion, name,
+                            street ? "意见建议（按政策主题与街道）" : "意见建议（按政策主题）", street ? k2 : k1,
+                            vals, NULL, 1, false, &t);
+        if (!rc) s_drop_zero_rows(t);
+        return rc;
+    }
     const char *k1[] = {"topic", NULL}, *k2[] = {"street", NULL}, *k3[] = {"topic", "street", NULL},
                *k4[] = {"district", NULL}, *vals[] = {"opinions", NULL};
     const char *const *keys = by[0] == 'd' ? k4 : by[0] == 's' ? k2 : strchr(by, '_') ? k3 : k1;
@@ -1331,6 +1513,31 @@ static int s_q_opinions(query_t *q)
                         : strchr(by, '_') ? "意见建议（按议题与街道）"
                                           : "意见建议（按议题）";
     return s_q_counts(q, "op", s_count_opinion, name, title, keys, vals, NULL, 1, false, NULL);
+}
+
+static int s_q_activities(query_t *q)
+{
+    static const char *const allowed[] = {"kind", "street", "kind_street", "month", "district", NULL};
+    const char *by = s_by(q, allowed);
+    if (!by) return s_bad_by(q, "kind, street, kind_street, month or district");
+    q->by = by;
+    char name[64];
+    snprintf(name, sizeof name, "activities_by_%s", by);
+    const char *k1[] = {by, NULL}, *k2[] = {"kind", "street", NULL},
+               *vals[] = {"activities", "cancelled", "registrations", "confirmed", "waitlisted", "withdrawn",
+                          "attended",   "hours_x100", NULL},
+               *units[] = {"count", "count", "count", "count", "count", "count", "count", "hours_x100"};
+    const char *title = !strcmp(by, "street")   ? "活动参与（按街道）"
+                        : !strcmp(by, "month")    ? "活动参与（按月份）"
+                        : !strcmp(by, "district") ? "活动参与（按区县）"
+                        : strchr(by, '_')         ? "活动参与（按活动类型与街道）"
+                                                  : "活动参与（按活动类型）";
+    bool by_key = !strcmp(by, "month") || !strcmp(by, "district");
+    Reporting__Table *t = NULL;
+    int rc = s_q_counts(q, "ac", s_count_opinion, name, title, strchr(by, '_') ? k2 : k1, vals, units, REP_VALUES,
+                        by_key, &t);
+    if (!rc) s_drop_zero_rows(t);
+    return rc;
 }
 
 static int s_q_deliveries(query_t *q)
@@ -1663,7 +1870,7 @@ int rep_query(MDB_txn *txn, const rep_dbs_t *db, const Reporting__QueryRequest *
         {"requests", s_q_requests}, {"times", s_q_times},       {"outcomes", s_q_outcomes},
         {"unmet", s_q_unmet},       {"workload", s_q_workload}, {"tenders", s_q_tenders},
         {"funds", s_q_funds},       {"disclosures", s_q_disclosures}, {"opinions", s_q_opinions},
-        {"deliveries", s_q_deliveries}, {"summary", s_q_summary},
+        {"deliveries", s_q_deliveries}, {"summary", s_q_summary}, {"activities", s_q_activities},
     };
     const char *figure = req->figure ? req->figure : "";
     for (size_t i = 0; i < sizeof figures / sizeof *figures; i++) {
@@ -1675,6 +1882,49 @@ int rep_query(MDB_txn *txn, const rep_dbs_t *db, const Reporting__QueryRequest *
     }
     return hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "figure",
                          "unknown figure \"%.40s\": requests, times, outcomes, unmet, workload, tenders, funds, "
-                         "disclosures, opinions, deliveries or summary",
+                         "disclosures, opinions, activities, deliveries or summary",
                          figure);
+}
+
+/* ------------------------------------------------------------ migration */
+
+int rep_migrate_policy_topics(MDB_txn *txn, const rep_dbs_t *db)
+{
+    rep_acc_t *acc = rep_acc_new();
+    if (!acc) return ENOMEM;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, db->counts, &c);
+    if (rc) { rep_acc_destroy(&acc); return rc; }
+    MDB_val k = {2, "op"}, v;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        const uint8_t *p = k.mv_data;
+        if (k.mv_size < 7 || memcmp(p, "op", 2) || (p[2] && p[2] != REP_SEP[0])) break;
+        /* op [SEP district] \0 day(4) topic SEP street */
+        const uint8_t *z = memchr(p + 2, 0, k.mv_size - 2);
+        if (!z || (size_t)(z - p) + 5 > k.mv_size) continue;
+        size_t off = (size_t)(z - p), dlen = off > 2 ? off - 3 : 0;
+        if (dlen > REP_DISTRICT_MAX) continue;
+        char district[REP_DISTRICT_MAX + 1], dims[KEY_MAX + 1];
+        memcpy(district, p + 3, dlen);
+        district[dlen] = 0;
+        uint32_t day = (uint32_t)p[off + 1] << 24 | (uint32_t)p[off + 2] << 16 | (uint32_t)p[off + 3] << 8 | p[off + 4];
+        size_t dl = k.mv_size - off - 5;
+        memcpy(dims, p + off + 5, dl);
+        dims[dl] = 0;
+        const char *street = strstr(dims, REP_SEP);
+        char pdims[KEY_MAX + 1];
+        snprintf(pdims, sizeof pdims, REP_UNLINKED REP_SEP "%s", street ? street + 1 : "-");
+        int64_t n = 0;
+        memcpy(&n, v.mv_data, v.mv_size < sizeof n ? v.mv_size : sizeof n);
+        uint8_t key[KEY_MAX + 8];
+        size_t klen = s_ckey(key, "pt", district, dlen, day, pdims);
+        acc_slot_t *slot = s_acc_slot(acc, key, klen);
+        if (!slot) { rc = ENOMEM; break; }
+        slot->v[0] += n;
+    }
+    mdb_cursor_close(c);
+    if (rc && rc != MDB_NOTFOUND) { rep_acc_destroy(&acc); return rc; }
+    rc = rep_acc_flush(acc, txn, db);
+    rep_acc_destroy(&acc);
+    return rc;
 }

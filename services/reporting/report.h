@@ -5,9 +5,10 @@
  *
  * Nothing personal is kept: per request only its id, service, street,
  * channel, requester kind, status, outcome and the times it reached each
- * stage; per opinion only topic and street; per provider its id (and an
- * organization's public name; never a volunteer's); disbursements only as
- * tendering already masked them.
+ * stage; per opinion only topic, policy topic and street; per activity its
+ * kind, street and day; per registration its state; per provider its id
+ * (and an organization's public name; never a volunteer's); disbursements
+ * only as tendering already masked them.
  *
  * Store (one LMDB environment, DATA_DIR/reporting):
  *   facts        [D SEP] request id -> reporting.RequestFact
@@ -17,6 +18,8 @@
  *   tenders      [D SEP] ocid -> reporting.TenderFact
  *   disclosures  date_ms (8 bytes BE) + [D SEP] entry id -> reporting.Disclosure
  *   names        [D SEP] organization id -> its public name
+ *   activities   [D SEP] activity id -> reporting.ActivityFact and
+ *                [D SEP] registration id -> reporting.RegistrationFact
  * D is the district the events came from (a city instance follows several
  * districts: ids such as R20261126-000042 repeat across them); the local
  * district is "" and its keys carry no D at all, so a district-level
@@ -25,6 +28,12 @@
  * Counter metrics (dims joined by REP_SEP):
  *   "ev" source                 events applied per publisher
  *   "op" topic SEP street       opinions received
+ *   "pt" policy topic SEP street opinions by policy topic (REP_UNLINKED when
+ *                               none), on the day the opinion was received;
+ *                               intake.opinion.linked moves one between topics
+ *   "ac" kind SEP street        activities (REP_AC_*), on the day the activity
+ *                               starts: held, cancelled, registrations and the
+ *                               registrations' current states, volunteer hours
  *   "wl" kind SEP provider id   offers, accepted, declined, expired, completed, hours_x100
  *   "fd" ""                     donations, donations_fen, disbursements, disbursed_fen,
  *                               contributions, contributions_fen, payments, payments_fen
@@ -49,14 +58,19 @@
  *              donations_fen, disbursements, disbursed_fen, contributions,
  *              contributions_fen, payments, payments_fen
  *   disclosures "disclosures" [date, recipient, street, purpose] -> amount_fen
- *   opinions   by topic|street|topic_street (default topic): "opinions_by_<by>" -> opinions
+ *   opinions   by topic|street|topic_street|policy_topic|policy_topic_street (default
+ *              topic): "opinions_by_<by>" -> opinions (policy_topic*: the "pt" counter,
+ *              rows that moved to zero left out)
+ *   activities by kind|street|kind_street|month (default kind): "activities_by_<by>"
+ *              [<by>] -> activities, cancelled, registrations, confirmed, waitlisted,
+ *              withdrawn, attended, hours_x100 (activities starting in the range)
  *   deliveries "deliveries" [channel, action] -> deliveries
  *   summary    "summary" [figure] -> value: requests, completed, unmet, queued,
  *              opinions, tenders, awarded_fen, paid_fen, donations, donations_fen, disbursed_fen,
  *              deliveries, events
  * Districts (QueryRequest.district, by "district"): every figure can be
  *   limited to one district ("" all; the local one answers to rep_dbs_t.local
- *   or "-"); requests, times, opinions and funds can be grouped by district
+ *   or "-"); requests, times, opinions, activities and funds can be grouped by district
  *   (key column "district"); workload names a district's provider "D/id".
  *   The total row of a figure is the sum over the districts (the city).
  * Public view: every value of unit "count" between 1 and 4 becomes -1
@@ -81,11 +95,30 @@
 #define REP_SUPPRESS_BELOW 5   /* counts 1..4 are shown as "<5" in public */
 #define REP_SUPPRESSED (-1)
 #define REP_DISTRICT_MAX 16    /* bytes of a district name: [a-z0-9_-]{1,16} */
+#define REP_UNLINKED "(unlinked)" /* the policy topic of an opinion linked to none */
+
+/* The values of an "ac" counter (activities by kind and street). Every
+ * registration is in registrations; a registration's current state counts
+ * it in at most one of confirmed (a place held: CONFIRMED or ATTENDED, as
+ * intake's Activity.confirmed), waitlisted, withdrawn; attended is the
+ * part of confirmed that checked in. A promotion moves one from
+ * waitlisted to confirmed; a cancelled activity's registrations leave
+ * confirmed and waitlisted. */
+enum {
+    REP_AC_ACTIVITIES,       /* held: created and not cancelled */
+    REP_AC_CANCELLED,
+    REP_AC_REGISTRATIONS,
+    REP_AC_CONFIRMED,
+    REP_AC_WAITLISTED,
+    REP_AC_WITHDRAWN,
+    REP_AC_ATTENDED,
+    REP_AC_HOURS_X100,       /* volunteer hours credited at check-in, x 100 */
+};
 
 typedef struct rep_acc rep_acc_t;
 
 typedef struct {
-    MDB_dbi facts, by_day, counts, tenders, disclosures, names;
+    MDB_dbi facts, by_day, counts, tenders, disclosures, names, activities;
     rep_acc_t *acc;   /* optional (borrowed): counters gathered in memory and
                          written by rep_acc_flush, once per batch of events;
                          NULL: each event writes its counters at once */
@@ -165,6 +198,14 @@ int rep_digest(Hub__Event *ev, hub_arena_t *arena);
  * deliveries, events) by whole CST days. Public view drops total rows. */
 int rep_query(MDB_txn *txn, const rep_dbs_t *db, const Reporting__QueryRequest *q, int64_t now_ms,
               hub_arena_t *arena, Reporting__QueryReply **out, int *mdb_rc, hub_error_t *err);
+
+/* The store migration from schema 1 to 2 (the "pt" counter came with
+ * version 2): every opinion counted before ("op") is counted as
+ * REP_UNLINKED under its street, on its day, in its district, so the
+ * policy-topic figure holds every opinion and a later link moves a count
+ * that is there. In txn (the caller's, with everything else of the
+ * migration). 0 or an MDB error (ENOMEM). */
+int rep_migrate_policy_topics(MDB_txn *txn, const rep_dbs_t *db);
 
 /* The unit ("count", "ms", "fen", "hours_x100") of value column i of t. */
 const char *rep_unit(const Reporting__Table *t, size_t i);

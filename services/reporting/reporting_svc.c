@@ -15,7 +15,8 @@
 #define SCRATCH_BUDGET (256u << 20)         /* the figures behind one report */
 #define PAGE_MAX (12u << 20)                /* largest HTML reply */
 
-const char *const reporting_db_names[] = {"facts", "by_day", "counts", "tenders", "disclosures", "names", NULL};
+const char *const reporting_db_names[] = {"facts",       "by_day", "counts",     "tenders",
+                                          "disclosures", "names",  "activities", NULL};
 
 static const char *const s_upstreams[REPORTING_FEEDS] = {"intake", "matching", "notification", "tendering"};
 
@@ -196,6 +197,20 @@ const hub_handler_t reporting_handlers[] = {
 
 /* -------------------------------------------------------------- life */
 
+int reporting_migrate(hub_store_t *store, MDB_txn *txn, unsigned from, void *ctx, hub_error_t *err)
+{
+    (void)ctx;
+    if (from != 1) return 0;   /* no other step */
+    rep_dbs_t db = {.facts = store->dbs[REPORTING_DB_FACTS], .by_day = store->dbs[REPORTING_DB_BY_DAY],
+                    .counts = store->dbs[REPORTING_DB_COUNTS], .tenders = store->dbs[REPORTING_DB_TENDERS],
+                    .disclosures = store->dbs[REPORTING_DB_DISCLOSURES], .names = store->dbs[REPORTING_DB_NAMES],
+                    .activities = store->dbs[REPORTING_DB_ACTIVITIES]};
+    int rc = rep_migrate_policy_topics(txn, &db);
+    return rc ? hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "counting opinions by policy topic: %s",
+                              mdb_strerror(rc))
+              : 0;
+}
+
 static void s_copy(char *dst, size_t cap, const char *src) { snprintf(dst, cap, "%s", src ? src : ""); }
 
 /* Fills peer p from [section] <name>_pub / _api and its key files (p's
@@ -289,10 +304,14 @@ int reporting_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err
                            "[reporting] poll_ms is 100..60000 and down_after_ms at least poll_ms");
     if (!rc && *r->http && !strchr(r->http, ':'))
         rc = hub_error_set(err, HUB__ERROR_CODE__INVALID_ARGUMENT, "http", "[reporting] http is host:port (or empty)");
+    /* the policy topics' names in the reports: the catalogue intake uses */
+    if (!rc && !(r->catalogue = intake_catalogue_load(hub_config_get(d->cfg, "intake", "catalogue", NULL), err)))
+        rc = -1;
     if (rc) {
         free(r);
         return -1;
     }
+    rep_html_topics(r->catalogue);
     /* reporting itself: its own heartbeats and status on the dashboard */
     rep_peer_t *self = &r->peers[r->n_peers];
     s_copy(self->name, sizeof self->name, "reporting");
@@ -302,13 +321,15 @@ int reporting_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err
     if (!check_only) {
         if (!(r->scratch = hub_arena_new(SCRATCH_BUDGET)) || !(r->acc = rep_acc_new())) {
             hub_arena_destroy(&r->scratch);
+            rep_html_topics(NULL);
+            intake_catalogue_destroy(&r->catalogue);
             free(r);
             return hub_error_set(err, HUB__ERROR_CODE__INTERNAL, "", "out of memory");
         }
         r->dbs = (rep_dbs_t){hub_daemon_db(d, REPORTING_DB_FACTS),       hub_daemon_db(d, REPORTING_DB_BY_DAY),
                              hub_daemon_db(d, REPORTING_DB_COUNTS),      hub_daemon_db(d, REPORTING_DB_TENDERS),
                              hub_daemon_db(d, REPORTING_DB_DISCLOSURES), hub_daemon_db(d, REPORTING_DB_NAMES),
-                             r->acc, r->local};
+                             hub_daemon_db(d, REPORTING_DB_ACTIVITIES),  r->acc, r->local};
     }
     *ctx = r;
     return 0;
@@ -350,5 +371,7 @@ void reporting_fini(void *ctx)
     reporting_stop(r);
     hub_arena_destroy(&r->scratch);
     rep_acc_destroy(&r->acc);
+    rep_html_topics(NULL);
+    intake_catalogue_destroy(&r->catalogue);
     free(r);
 }

@@ -16,6 +16,7 @@
 #ifndef REPORTING_SVC_H
 #define REPORTING_SVC_H
 
+#include "catalogue.h"
 #include "dash.h"
 #include "hub_daemon.h"
 #include "hub_feed.h"
@@ -33,6 +34,7 @@ enum {
     REPORTING_DB_TENDERS,
     REPORTING_DB_DISCLOSURES,
     REPORTING_DB_NAMES,
+    REPORTING_DB_ACTIVITIES,
 };
 
 typedef struct {
@@ -47,6 +49,7 @@ typedef struct {
     char districts[REPORTING_MAX_DISTRICTS][REP_DISTRICT_MAX + 1]; /* [reporting] districts */
     int n_districts;
     rep_dash_t *dash;                    /* owned: monitor + HTTP */
+    intake_catalogue_t *catalogue;       /* owned: policy topics' names ([intake] catalogue) */
     char http[256];                      /* [reporting] http */
     int poll_ms, down_after_ms;
 } reporting_t;
@@ -59,5 +62,12 @@ int reporting_init(hub_daemon_t *d, int check_only, void **ctx, hub_error_t *err
 int reporting_start(hub_daemon_t *d, void *ctx, hub_error_t *err);
 void reporting_stop(void *ctx);
 void reporting_fini(void *ctx);
+
+/* The store layout this build writes: 2 added the policy-topic counter
+ * ("pt") and the database "activities". */
+#define REPORTING_SCHEMA_VERSION 2
+/* hub_store_migrate_fn: moves a reporting store from schema `from` to
+ * from + 1 (1 -> 2: rep_migrate_policy_topics). 0 or -1 with err. */
+int reporting_migrate(hub_store_t *store, MDB_txn *txn, unsigned from, void *ctx, hub_error_t *err);
 
 #endif

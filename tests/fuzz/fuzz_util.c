@@ -127,7 +127,8 @@ hub_store_t *fuzz_report_store(const char *name, rep_dbs_t *dbs)
     s_stores[i].dbs = (rep_dbs_t){.facts = st->dbs[REPORTING_DB_FACTS], .by_day = st->dbs[REPORTING_DB_BY_DAY],
                                   .counts = st->dbs[REPORTING_DB_COUNTS], .tenders = st->dbs[REPORTING_DB_TENDERS],
                                   .disclosures = st->dbs[REPORTING_DB_DISCLOSURES],
-                                  .names = st->dbs[REPORTING_DB_NAMES]};
+                                  .names = st->dbs[REPORTING_DB_NAMES],
+                                  .activities = st->dbs[REPORTING_DB_ACTIVITIES]};
     *dbs = s_stores[i].dbs;
     s_seed(st, dbs);
     return st;

@@ -330,6 +330,65 @@ static void s_opinion(fixture_t *q, const char *mid, const char *topic, const ch
     hub_arena_destroy(&a);
 }
 
+/* An opinion of resident p on topic (policy topic policy, "" none) in
+ * street; its id goes to id. */
+static void s_voice(fixture_t *q, const char *mid, const char *topic, const char *policy, const char *street,
+                    const char *text, const person_t *p, char id[32])
+{
+    hub_arena_t *a = hub_arena_new(1 << 20);
+    Intake__Opinion o = INTAKE__OPINION__INIT;
+    Intake__Person au = INTAKE__PERSON__INIT;
+    o.channel = "web-form";
+    o.message_id = (char *)mid;
+    o.topic = (char *)topic;
+    o.policy_topic = (char *)policy;
+    o.street = (char *)street;
+    o.text = (char *)text;
+    au.name = (char *)p->name;
+    au.phone = (char *)p->phone;
+    au.kind = INTAKE__REQUESTER_KIND__RESIDENT;
+    o.author = &au;
+    Intake__SubmitOpinionRequest rq = INTAKE__SUBMIT_OPINION_REQUEST__INIT;
+    rq.opinion = &o;
+    Intake__SubmitOpinionReply *r =
+        s_ok(q->cin, "intake.opinion.submit", &rq.base, &intake__submit_opinion_reply__descriptor, a);
+    snprintf(id, 32, "%s", r->opinion_id);
+    hub_arena_destroy(&a);
+}
+
+/* A hearing in street starting in 10 minutes that p registers for and
+ * checks in at (check-in opens 2 hours before the start). */
+static void s_hearing_attended(fixture_t *q, const char *street, const person_t *p)
+{
+    hub_arena_t *a = hub_arena_new(1 << 20);
+    Intake__Activity act = INTAKE__ACTIVITY__INIT;
+    act.kind = INTAKE__ACTIVITY_KIND__HEARING;
+    act.title = "助餐服务价格听证会";
+    act.starts_ms = hub_now_ms() + 10 * 60000;
+    act.ends_ms = act.starts_ms + 2 * 3600000;
+    act.place = "海曙区社会组织服务中心 三楼报告厅";
+    act.street = (char *)street;
+    act.capacity = 20;
+    Intake__CreateActivityRequest cq = INTAKE__CREATE_ACTIVITY_REQUEST__INIT;
+    cq.activity = &act;
+    Intake__ActivityReply *ar = s_ok(q->cin, "intake.activity.create", &cq.base, &intake__activity_reply__descriptor, a);
+    Intake__Person who = INTAKE__PERSON__INIT;
+    who.name = (char *)p->name;
+    who.phone = (char *)p->phone;
+    Intake__Registration r = INTAKE__REGISTRATION__INIT;
+    r.activity_id = ar->activity->activity_id;
+    r.channel = "web-form";
+    r.message_id = "hearing-1";
+    r.registrant = &who;
+    Intake__RegisterRequest rq = INTAKE__REGISTER_REQUEST__INIT;
+    rq.registration = &r;
+    Intake__RegisterReply *rr = s_ok(q->cin, "intake.activity.register", &rq.base, &intake__register_reply__descriptor, a);
+    Intake__CheckinRequest ck = INTAKE__CHECKIN_REQUEST__INIT;
+    ck.registration_id = rr->registration->registration_id;
+    s_ok(q->cin, "intake.activity.checkin", &ck.base, &intake__registration_reply__descriptor, a);
+    hub_arena_destroy(&a);
+}
+
 /* ------------------------------------------------------------------ matching */
 
 static void s_add_org(fixture_t *q, const char *id, const char *service, const char *area, uint32_t cap)
@@ -1043,10 +1102,21 @@ static void test_reports_render(void **state)
     for (int i = 0; i < 3; i++) s_respond(q, id[i], "ORG-GULOU", "accept", 0, 0);
     s_respond(q, id[0], "ORG-GULOU", "complete", MATCHING__OUTCOME__GOT_HELP, 2);
     s_opinion(q, "rep-op", "助餐服务", GULOU, "希望增加周末送餐班次谢谢", &P_REP);
+    /* the public's voice: an opinion with a policy topic, one linked to
+     * another topic later, and a hearing P_REP attended */
+    char op1[32], op2[32];
+    s_voice(q, "rep-op-1", "助餐服务", "elderly-meals-policy", GULOU, "建议公开助餐补贴标准", &P_REP, op1);
+    s_voice(q, "rep-op-2", "停车", "", YUEHU, "小区停车位太少", &P_REP, op2);
+    Intake__LinkOpinionRequest lk = INTAKE__LINK_OPINION_REQUEST__INIT;
+    lk.opinion_id = op2;
+    lk.policy_topic = "parking-policy";
+    s_ok(q->cin, "intake.opinion.link", &lk.base, &intake__link_opinion_reply__descriptor, q->a);
+    s_hearing_attended(q, GULOU, &P_REP);
     s_wait_caught_up(q, WAIT_MS);
 
     static const char *const secrets[] = {P_REP.name, P_REP.phone, P_REP.email, P_REP.address, P_REP.description,
-                                          "希望增加周末送餐", "王阿姨", "中山西路", NULL};
+                                          "希望增加周末送餐", "王阿姨", "中山西路", "助餐补贴标准", "停车位太少",
+                                          "助餐服务价格听证会", "三楼报告厅", NULL};
     int y, m;
     s_year_month(&y, &m);
     char year[8], month[16];
@@ -1063,6 +1133,21 @@ static void test_reports_render(void **state)
     /* exact figures for a trusted (local) caller: still no personal data */
     p = s_report(q, "yearly", year, true);
     s_expect_html(p, "the exact yearly report", secrets);
+    /* what residents and organizations told us: counts by policy topic
+     * (the link moved one out of "unlinked") and the hearing's attendance */
+    const char *told = strstr(p->body, "十一、居民和组织对我们说了什么");
+    if (!told) fail_msg("the yearly report has no \"what residents and organizations told us\"");
+#define TD(x) "<td class=\"n\">" #x "</td>"
+    static const char *const cells[] = {
+        "<tr><td>elderly-meals-policy</td>" TD(1) "</tr>",
+        "<tr><td>parking-policy</td>" TD(1) "</tr>",
+        "<tr><td>未关联政策主题</td>" TD(1) "</tr>",   /* rep-op */
+        "<tr><td>听证会</td>" TD(1) TD(0) TD(1) TD(1) TD(0) TD(0) TD(1) TD(0.00) "</tr>",
+        "<tr><td>" GULOU "</td>" TD(1) TD(0) TD(1) TD(1) TD(0) TD(0) TD(1) TD(0.00) "</tr>",
+        NULL};
+#undef TD
+    for (size_t i = 0; cells[i]; i++)
+        if (!strstr(told, cells[i])) fail_msg("the yearly report's section lacks %s", cells[i]);
     print_message("yearly report: %zu bytes\n", yearly_len);
     /* a year without data renders too */
     p = s_report(q, "yearly", "2001", false);

@@ -199,6 +199,22 @@ static void s_other(fake_t *f, Reporting__QueryReply *r, const char *fig, const 
                   "count,fen,count,fen,fen,fen");
         s_row(f, t, "2026-10", 6, V(12), V(1234567), V(-1), V(20000), V(0), V(0));
         s_row(f, t, "2026-11", 6, V(6), V(500000), V(5), V(300000), V(0), V(0));
+    } else if (!strcmp(fig, "opinions") && !strcmp(by, "policy_topic")) {
+        t = s_tab(f, r, "opinions_by_policy_topic", "意见建议（按政策主题）", "policy_topic", "opinions", "count");
+        s_row(f, t, "elderly-care-policy", 1, V(9));
+        s_row(f, t, "(unlinked)", 1, V(-1));
+    } else if (!strcmp(fig, "activities")) {
+        bool street = !strcmp(by, "street");
+        t = s_tab(f, r, street ? "activities_by_street" : "activities_by_kind", street ? "活动参与（按街道）" : "活动参与（按活动类型）",
+                  by, "activities,cancelled,registrations,confirmed,waitlisted,withdrawn,attended,hours_x100",
+                  "count,count,count,count,count,count,count,hours_x100");
+        if (street) {
+            s_row(f, t, "鼓楼街道", 8, V(6), V(0), V(40), V(30), V(5), V(5), V(25), V(7500));
+        } else {
+            s_row(f, t, "volunteer_day", 8, V(5), V(-1), V(30), V(24), V(-1), V(-1), V(20), V(7500));
+            s_row(f, t, "hearing", 8, V(-1), V(0), V(10), V(6), V(-1), V(-1), V(5), V(0));
+            s_row(f, t, EVIL, 8, V(-1), V(0), V(0), V(0), V(0), V(0), V(0), V(0));
+        }
     } else if (!strcmp(fig, "opinions")) {
         t = s_tab(f, r, !strcmp(by, "street") ? "opinions_by_street" : "opinions_by_topic", "意见建议", by,
                   "opinions", "count");
@@ -284,7 +300,7 @@ static void s_check_document(const char *html)
 
 static const char *const s_titles[] = {"一、关键指标", "二、热点问题",   "三、求助请求",   "四、响应时间",
                                        "五、办理结果", "六、未满足需求", "七、服务方工作量", "八、公益招投标与创投",
-                                       "九、慈善资金", "十、通知发送",   "十一、居民和社会组织的声音"};
+                                       "九、慈善资金", "十、通知发送",   "十一、居民和组织对我们说了什么"};
 
 /* ------------------------------------------------------------ reports */
 
@@ -341,6 +357,52 @@ static void test_district_title(void **state)
     free(html);
 }
 
+/* "What residents and organizations told us": opinions by policy topic
+ * (a topic linked to none named), by topic and by street; participation
+ * in activities by kind (named in Chinese) and street; counts only. */
+static void test_told_us(void **state)
+{
+    fake_t *f = *state;
+    f->cur_from = Y2026_MS;
+    char *html = NULL;
+    hub_error_t err = {0};
+    assert_int_equal(rep_html_report("yearly", "2026", true, NULL, NOW_MS, s_fake_query, f, &html, &err), 0);
+    s_check_document(html);
+    char *sec = s_section_of(html, "十一、居民和组织对我们说了什么");
+    assert_non_null(strstr(sec, "不含任何个人信息"));
+    assert_non_null(strstr(sec, "<caption>意见建议（按政策主题）</caption>"));
+    assert_non_null(strstr(sec, "<tr><td>elderly-care-policy</td><td class=\"n\">9</td></tr>"));
+    assert_non_null(strstr(sec, "<tr><td>未关联政策主题</td><td class=\"n\">&lt;5</td></tr>"));
+    assert_non_null(strstr(sec, "<th>政策主题</th><th class=\"n\">意见建议</th>"));
+    assert_non_null(strstr(sec, "服务质量"));   /* by the channel's topic */
+    assert_non_null(strstr(sec, "<caption>活动参与（按活动类型）</caption>"));
+    assert_non_null(strstr(sec, "<th>类型</th><th class=\"n\">举办活动</th><th class=\"n\">取消活动</th>"
+                                "<th class=\"n\">报名人次</th><th class=\"n\">获得名额</th><th class=\"n\">候补</th>"
+                                "<th class=\"n\">取消报名</th><th class=\"n\">签到出席</th>"));
+    assert_non_null(strstr(sec, "<tr><td>慈善义工日</td><td class=\"n\">5</td><td class=\"n\">&lt;5</td>"
+                                "<td class=\"n\">30</td><td class=\"n\">24</td>"));
+    assert_non_null(strstr(sec, "<td>听证会</td>"));
+    assert_non_null(strstr(sec, ">75.00</td>"));               /* hours, not hundredths */
+    assert_non_null(strstr(sec, ">慈善义工日</text>"));       /* the chart names it too */
+    assert_non_null(strstr(sec, EVIL_ESC));                    /* an unknown kind as it came, escaped */
+    assert_non_null(strstr(sec, "<caption>活动参与（按街道）</caption>"));
+    assert_null(strstr(sec, "volunteer_day"));
+    free(sec);
+    free(html);
+    /* with the catalogue (as the daemon sets it): topics by their names */
+    intake_catalogue_t *cat = intake_catalogue_load(NULL, &err);
+    assert_non_null(cat);
+    rep_html_topics(cat);
+    assert_int_equal(rep_html_report("yearly", "2026", true, NULL, NOW_MS, s_fake_query, f, &html, &err), 0);
+    rep_html_topics(NULL);
+    intake_catalogue_destroy(&cat);
+    sec = s_section_of(html, "十一、居民和组织对我们说了什么");
+    assert_non_null(strstr(sec, "<tr><td>养老服务政策</td><td class=\"n\">9</td></tr>"));
+    assert_null(strstr(sec, "elderly-care-policy"));
+    free(sec);
+    free(html);
+}
+
 static void test_yearly_ranges(void **state)
 {
     fake_t *f = *state;
@@ -364,7 +426,7 @@ static void test_yearly_ranges(void **state)
         if (!strcmp(s->figure, "requests") && !strcmp(s->by, "month")) month++;
         assert_true(strcmp(s->by, "day"));
     }
-    assert_int_equal(cur, 15);
+    assert_int_equal(cur, 18);
     assert_int_equal(prev, 3); /* summary, requests by service and by street */
     assert_int_equal(month, 1);
 }
@@ -713,7 +775,7 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, s_setup, s_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_yearly),          T(test_yearly_ranges),  T(test_monthly),       T(test_trends),
+        T(test_yearly),          T(test_told_us),        T(test_yearly_ranges),  T(test_monthly),       T(test_trends),
         T(test_hot_issues),      T(test_hot_issues_none), T(test_bad_kind_period), T(test_query_fails),
         T(test_page_donations),  T(test_page_tenders),   T(test_page_unknown),  T(test_fig_cell),
         T(test_fig_csv),         T(test_fig_json),       T(test_district_title),

@@ -2,8 +2,9 @@
  * codes, organization and volunteer validation, membership, language and
  * group bits, the CST week bitmap, the filter, the score and its order,
  * referrals built from intake requests, the referral state machine and
- * its topics, and the personal-data rules (who is a subject, what an
- * erasure removes and keeps). */
+ * its topics, the personal-data rules (who is a subject, what an
+ * erasure removes and keeps), and the hours a charity volunteer day
+ * credits. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -1714,6 +1715,108 @@ static void test_referral_forget(void **state)
     assert_string_equal(o[1].provider_name, "");
 }
 
+/* ------------------------------------------------------------ activity hours */
+
+/* An attendance of registration rid by volunteer vid, credited hours. */
+static void s_attended(Intake__RegistrationEvent *ev, Intake__Registration *r, Intake__Activity *a,
+                       const char *rid, const char *vid, double hours)
+{
+    intake__registration_event__init(ev);
+    intake__registration__init(r);
+    intake__activity__init(a);
+    a->activity_id = "E20260105-000001";
+    a->kind = INTAKE__ACTIVITY_KIND__VOLUNTEER_DAY;
+    a->created_ms = T_MON0 - DAY_MS;
+    r->registration_id = (char *)rid;
+    r->activity_id = a->activity_id;
+    r->volunteer_id = (char *)vid;
+    r->state = INTAKE__REGISTRATION_STATE__ATTENDED;
+    r->hours_credited = hours;
+    ev->action = "attended";
+    ev->registration = r;
+    ev->activity = a;
+}
+
+static void test_activity_credit(void **state)
+{
+    (void)state;
+    Intake__RegistrationEvent ev;
+    Intake__Registration r;
+    Intake__Activity a;
+    match_credit_t c;
+    hub_error_t err = {0};
+    s_attended(&ev, &r, &a, "E20260105-000001-000003", "VOL-000007", 3.5);
+    assert_int_equal(match_activity_credit(&ev, &c, &err), 1);
+    assert_string_equal(c.registration_id, "E20260105-000001-000003");
+    assert_string_equal(c.activity_id, "E20260105-000001");
+    assert_string_equal(c.volunteer_id, "VOL-000007");
+    assert_true(c.hours == 3.5);
+    assert_int_equal(c.activity_created_ms, T_MON0 - DAY_MS);
+    /* nothing to credit: no volunteer, no hours, not an attendance, no event */
+    r.volunteer_id = "";
+    assert_int_equal(match_activity_credit(&ev, &c, &err), 0);
+    r.volunteer_id = "VOL-000007";
+    r.hours_credited = 0;
+    assert_int_equal(match_activity_credit(&ev, &c, &err), 0);
+    r.hours_credited = NAN;
+    assert_int_equal(match_activity_credit(&ev, &c, &err), 0);
+    r.hours_credited = 2;
+    r.state = INTAKE__REGISTRATION_STATE__CONFIRMED;
+    assert_int_equal(match_activity_credit(&ev, &c, &err), 0);
+    r.state = INTAKE__REGISTRATION_STATE__ATTENDED;
+    ev.registration = NULL;
+    assert_int_equal(match_activity_credit(&ev, &c, &err), 0);
+    assert_int_equal(match_activity_credit(NULL, &c, &err), 0);
+    ev.registration = &r;
+    assert_int_equal(err.code, 0);
+    /* an event without its activity still credits (creation time 0) */
+    ev.activity = NULL;
+    assert_int_equal(match_activity_credit(&ev, &c, &err), 1);
+    assert_int_equal(c.activity_created_ms, 0);
+    ev.activity = &a;
+    /* would credit but cannot */
+    const struct {
+        const char *rid, *vid;
+        double hours;
+        const char *field;
+    } bad[] = {
+        {"", "VOL-000007", 2, "registration.registration_id"},
+        {"E1-1", "VOL 7", 2, "registration.volunteer_id"},
+        {"E1-1", "VOL-0000000000000000000007", 2, "registration.volunteer_id"},
+        {"E1-1", "VOL-000007", INFINITY, "registration.hours_credited"},
+        {"E1-1", "VOL-000007", MATCH_MAX_CREDIT_HOURS + 0.5, "registration.hours_credited"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&err, 0, sizeof err);
+        r.registration_id = (char *)bad[i].rid;
+        r.volunteer_id = (char *)bad[i].vid;
+        r.hours_credited = bad[i].hours;
+        assert_int_equal(match_activity_credit(&ev, &c, &err), -1);
+        assert_int_equal(err.code, HUB__ERROR_CODE__INVALID_ARGUMENT);
+        assert_string_equal(err.field, bad[i].field);
+        assert_null(c.registration_id);
+    }
+    r.hours_credited = MATCH_MAX_CREDIT_HOURS;   /* the bound itself is fine */
+    r.volunteer_id = "VOL-000007";
+    assert_int_equal(match_activity_credit(&ev, &c, &err), 1);
+}
+
+static void test_volunteer_credit(void **state)
+{
+    (void)state;
+    Matching__Volunteer v = MATCHING__VOLUNTEER__INIT;
+    v.hours_served = 1.5;   /* from a completed referral */
+    match_volunteer_credit(&v, 3);
+    match_volunteer_credit(&v, 0.25);
+    assert_true(v.hours_served == 4.75);
+    assert_true(v.activity_hours == 3.25);
+    match_volunteer_credit(&v, 0);     /* nothing */
+    match_volunteer_credit(&v, -2);
+    match_volunteer_credit(&v, NAN);
+    assert_true(v.hours_served == 4.75);
+    assert_true(v.activity_hours == 3.25);
+}
+
 int main(void)
 {
 
@@ -1742,6 +1845,8 @@ int main(void)
         C(test_volunteer_erase),
         cmocka_unit_test(test_org_contacts),
         cmocka_unit_test(test_referral_forget),
+        cmocka_unit_test(test_activity_credit),
+        cmocka_unit_test(test_volunteer_credit),
     };
     return cmocka_run_group_tests_name("test_matching", tests, NULL, NULL);
 }

@@ -10,7 +10,10 @@
  * a city's districts: the same request id in three districts kept apart,
  * figures per district, by district and for the city, and the dashboard's
  * GET /api/figures?district= over the same store (a real HTTP server:
- * rep_dash). */
+ * rep_dash); participation in activities and opinions per policy topic
+ * (links moving them) down to the yearly report's "what residents and
+ * organizations told us", and the store migration that counts older
+ * opinions by policy topic. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -36,6 +39,8 @@
 #include "intake.pb-c.h"
 #include "matching.pb-c.h"
 #include "notification.pb-c.h"
+#include "dash.h"
+#include "html.h"
 #include "report.h"
 #include "reporting.pb-c.h"
 #include "tendering.pb-c.h"
@@ -60,8 +65,13 @@
 #define OP_AUTHOR "赵先生"
 #define OP_TEXT "路灯坏了很久"
 #define DONOR "钱老板"
+#define REG_NAME "李大伯"
+#define REG_PHONE "13700000000"
+#define REG_EMAIL "lidabo@example.com"
+#define MINUTES "听证会纪要：与会居民反映噪声扰民"
 static const char *const PII[] = {PII_NAME, PII_PHONE, PII_EMAIL, PII_ADDR, PII_DESC, PII_NOTE,
-                                  VOL_NAME, VOL_PHONE, OP_AUTHOR, OP_TEXT, DONOR, NULL};
+                                  VOL_NAME, VOL_PHONE, OP_AUTHOR, OP_TEXT, DONOR, REG_NAME,
+                                  REG_PHONE, REG_EMAIL, MINUTES, NULL};
 
 #define ORG1_NAME "海曙区阳光社工服务中心"
 
@@ -75,7 +85,7 @@ static int64_t T(int m, int d, int h, int mi) { return rep_date_ms(2026, m, d) +
 
 /* ------------------------------------------------------------ fixture */
 
-static const char *const NAMES[] = {"facts", "by_day", "counts", "tenders", "disclosures", "names", NULL};
+static const char *const NAMES[] = {"facts", "by_day", "counts", "tenders", "disclosures", "names", "activities", NULL};
 
 typedef struct {
     char dir[64];
@@ -136,9 +146,9 @@ static fx_t *s_fx(void **state, int i)
     hub_error_t err = {0};
     fx->st = hub_store_open(fx->dir, 64u << 20, NAMES, &err);
     if (!fx->st) fail_msg("hub_store_open: %s", err.message);
-    assert_int_equal(fx->st->n_dbs, 6);
-    fx->db = (rep_dbs_t){fx->st->dbs[0], fx->st->dbs[1], fx->st->dbs[2],
-                         fx->st->dbs[3], fx->st->dbs[4], fx->st->dbs[5], NULL, NULL};
+    assert_int_equal(fx->st->n_dbs, 7);
+    fx->db = (rep_dbs_t){fx->st->dbs[0], fx->st->dbs[1], fx->st->dbs[2], fx->st->dbs[3],
+                         fx->st->dbs[4], fx->st->dbs[5], fx->st->dbs[6], NULL, NULL};
     fx->ev_arena = hub_arena_new(16u << 20);
     fx->q_arena = hub_arena_new(256u << 20);
     assert_non_null(fx->ev_arena);
@@ -285,6 +295,94 @@ static void ev_op(fx_t *fx, const char *topic, const char *street, int64_t t)
     Intake__OpinionEvent e = INTAKE__OPINION_EVENT__INIT;
     e.opinion = &o;
     s_apply(fx, "intake.opinion.received", t, &e.base);
+}
+
+/* An opinion of the public's voice: id, channel topic, policy topic
+ * ("" none), street, received at, with its author and text. */
+typedef struct {
+    const char *id, *topic, *policy, *street;
+    int64_t at;
+} op_t;
+
+/* intake.opinion.received of o at o->at. */
+static void ev_op_pt(fx_t *fx, const op_t *op)
+{
+    Intake__Person who = INTAKE__PERSON__INIT;
+    who.name = S(OP_AUTHOR), who.phone = S(PII_PHONE);
+    Intake__Opinion o = INTAKE__OPINION__INIT;
+    o.opinion_id = S(op->id), o.channel = S("web"), o.author = &who, o.topic = S(op->topic);
+    o.street = S(op->street), o.text = S(OP_TEXT), o.received_ms = op->at, o.policy_topic = S(op->policy);
+    Intake__OpinionEvent e = INTAKE__OPINION_EVENT__INIT;
+    e.opinion = &o;
+    s_apply(fx, "intake.opinion.received", op->at, &e.base);
+}
+
+/* intake.opinion.linked at t: op (as received) now under policy topic to
+ * (and/or activity act), previous_policy_topic from. */
+static void ev_link(fx_t *fx, const op_t *op, const char *from, const char *to, const char *act, int64_t t)
+{
+    Intake__Person who = INTAKE__PERSON__INIT;
+    who.name = S(OP_AUTHOR), who.phone = S(PII_PHONE);
+    Intake__Opinion o = INTAKE__OPINION__INIT;
+    o.opinion_id = S(op->id), o.channel = S("web"), o.author = &who, o.topic = S(op->topic);
+    o.street = S(op->street), o.text = S(OP_TEXT), o.received_ms = op->at, o.policy_topic = S(to);
+    o.activity_id = S(act ? act : "");
+    Intake__OpinionEvent e = INTAKE__OPINION_EVENT__INIT;
+    e.opinion = &o, e.previous_policy_topic = S(from);
+    s_apply(fx, "intake.opinion.linked", t, &e.base);
+}
+
+/* An activity as intake publishes it. */
+typedef struct {
+    const char *id, *street;
+    int kind;          /* intake.ActivityKind */
+    int64_t starts;
+    bool cancelled;
+} act_t;
+
+static void s_activity(Intake__Activity *a, const act_t *x)
+{
+    intake__activity__init(a);
+    a->activity_id = S(x->id), a->kind = x->kind, a->street = S(x->street), a->starts_ms = x->starts;
+    a->ends_ms = x->starts + 3 * HOUR, a->title = S("活动"), a->place = S(PII_ADDR), a->capacity = 2;
+    a->status = x->cancelled ? INTAKE__ACTIVITY_STATUS__ACTIVITY_CANCELLED : INTAKE__ACTIVITY_STATUS__SCHEDULED;
+    a->created_ms = x->starts - 30 * DAY, a->minutes = S(MINUTES), a->created_by = S("op-" PII_NAME);
+}
+
+/* intake.activity.<action> of x at t. */
+static void ev_act(fx_t *fx, const char *action, const act_t *x, int64_t t)
+{
+    Intake__Activity a;
+    s_activity(&a, x);
+    Intake__ActivityEvent e = INTAKE__ACTIVITY_EVENT__INIT;
+    e.action = S(action), e.activity = &a, e.text = S(MINUTES);
+    char topic[64];
+    snprintf(topic, sizeof topic, "intake.activity.%s", action);
+    s_apply(fx, topic, t, &e.base);
+}
+
+/* intake.registration.<action> at t: registration n of x, now in state
+ * (intake.RegistrationState), with the registrant's contact; an
+ * attendance credits hours. */
+static void ev_reg(fx_t *fx, const char *action, const act_t *x, int n, int state, double hours, int64_t t)
+{
+    Intake__Activity a;
+    s_activity(&a, x);
+    Intake__Person who = INTAKE__PERSON__INIT;
+    who.name = S(REG_NAME), who.phone = S(REG_PHONE), who.email = S(REG_EMAIL);
+    char id[64];
+    snprintf(id, sizeof id, "%s-%06d", x->id, n);
+    Intake__Registration r = INTAKE__REGISTRATION__INIT;
+    r.registration_id = id, r.activity_id = S(x->id), r.channel = S("wechat"), r.registrant = &who;
+    r.volunteer_id = S(x->kind == INTAKE__ACTIVITY_KIND__VOLUNTEER_DAY ? "VOL-000001" : "");
+    r.state = state, r.hours_credited = hours, r.registered_ms = t, r.updated_ms = t;
+    r.promoted = !strcmp(action, "promoted");
+    if (state == INTAKE__REGISTRATION_STATE__ATTENDED) r.checked_in_ms = t;
+    Intake__RegistrationEvent e = INTAKE__REGISTRATION_EVENT__INIT;
+    e.action = S(action), e.registration = &r, e.activity = &a;
+    char topic[64];
+    snprintf(topic, sizeof topic, "intake.registration.%s", action);
+    s_apply(fx, topic, t, &e.base);
 }
 
 /* funds.donation.received / funds.contribution.received of fen at t. */
@@ -661,6 +759,103 @@ static void s_history_opinions(fx_t *fx)
     ev_op(fx, "环境", "鼓楼街道", T(3, 7, 11, 0));
     ev_op(fx, "养老", "", T(3, 7, 12, 0));
     ev_op(fx, "", "白云街道", T(3, 7, 13, 0));
+}
+
+enum { CONF = INTAKE__REGISTRATION_STATE__CONFIRMED, WAIT = INTAKE__REGISTRATION_STATE__WAITLISTED,
+       WDRN = INTAKE__REGISTRATION_STATE__WITHDRAWN, ATTD = INTAKE__REGISTRATION_STATE__ATTENDED,
+       ACXL = INTAKE__REGISTRATION_STATE__ACTIVITY_CANCELLED_REG };
+
+/* The activities of the scripted history (2026 unless said). */
+static const act_t A_VDAY = {"E20260301-000001", "鼓楼街道", INTAKE__ACTIVITY_KIND__VOLUNTEER_DAY, 0, false};
+static const act_t A_HEAR = {"E20260401-000001", "江厦街道", INTAKE__ACTIVITY_KIND__HEARING, 0, false};
+static const act_t A_TRAIN = {"E20260501-000001", "鼓楼街道", INTAKE__ACTIVITY_KIND__TRAINING, 0, false};
+static const act_t A_FORUM = {"E20251201-000001", "鼓楼街道", INTAKE__ACTIVITY_KIND__FORUM, 0, false};
+static const act_t A_SALON = {"E20251101-000001", "白云街道", INTAKE__ACTIVITY_KIND__SALON, 0, false};
+
+/* x starting at t. */
+static act_t s_at(act_t x, int64_t t)
+{
+    x.starts = t;
+    return x;
+}
+
+/* Activities over late 2025 and 2026 (counted on the day they start):
+ * a volunteer day of 2 places, 4 registered: 2 confirmed, 2 waitlisted;
+ * one withdraws, the first waitlisted is promoted; 2 check in (3.5 h
+ * each). A hearing with 2 confirmed and its minutes. A training with one
+ * confirmed and one waitlisted, then cancelled. A forum registered for in
+ * December 2025 that starts and is attended in January 2026. A salon of
+ * November 2025 (not in 2026). */
+static void s_history_activities(fx_t *fx)
+{
+    act_t v = s_at(A_VDAY, T(3, 14, 9, 0)), h = s_at(A_HEAR, T(4, 20, 14, 0)), tr = s_at(A_TRAIN, T(5, 10, 9, 0));
+    act_t fo = s_at(A_FORUM, T(1, 5, 14, 0)), sa = s_at(A_SALON, rep_date_ms(2025, 11, 15));
+    ev_act(fx, "created", &fo, rep_date_ms(2025, 12, 1));
+    ev_act(fx, "created", &sa, rep_date_ms(2025, 11, 1));
+    ev_reg(fx, "confirmed", &sa, 1, CONF, 0, rep_date_ms(2025, 11, 2));
+    ev_reg(fx, "confirmed", &fo, 1, CONF, 0, rep_date_ms(2025, 12, 20));
+    ev_reg(fx, "attended", &fo, 1, ATTD, 0, T(1, 5, 14, 5));
+
+    ev_act(fx, "created", &v, T(3, 1, 9, 0));
+    ev_act(fx, "announced", &v, T(3, 2, 9, 0));   /* not a second activity */
+    ev_reg(fx, "confirmed", &v, 1, CONF, 0, T(3, 2, 10, 0));
+    ev_reg(fx, "confirmed", &v, 2, CONF, 0, T(3, 2, 10, 1));
+    ev_reg(fx, "waitlisted", &v, 3, WAIT, 0, T(3, 2, 10, 2));
+    ev_reg(fx, "waitlisted", &v, 4, WAIT, 0, T(3, 2, 10, 3));
+    ev_reg(fx, "withdrawn", &v, 1, WDRN, 0, T(3, 5, 8, 0));
+    ev_reg(fx, "promoted", &v, 3, CONF, 0, T(3, 5, 8, 0));
+    ev_reg(fx, "attended", &v, 2, ATTD, 3.5, T(3, 14, 9, 5));
+    ev_reg(fx, "attended", &v, 3, ATTD, 3.5, T(3, 14, 9, 6));
+
+    ev_act(fx, "created", &h, T(4, 1, 9, 0));
+    ev_reg(fx, "confirmed", &h, 1, CONF, 0, T(4, 2, 9, 0));
+    ev_reg(fx, "confirmed", &h, 2, CONF, 0, T(4, 2, 9, 1));
+    ev_act(fx, "minutes", &h, T(4, 21, 9, 0));
+
+    ev_act(fx, "created", &tr, T(5, 1, 9, 0));
+    ev_reg(fx, "confirmed", &tr, 1, CONF, 0, T(5, 2, 9, 0));
+    ev_reg(fx, "waitlisted", &tr, 2, WAIT, 0, T(5, 2, 9, 1));
+    tr.cancelled = true;
+    ev_act(fx, "cancelled", &tr, T(5, 8, 9, 0));
+    ev_reg(fx, "cancelled", &tr, 1, ACXL, 0, T(5, 8, 9, 0));
+    ev_reg(fx, "cancelled", &tr, 2, ACXL, 0, T(5, 8, 9, 0));
+}
+
+/* Opinions of the public's voice: received with or without a policy
+ * topic, then linked (and linked again) by operators. */
+static const op_t O1 = {"OP-11", "养老", "elderly-care-policy", "鼓楼街道", 0};
+static const op_t O2 = {"OP-12", "交通", "", "鼓楼街道", 0};
+static const op_t O3 = {"OP-13", "交通", "", "江厦街道", 0};
+static const op_t O4 = {"OP-14", "养老", "", "鼓楼街道", 0};
+static const op_t O5 = {"OP-15", "交通", "", "白云街道", 0};
+static const op_t O6 = {"OP-16", "养老", "elderly-care-policy", "江厦街道", 0};
+
+static op_t s_op_at(op_t o, int64_t t)
+{
+    o.at = t;
+    return o;
+}
+
+/* O1..O6 over Dec 2025..Jun 2026: in 2026 elderly-care-policy 2 (O1, O6),
+ * (unlinked) 1 (O2: linked to a hearing only), traffic-policy 1 (O3),
+ * community-governance 1 (O4: linked twice); O5, received in December
+ * 2025 and linked in 2026, counts in 2025. */
+static void s_history_voice(fx_t *fx)
+{
+    op_t o1 = s_op_at(O1, T(3, 7, 9, 0)), o2 = s_op_at(O2, T(3, 7, 9, 1)), o3 = s_op_at(O3, T(3, 8, 9, 0));
+    op_t o4 = s_op_at(O4, T(3, 9, 9, 0)), o5 = s_op_at(O5, rep_date_ms(2025, 12, 30)), o6 = s_op_at(O6, T(3, 10, 9, 0));
+    ev_op_pt(fx, &o5);
+    ev_op_pt(fx, &o1);
+    ev_op_pt(fx, &o2);
+    ev_op_pt(fx, &o3);
+    ev_op_pt(fx, &o4);
+    ev_op_pt(fx, &o6);
+    ev_link(fx, &o5, "", "traffic-policy", NULL, T(1, 10, 9, 0));
+    ev_link(fx, &o2, "", "", "E20260401-000001", T(4, 1, 9, 0));     /* a hearing only: no move */
+    ev_link(fx, &o3, "", "traffic-policy", NULL, T(4, 2, 9, 0));
+    ev_link(fx, &o4, "", "elderly-care-policy", NULL, T(5, 1, 9, 0));
+    ev_link(fx, &o4, "elderly-care-policy", "community-governance", NULL, T(6, 1, 9, 0));
+    ev_link(fx, &o1, "elderly-care-policy", "elderly-care-policy", "E20260401-000001", T(6, 2, 9, 0));
 }
 
 /* Donations, a contribution and two disbursements over Mar..Apr. */
@@ -1127,6 +1322,325 @@ static void test_opinions(void **state)
 
     t = s_tab(s_query(fx, "opinions", "topic", d8, T(3, 9, 0, 0), false), "opinions_by_topic");
     s_rows_are(t, NULL);
+}
+
+/* ------------------------------------------------ the public's voice */
+
+#define Y2025 rep_date_ms(2025, 1, 1)
+#define Y2026 rep_date_ms(2026, 1, 1)
+#define Y2027 rep_date_ms(2027, 1, 1)
+
+static void test_activities(void **state)
+{
+    fx_t *fx = s_fx(state, 0);
+    s_history_activities(fx);
+    /* 2026: the activities starting in it, whenever people registered */
+    const Reporting__Table *t = s_tab(s_query(fx, "activities", "", Y2026, Y2027, false), "activities_by_kind");
+    /* activities, cancelled, registrations, confirmed, waitlisted, withdrawn, attended, hours_x100 */
+    s_rows_are(t, "forum", "hearing", "volunteer_day", "training", NULL);
+    ROW(t, "volunteer_day", 1, 0, 4, 2, 1, 1, 2, 700);
+    ROW(t, "hearing", 1, 0, 2, 2, 0, 0, 0, 0);
+    ROW(t, "forum", 1, 0, 1, 1, 0, 0, 1, 0);
+    ROW(t, "training", 0, 1, 2, 0, 0, 0, 0, 0);
+    TOTAL(t, 3, 1, 9, 5, 1, 1, 3, 700);
+
+    t = s_tab(s_query(fx, "activities", "street", Y2026, Y2027, false), "activities_by_street");
+    s_rows_are(t, "鼓楼街道", "江厦街道", NULL);
+    ROW(t, "鼓楼街道", 2, 1, 7, 3, 1, 1, 3, 700);
+    ROW(t, "江厦街道", 1, 0, 2, 2, 0, 0, 0, 0);
+
+    t = s_tab(s_query(fx, "activities", "kind_street", Y2026, Y2027, false), "activities_by_kind_street");
+    assert_int_equal(t->n_key_columns, 2);
+    ROW(t, "volunteer_day|鼓楼街道", 1, 0, 4, 2, 1, 1, 2, 700);
+    ROW(t, "training|鼓楼街道", 0, 1, 2, 0, 0, 0, 0, 0);
+    assert_int_equal(t->n_rows, 4);
+
+    t = s_tab(s_query(fx, "activities", "month", 0, 0, false), "activities_by_month");
+    s_rows_are(t, "2025-11", "2026-01", "2026-03", "2026-04", "2026-05", NULL);
+    ROW(t, "2025-11", 1, 0, 1, 1, 0, 0, 0, 0);
+    ROW(t, "2026-01", 1, 0, 1, 1, 0, 0, 1, 0);   /* registered in December, counted when it starts */
+
+    t = s_tab(s_query(fx, "activities", "", Y2025, Y2026, false), "activities_by_kind");
+    s_rows_are(t, "salon", NULL);
+    ROW(t, "salon", 1, 0, 1, 1, 0, 0, 0, 0);
+
+    /* public: counts under 5 hidden, the hours shown */
+    t = s_tab(s_query(fx, "activities", "", Y2026, Y2027, true), "activities_by_kind");
+    ROW(t, "volunteer_day", -1, 0, -1, -1, -1, -1, -1, 700);
+    assert_null(t->total);
+
+    /* bad grouping */
+    hub_error_t err = s_query_err(fx, "activities", "title", 0, 0);
+    assert_int_equal(err.code, HUB__ERROR_CODE__INVALID_ARGUMENT);
+    assert_string_equal(err.field, "by");
+}
+
+/* Registration states as they change: a promotion moves one from the
+ * waitlist to a place; a state seen again changes nothing. */
+static void test_activity_states(void **state)
+{
+    fx_t *fx = s_fx(state, 0);
+    act_t v = s_at(A_VDAY, T(3, 14, 9, 0));
+    ev_act(fx, "created", &v, T(3, 1, 9, 0));
+    ev_reg(fx, "confirmed", &v, 1, CONF, 0, T(3, 2, 9, 0));
+    ev_reg(fx, "confirmed", &v, 2, CONF, 0, T(3, 2, 9, 1));
+    ev_reg(fx, "waitlisted", &v, 3, WAIT, 0, T(3, 2, 9, 2));
+    ev_reg(fx, "waitlisted", &v, 3, WAIT, 0, T(3, 2, 9, 2));   /* the same again */
+    const Reporting__Table *t = s_tab(s_query(fx, "activities", "", 0, 0, false), "activities_by_kind");
+    ROW(t, "volunteer_day", 1, 0, 3, 2, 1, 0, 0, 0);
+    ev_reg(fx, "withdrawn", &v, 1, WDRN, 0, T(3, 3, 9, 0));
+    t = s_tab(s_query(fx, "activities", "", 0, 0, false), "activities_by_kind");
+    ROW(t, "volunteer_day", 1, 0, 3, 1, 1, 1, 0, 0);
+    ev_reg(fx, "promoted", &v, 3, CONF, 0, T(3, 3, 9, 0));
+    t = s_tab(s_query(fx, "activities", "", 0, 0, false), "activities_by_kind");
+    ROW(t, "volunteer_day", 1, 0, 3, 2, 0, 1, 0, 0);
+    ev_reg(fx, "attended", &v, 3, ATTD, 2.25, T(3, 14, 9, 0));
+    ev_reg(fx, "attended", &v, 3, ATTD, 2.25, T(3, 14, 9, 0));   /* no second credit */
+    t = s_tab(s_query(fx, "activities", "", 0, 0, false), "activities_by_kind");
+    ROW(t, "volunteer_day", 1, 0, 3, 2, 0, 1, 1, 225);
+    v.cancelled = true;
+    ev_act(fx, "cancelled", &v, T(3, 10, 9, 0));
+    ev_act(fx, "cancelled", &v, T(3, 10, 9, 0));   /* once */
+    ev_reg(fx, "cancelled", &v, 2, ACXL, 0, T(3, 10, 9, 0));
+    t = s_tab(s_query(fx, "activities", "", 0, 0, false), "activities_by_kind");
+    ROW(t, "volunteer_day", 0, 1, 3, 1, 0, 1, 1, 225);
+    /* an activity first seen through a registration (reporting started later) */
+    act_t h = s_at(A_HEAR, T(4, 20, 9, 0));
+    ev_reg(fx, "confirmed", &h, 7, CONF, 0, T(4, 2, 9, 0));
+    t = s_tab(s_query(fx, "activities", "", 0, 0, false), "activities_by_kind");
+    ROW(t, "hearing", 1, 0, 1, 1, 0, 0, 0, 0);
+    /* a registration without an id, or of an unknown activity with none in the event: refused */
+    Intake__Registration r = INTAKE__REGISTRATION__INIT;
+    r.registration_id = S("E20260601-000001-000001"), r.activity_id = S("E20260601-000001");
+    r.state = INTAKE__REGISTRATION_STATE__CONFIRMED;
+    Intake__RegistrationEvent e = INTAKE__REGISTRATION_EVENT__INIT;
+    e.action = S("confirmed"), e.registration = &r;
+    uint8_t buf[256];
+    size_t n = intake__registration_event__pack(&e, buf);
+    int mdb_rc = -7;
+    hub_error_t err = {0};
+    assert_int_equal(s_apply_raw(fx, "intake.registration.confirmed", T(6, 1, 0, 0), buf, n, &mdb_rc, &err), -1);
+    assert_int_equal(mdb_rc, 0);
+    assert_int_equal(err.code, HUB__ERROR_CODE__INVALID_ARGUMENT);
+    s_abort(fx);
+}
+
+static void test_opinions_policy_topic(void **state)
+{
+    fx_t *fx = s_fx(state, 0);
+    s_history_voice(fx);
+    const Reporting__Table *t =
+        s_tab(s_query(fx, "opinions", "policy_topic", Y2026, Y2027, false), "opinions_by_policy_topic");
+    s_rows_are(t, "elderly-care-policy", REP_UNLINKED, "community-governance", "traffic-policy", NULL);
+    ROW(t, "elderly-care-policy", 2);
+    ROW(t, REP_UNLINKED, 1);
+    TOTAL(t, 5);
+    assert_string_equal(t->key_columns[0], "policy_topic");
+
+    /* moved rows are left out, not shown as 0 */
+    t = s_tab(s_query(fx, "opinions", "policy_topic_street", Y2026, Y2027, false), "opinions_by_policy_topic_street");
+    s_rows_are(t, REP_UNLINKED "|鼓楼街道", "community-governance|鼓楼街道", "elderly-care-policy|江厦街道",
+               "elderly-care-policy|鼓楼街道", "traffic-policy|江厦街道", NULL);
+    TOTAL(t, 5);
+
+    /* O5 was received in 2025: its link moves it there */
+    t = s_tab(s_query(fx, "opinions", "policy_topic", Y2025, Y2026, false), "opinions_by_policy_topic");
+    s_rows_are(t, "traffic-policy", NULL);
+
+    /* the channel's own topics do not move */
+    t = s_tab(s_query(fx, "opinions", "topic", Y2026, Y2027, false), "opinions_by_topic");
+    s_rows_are(t, "养老", "交通", NULL);
+    ROW(t, "养老", 3);
+    ROW(t, "交通", 2);
+    t = s_tab(s_query(fx, "opinions", "street", Y2026, Y2027, false), "opinions_by_street");
+    ROW(t, "鼓楼街道", 3);
+    ROW(t, "江厦街道", 2);
+
+    /* a link without an opinion is refused */
+    Intake__OpinionEvent e = INTAKE__OPINION_EVENT__INIT;
+    e.previous_policy_topic = S("x");
+    uint8_t buf[64];
+    size_t n = intake__opinion_event__pack(&e, buf);
+    int mdb_rc = -7;
+    hub_error_t err = {0};
+    assert_int_equal(s_apply_raw(fx, "intake.opinion.linked", T(6, 1, 0, 0), buf, n, &mdb_rc, &err), -1);
+    assert_int_equal(err.code, HUB__ERROR_CODE__INVALID_ARGUMENT);
+    s_abort(fx);
+}
+
+/* rep_query_fn over one read transaction of a fixture. */
+typedef struct {
+    fx_t *fx;
+    MDB_txn *txn;
+} hq_t;
+
+static int s_html_query(void *arg, const Reporting__QueryRequest *q, Reporting__QueryReply **out, hub_error_t *err)
+{
+    hq_t *h = arg;
+    int mdb_rc = 0;
+    return rep_query(h->txn, &h->fx->db, q, NOW, h->fx->q_arena, out, &mdb_rc, err);
+}
+
+/* The yearly report of 2026 from the fixture's store (public or exact); malloc'd. */
+static char *s_yearly(fx_t *fx, bool pub)
+{
+    s_commit(fx);
+    hq_t h = {fx, NULL};
+    assert_int_equal(mdb_txn_begin(fx->st->env, NULL, MDB_RDONLY, &h.txn), 0);
+    char *html = NULL;
+    hub_error_t err = {0};
+    int rc = rep_html_report("yearly", "2026", pub, NULL, NOW, s_html_query, &h, &html, &err);
+    mdb_txn_abort(h.txn);
+    if (rc) fail_msg("rep_html_report: %s", err.message);
+    return html;
+}
+
+/* The yearly report's "what residents and organizations told us" matches
+ * the scripted history exactly, and holds no personal data or text. */
+static void test_yearly_told_us(void **state)
+{
+    fx_t *fx = s_fx(state, 0);
+    s_history_activities(fx);
+    s_history_voice(fx);
+    char *html = s_yearly(fx, false);
+    const char *a = strstr(html, "<h2>十一、居民和组织对我们说了什么</h2>");
+    assert_non_null(a);
+    const char *b = strstr(a + 1, "<h2>");
+    char *sec = strndup(a, b ? (size_t)(b - a) : strlen(a));
+#define TD(x) "<td class=\"n\">" #x "</td>"
+    /* opinions by policy topic, by topic, by street */
+    assert_non_null(strstr(sec, "<tr><td>elderly-care-policy</td>" TD(2) "</tr>"));
+    assert_non_null(strstr(sec, "<tr><td>未关联政策主题</td>" TD(1) "</tr>"));
+    assert_non_null(strstr(sec, "<tr><td>community-governance</td>" TD(1) "</tr>"));
+    assert_non_null(strstr(sec, "<tr><td>traffic-policy</td>" TD(1) "</tr>"));
+    assert_non_null(strstr(sec, "<tfoot><tr><th>合计</th>" TD(5) "</tr>"));
+    assert_non_null(strstr(sec, "<tr><td>养老</td>" TD(3) "</tr>"));
+    assert_non_null(strstr(sec, "<tr><td>鼓楼街道</td>" TD(3) "</tr>"));
+    /* participation by kind and by street */
+    assert_non_null(strstr(sec, "<tr><td>慈善义工日</td>" TD(1) TD(0) TD(4) TD(2) TD(1) TD(1) TD(2) TD(7.00) "</tr>"));
+    assert_non_null(strstr(sec, "<tr><td>听证会</td>" TD(1) TD(0) TD(2) TD(2) TD(0) TD(0) TD(0) TD(0.00) "</tr>"));
+    assert_non_null(strstr(sec, "<tr><td>公益讲坛</td>" TD(1) TD(0) TD(1) TD(1) TD(0) TD(0) TD(1) TD(0.00) "</tr>"));
+    assert_non_null(strstr(sec, "<tr><td>社会组织培训</td>" TD(0) TD(1) TD(2) TD(0) TD(0) TD(0) TD(0) TD(0.00) "</tr>"));
+    assert_non_null(strstr(sec, "<tr><td>鼓楼街道</td>" TD(2) TD(1) TD(7) TD(3) TD(1) TD(1) TD(3) TD(7.00) "</tr>"));
+    assert_non_null(strstr(sec, "<tr><td>江厦街道</td>" TD(1) TD(0) TD(2) TD(2) TD(0) TD(0) TD(0) TD(0.00) "</tr>"));
+    assert_null(strstr(sec, "<td>社工沙龙</td>"));   /* 2025 */
+    /* no personal data, no text, no ids, no title or place anywhere in the report */
+    for (size_t i = 0; PII[i]; i++)
+        if (strstr(html, PII[i])) fail_msg("\"%s\" in the yearly report", PII[i]);
+    assert_null(strstr(html, "E20260301-000001"));
+    assert_null(strstr(html, "OP-1"));
+    free(sec);
+    free(html);
+    /* public: small counts hidden */
+    html = s_yearly(fx, true);
+    a = strstr(html, "<h2>十一、居民和组织对我们说了什么</h2>");
+    assert_non_null(a);
+    assert_non_null(strstr(a, "<tr><td>慈善义工日</td>" TD(&lt;5) TD(0) TD(&lt;5)));
+    for (size_t i = 0; PII[i]; i++) assert_null(strstr(html, PII[i]));
+#undef TD
+    free(html);
+}
+
+/* Neither the store nor the live dashboard's events keep a registrant,
+ * an opinion's text or author, an activity's minutes or place. */
+static void test_voice_no_personal_data(void **state)
+{
+    fx_t *fx = s_fx(state, 0);
+    s_history_activities(fx);
+    s_history_voice(fx);
+    s_commit(fx);
+    MDB_txn *txn;
+    assert_int_equal(mdb_txn_begin(fx->st->env, NULL, MDB_RDONLY, &txn), 0);
+    for (int i = 0; i < fx->st->n_dbs; i++) {
+        MDB_cursor *c;
+        MDB_val k, v;
+        size_t n = 0;
+        assert_int_equal(mdb_cursor_open(txn, fx->st->dbs[i], &c), 0);
+        for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT), n++)
+            for (size_t j = 0; PII[j]; j++)
+                if (memmem(k.mv_data, k.mv_size, PII[j], strlen(PII[j])) ||
+                    memmem(v.mv_data, v.mv_size, PII[j], strlen(PII[j])))
+                    fail_msg("\"%s\" found in database %s", PII[j], NAMES[i]);
+        mdb_cursor_close(c);
+        if (!strcmp(NAMES[i], "activities")) assert_int_equal(n, 5 + 10);   /* 5 activities, 10 registrations */
+    }
+    mdb_txn_abort(txn);
+    /* the dashboard's line of a registration: ids, kind, street, state */
+    Intake__Activity a;
+    act_t x = s_at(A_VDAY, T(3, 14, 9, 0));
+    s_activity(&a, &x);
+    Intake__Person who = INTAKE__PERSON__INIT;
+    who.name = S(REG_NAME), who.phone = S(REG_PHONE), who.email = S(REG_EMAIL);
+    Intake__Registration r = INTAKE__REGISTRATION__INIT;
+    r.registration_id = S("E20260301-000001-000002"), r.activity_id = S(x.id), r.registrant = &who;
+    r.state = INTAKE__REGISTRATION_STATE__ATTENDED;
+    Intake__RegistrationEvent e = INTAKE__REGISTRATION_EVENT__INIT;
+    e.action = S("attended"), e.registration = &r, e.activity = &a;
+    uint8_t buf[1024];
+    Hub__Event ev = HUB__EVENT__INIT;
+    ev.topic = S("intake.registration.attended"), ev.source = S("intake"), ev.seq = 9, ev.time_ms = T(3, 14, 9, 0);
+    ev.payload.data = buf, ev.payload.len = intake__registration_event__pack(&e, buf);
+    char *line = rep_dash_event_json(&ev);
+    assert_non_null(line);
+    assert_non_null(strstr(line, "\"activity_id\":\"E20260301-000001\""));
+    assert_non_null(strstr(line, "\"kind\":\"VOLUNTEER_DAY\""));
+    assert_non_null(strstr(line, "\"state\":\"ATTENDED\""));
+    for (size_t j = 0; PII[j]; j++) assert_null(strstr(line, PII[j]));
+    assert_null(strstr(line, "活动"));   /* the title */
+    free(line);
+}
+
+/* A reporting store of schema 1 (opinions counted before policy topics)
+ * migrated to 2: every opinion counted as (unlinked) on its street and
+ * day, in its district; a later link then moves one. */
+static void test_migrate_policy_topics(void **state)
+{
+    fx_t *fx = s_fx(state, 0);
+    s_history_opinions(fx);
+    fx->district = "beilun";
+    ev_op(fx, "交通", "白云街道", T(3, 7, 9, 0));
+    fx->district = NULL;
+    s_commit(fx);
+    /* take the "pt" counters away: the store as schema 1 wrote it */
+    MDB_txn *txn;
+    MDB_cursor *c;
+    assert_int_equal(mdb_txn_begin(fx->st->env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_cursor_open(txn, fx->db.counts, &c), 0);
+    MDB_val k = {2, "pt"}, v;
+    int removed = 0;
+    /* the first "pt" key each time, until there is none */
+    while (!mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)) {
+        const uint8_t *p = k.mv_data;
+        if (k.mv_size < 3 || memcmp(p, "pt", 2) || (p[2] && p[2] != REP_SEP[0])) break;
+        assert_int_equal(mdb_cursor_del(c, 0), 0);
+        removed++;
+        k = (MDB_val){2, "pt"};
+    }
+    mdb_cursor_close(c);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    assert_true(removed >= 5);
+    s_rows_are(s_tab(s_query(fx, "opinions", "policy_topic", 0, 0, false), "opinions_by_policy_topic"), NULL);
+
+    assert_int_equal(mdb_txn_begin(fx->st->env, NULL, 0, &txn), 0);
+    assert_int_equal(rep_migrate_policy_topics(txn, &fx->db), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    const Reporting__Table *t =
+        s_tab(s_query(fx, "opinions", "policy_topic_street", 0, 0, false), "opinions_by_policy_topic_street");
+    s_rows_are(t, REP_UNLINKED "|鼓楼街道", REP_UNLINKED "|江厦街道", REP_UNLINKED "|白云街道", REP_UNLINKED "|-", NULL);
+    ROW(t, REP_UNLINKED "|鼓楼街道", 4);
+    ROW(t, REP_UNLINKED "|白云街道", 2);   /* one of them beilun's */
+    TOTAL(t, 9);
+    t = s_tab(s_query_in(fx, "beilun", "opinions", "policy_topic", 0, 0, false), "opinions_by_policy_topic");
+    ROW(t, REP_UNLINKED, 1);
+    t = s_tab(s_query(fx, "opinions", "policy_topic", T(3, 7, 0, 0), T(3, 8, 0, 0), false), "opinions_by_policy_topic");
+    TOTAL(t, 9);   /* on the day they were received */
+    /* a link of one received on 03-07 in 鼓楼街道 moves it */
+    op_t o = {"OP-1", "交通", "", "鼓楼街道", T(3, 7, 9, 0)};
+    ev_link(fx, &o, "", "traffic-policy", NULL, T(5, 1, 0, 0));
+    t = s_tab(s_query(fx, "opinions", "policy_topic_street", 0, 0, false), "opinions_by_policy_topic_street");
+    ROW(t, REP_UNLINKED "|鼓楼街道", 3);
+    ROW(t, "traffic-policy|鼓楼街道", 1);
+    TOTAL(t, 9);
 }
 
 /* --------------------------------------------------- funds, disclosures */
@@ -1935,6 +2449,18 @@ static void test_table_shapes(void **state)
             L("opinions"), L("count"));
     s_shape(s_tab(s_query(fx, "opinions", "topic_street", 0, 0, false), "opinions_by_topic_street"),
             L("topic", "street"), L("opinions"), L("count"));
+    s_shape(s_tab(s_query(fx, "opinions", "policy_topic", 0, 0, false), "opinions_by_policy_topic"),
+            L("policy_topic"), L("opinions"), L("count"));
+    s_shape(s_tab(s_query(fx, "opinions", "policy_topic_street", 0, 0, false), "opinions_by_policy_topic_street"),
+            L("policy_topic", "street"), L("opinions"), L("count"));
+    const char *const *av = L("activities", "cancelled", "registrations", "confirmed", "waitlisted", "withdrawn",
+                              "attended", "hours_x100");
+    const char *const *au = L("count", "count", "count", "count", "count", "count", "count", "hours_x100");
+    s_shape(s_tab(s_query(fx, "activities", "", 0, 0, false), "activities_by_kind"), L("kind"), av, au);
+    s_shape(s_tab(s_query(fx, "activities", "street", 0, 0, false), "activities_by_street"), L("street"), av, au);
+    s_shape(s_tab(s_query(fx, "activities", "kind_street", 0, 0, false), "activities_by_kind_street"),
+            L("kind", "street"), av, au);
+    s_shape(s_tab(s_query(fx, "activities", "month", 0, 0, false), "activities_by_month"), L("month"), av, au);
     s_shape(s_tab(s_query(fx, "deliveries", "", 0, 0, false), "deliveries"), L("channel", "action"),
             L("deliveries"), L("count"));
     s_shape(s_tab(s_query(fx, "summary", "", 0, 0, false), "summary"), L("figure"), L("value"), L("count"));
@@ -1957,6 +2483,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_workload, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_workload_volunteer_never_named, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_opinions, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_activities, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_activity_states, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_opinions_policy_topic, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_yearly_told_us, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_voice_no_personal_data, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_policy_topics, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_funds_disclosures, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_tenders, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_deliveries, s_setup, s_teardown),
