@@ -84,6 +84,18 @@ void hub_arena_destroy(hub_arena_t **self_p)
     *self_p = NULL;
 }
 
+void *hub_arena_grow(hub_arena_t *self, void *arr, size_t n, size_t *cap, size_t elem, size_t first_cap)
+{
+    if (n < *cap) return arr;
+    size_t want = *cap ? *cap * 2 : first_cap;
+    if (want <= n || want > SIZE_MAX / elem) return NULL;
+    void *grown = hub_arena_alloc(self, want * elem);
+    if (!grown) return NULL;
+    if (n) memcpy(grown, arr, n * elem);
+    *cap = want;
+    return grown;
+}
+
 void *hub_arena_alloc(hub_arena_t *self, size_t size)
 {
     if (size > self->budget) { self->exhausted = true; return NULL; } /* also stops wrap-around */

@@ -41,6 +41,11 @@ void hub_arena_destroy(hub_arena_t **self_p);
 /* Allocates from the arena; NULL past the budget. Memory lives until reset. */
 void *hub_arena_alloc(hub_arena_t *self, size_t size);
 char *hub_arena_strdup(hub_arena_t *self, const char *s);
+/* Room for one more element in an arena array: returns arr when n < *cap,
+ * else a copy of its n elements (elem bytes each) in an array of twice the
+ * capacity (first_cap when *cap is 0), *cap updated; the old array stays
+ * in the arena until reset. NULL past the budget (arr unchanged). */
+void *hub_arena_grow(hub_arena_t *self, void *arr, size_t n, size_t *cap, size_t elem, size_t first_cap);
 /* A position in the arena; rewinding frees everything allocated after it. */
 typedef struct {
     void *chunk;

@@ -229,14 +229,7 @@ static int s_reg_collect(const MDB_val *key, const MDB_val *val, void *arg)
         s->count++;
         return 0;
     }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        char **ids = hub_arena_alloc(s->call->arena, cap * sizeof *ids);
-        if (!ids) { s->rc = -1; return 1; }
-        if (s->n) memcpy(ids, s->ids, s->n * sizeof *ids);
-        s->ids = ids;
-        s->cap = cap;
-    }
+    if (!(s->ids = hub_arena_grow(s->call->arena, s->ids, s->n, &s->cap, sizeof *s->ids, 16))) { s->rc = -1; return 1; }
     char *id = hub_arena_alloc(s->call->arena, key->mv_size + 1);
     if (!id) { s->rc = -1; return 1; }
     memcpy(id, key->mv_data, key->mv_size);

@@ -93,14 +93,7 @@ static int s_collect(const MDB_val *key, const MDB_val *val, void *arg)
         take = s->subject ? intake_request_is_of((Intake__Request *)m, s->subject)
                           : intake_request_expired((Intake__Request *)m, s->cutoff_ms);
     if (!take) return 0;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        char **ids = hub_arena_alloc(s->call->arena, cap * sizeof *ids);
-        if (!ids) { s->rc = -1; return 1; }
-        if (s->n) memcpy(ids, s->ids, s->n * sizeof *ids);
-        s->ids = ids;
-        s->cap = cap;
-    }
+    if (!(s->ids = hub_arena_grow(s->call->arena, s->ids, s->n, &s->cap, sizeof *s->ids, 16))) { s->rc = -1; return 1; }
     if (!(s->ids[s->n++] = hub_arena_strdup(s->call->arena, s->last))) { s->rc = -1; return 1; }
     return 0;
 }

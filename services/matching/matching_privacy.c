@@ -34,14 +34,9 @@ typedef struct {
 /* Appends a copy of key to k (call arena). 0, or -1 out of memory. */
 static int s_push(hub_call_t *call, keys_t *k, const MDB_val *key)
 {
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 16;
-        char **a = hub_arena_alloc(call->arena, cap * sizeof *a);
-        if (!a) return -1;
-        if (k->n) memcpy(a, k->keys, k->n * sizeof *a);
-        k->keys = a;
-        k->cap = cap;
-    }
+    char **grown = hub_arena_grow(call->arena, k->keys, k->n, &k->cap, sizeof *k->keys, 16);
+    if (!grown) return -1;
+    k->keys = grown;
     char *id = hub_arena_alloc(call->arena, key->mv_size + 1);
     if (!id) return -1;
     memcpy(id, key->mv_data, key->mv_size);

@@ -76,13 +76,9 @@ static int s_dcollect(const MDB_val *key, const MDB_val *val, void *arg)
     Notification__Delivery *d = (Notification__Delivery *)hub_wire_unpack_max(
         &notification__delivery__descriptor, val->mv_data, val->mv_size, HUB_WIRE_MAX_REPLY, s->n->scratch, &err);
     if (!d || !s_delivery_of(s, d)) return 0;
-    if (s->n_found == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        char **f = hub_arena_alloc(s->call->arena, cap * sizeof *f);
-        if (!f) { s->rc = -1; return 1; }
-        if (s->n_found) memcpy(f, s->found, s->n_found * sizeof *f);
-        s->found = f;
-        s->cap = cap;
+    if (!(s->found = hub_arena_grow(s->call->arena, s->found, s->n_found, &s->cap, sizeof *s->found, 16))) {
+        s->rc = -1;
+        return 1;
     }
     if (!(s->found[s->n_found++] = hub_arena_strdup(s->call->arena, d->id))) { s->rc = -1; return 1; }
     return 0;
@@ -266,13 +262,9 @@ static int s_gcollect(const MDB_val *key, const MDB_val *val, void *arg)
     if (!g || !((*s->email && *g->email && !strcasecmp(g->email, s->email)) ||
                 (*s->phone && hub_phone_norm(g->phone, p, sizeof p) && !strcmp(p, s->phone))))
         return 0;
-    if (s->n_found == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 8;
-        Notification__RegistrationState **f = hub_arena_alloc(s->call->arena, cap * sizeof *f);
-        if (!f) { s->rc = -1; return 1; }
-        if (s->n_found) memcpy(f, s->found, s->n_found * sizeof *f);
-        s->found = f;
-        s->cap = cap;
+    if (!(s->found = hub_arena_grow(s->call->arena, s->found, s->n_found, &s->cap, sizeof *s->found, 8))) {
+        s->rc = -1;
+        return 1;
     }
     s->found[s->n_found++] = g;
     return 0;

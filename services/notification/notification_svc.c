@@ -575,16 +575,9 @@ static int s_audience_collect(const MDB_val *key, const MDB_val *val, void *arg)
     Notification__Recipient *r = (Notification__Recipient *)hub_wire_unpack_max(
         &notification__recipient__descriptor, val->mv_data, val->mv_size, HUB_WIRE_MAX_REPLY, s->n->scratch, &err);
     if (!r || !notify_announce_to(s->audience, r)) return 0;
-    if (s->n_ids == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 32;
-        char **ids = hub_arena_alloc(s->call->arena, cap * sizeof *ids);
-        if (!ids) {
-            s->rc = -1;
-            return 1;
-        }
-        if (s->n_ids) memcpy(ids, s->ids, s->n_ids * sizeof *ids);
-        s->ids = ids;
-        s->cap = cap;
+    if (!(s->ids = hub_arena_grow(s->call->arena, s->ids, s->n_ids, &s->cap, sizeof *s->ids, 32))) {
+        s->rc = -1;
+        return 1;
     }
     if (!(s->ids[s->n_ids++] = hub_arena_strdup(s->call->arena, r->id))) {
         s->rc = -1;

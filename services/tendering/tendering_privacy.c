@@ -42,14 +42,7 @@ static int s_collect(const MDB_val *key, const MDB_val *val, void *arg)
     bool of = s->donations ? tender_donation_is_of((const Tendering__Donation *)m, s->s)
                            : tender_disbursement_is_of((const Tendering__Disbursement *)m, s->s);
     if (!of) return 0;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        char **k = hub_arena_alloc(s->call->arena, cap * sizeof *k);
-        if (!k) { s->rc = -1; return 1; }
-        if (s->n) memcpy(k, s->keys, s->n * sizeof *k);
-        s->keys = k;
-        s->cap = cap;
-    }
+    if (!(s->keys = hub_arena_grow(s->call->arena, s->keys, s->n, &s->cap, sizeof *s->keys, 16))) { s->rc = -1; return 1; }
     char *id = hub_arena_alloc(s->call->arena, key->mv_size + 1);
     if (!id) { s->rc = -1; return 1; }
     memcpy(id, key->mv_data, key->mv_size);

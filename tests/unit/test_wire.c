@@ -244,6 +244,36 @@ static void test_arena_budget(void **state)
     hub_arena_destroy(&a); /* idempotent */
 }
 
+/* hub_arena_grow: an array that doubles, keeps its elements, and refuses
+ * past the budget without losing what it had. */
+static void test_arena_grow(void **state)
+{
+    (void)state;
+    hub_arena_t *a = hub_arena_new(64 * 1024);
+    int *arr = NULL;
+    size_t n = 0, cap = 0;
+    for (int i = 0; i < 1000; i++) {
+        int *g = hub_arena_grow(a, arr, n, &cap, sizeof *arr, 4);
+        assert_non_null(g);
+        arr = g;
+        assert_true(cap > n);
+        arr[n++] = i;
+    }
+    assert_int_equal(cap, 1024); /* 4, 8, ..., 1024 */
+    for (int i = 0; i < 1000; i++) assert_int_equal(arr[i], i);
+    assert_ptr_equal(hub_arena_grow(a, arr, 1000, &cap, sizeof *arr, 4), arr); /* room left: same array */
+    /* past the budget: NULL, the array and its capacity unchanged */
+    size_t before = cap;
+    char *big = NULL;
+    size_t bn = 0, bcap = 0;
+    void *g = NULL;
+    while ((g = hub_arena_grow(a, big, bn, &bcap, 1024, 1))) big = g, bn = bcap;
+    assert_true(bn > 0);
+    assert_int_equal(bcap, bn);
+    assert_int_equal(cap, before);
+    hub_arena_destroy(&a);
+}
+
 static void test_arena_big_allocation(void **state)
 {
     (void)state;
@@ -695,6 +725,7 @@ int main(void)
         cmocka_unit_test(test_be64_round_trip),
         cmocka_unit_test(test_arena_budget),
         cmocka_unit_test(test_arena_big_allocation),
+        cmocka_unit_test(test_arena_grow),
         cmocka_unit_test_setup_teardown(test_arena_reset_after_first_refusal, s_fx_setup, s_fx_teardown),
         cmocka_unit_test_setup_teardown(test_arena_huge_size_refused, s_fx_setup, s_fx_teardown),
         cmocka_unit_test(test_arena_allocator),
