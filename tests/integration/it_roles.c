@@ -28,6 +28,7 @@
 #include "notification.pb-c.h"
 #include "reporting.pb-c.h"
 #include "tendering.pb-c.h"
+#include "hub_util.h"
 
 #define ANY NULL
 #define N_ROLES 9
@@ -489,11 +490,86 @@ static void test_principal_add_revoke_without_restart(void **state)
     hub_arena_destroy(&a);
 }
 
+/* Activities: a channel registers and withdraws its own registrations
+ * (another channel's are NOT_FOUND to it), the channel's identity is the
+ * CURVE one whatever the payload says, and on a volunteer day (which
+ * credits hours) only an operator records the check-in. */
+static void test_activity_ownership(void **state)
+{
+    fx_t *fx = *state;
+    hub_arena_t *a = hub_arena_new(4u << 20);
+    hub_curve_t kc = {fx->srv_pub, fx->pub[0], fx->sec[0]}, ko = {fx->srv_pub, fx->pub[4], fx->sec[4]};
+    hub_client_t *ch = hub_client_new(s_zctx, fx->h[INTAKE].api, &kc, 10000);
+    hub_client_t *op = hub_client_new(s_zctx, fx->h[INTAKE].api, &ko, 10000);
+    assert_non_null(ch);
+    assert_non_null(op);
+    hub_error_t err = {0};
+    int64_t now = hub_now_ms();
+    Intake__Activity act = INTAKE__ACTIVITY__INIT;
+    act.kind = INTAKE__ACTIVITY_KIND__VOLUNTEER_DAY;
+    act.title = "慈善义工日";
+    act.place = "月湖公园";
+    act.starts_ms = now - 3600000;
+    act.ends_ms = now + 3600000;
+    act.registration_deadline_ms = act.ends_ms;
+    act.capacity = 5;
+    Intake__CreateActivityRequest cr = INTAKE__CREATE_ACTIVITY_REQUEST__INIT;
+    cr.activity = &act;
+    Intake__ActivityReply *ar;
+    assert_int_equal(hub_client_call(op, "intake.activity.create", &cr.base, &intake__activity_reply__descriptor, a,
+                                     (ProtobufCMessage **)&ar, &err), 0);
+    char aid[32];
+    snprintf(aid, sizeof aid, "%s", ar->activity->activity_id);
+    Intake__Person p = INTAKE__PERSON__INIT;
+    p.name = "志愿者";
+    p.phone = "13900004321";
+    Intake__Registration r = INTAKE__REGISTRATION__INIT;
+    r.activity_id = aid;
+    r.channel = "payload-says-other";
+    r.message_id = "own-1";
+    r.registrant = &p;
+    r.volunteer_id = "VOL-000042";
+    Intake__RegisterRequest rq = INTAKE__REGISTER_REQUEST__INIT;
+    rq.registration = &r;
+    Intake__RegisterReply *rr;
+    assert_int_equal(hub_client_call(ch, "intake.activity.register", &rq.base, &intake__register_reply__descriptor, a,
+                                     (ProtobufCMessage **)&rr, &err), 0);
+    assert_string_equal(rr->registration->channel, "who-channel"); /* the CURVE identity, not the payload */
+    char rid[64];
+    snprintf(rid, sizeof rid, "%s", rr->registration->registration_id);
+    Intake__CheckinRequest ci = INTAKE__CHECKIN_REQUEST__INIT;
+    ci.registration_id = rid;
+    Intake__RegistrationReply *gr;
+    assert_int_equal(hub_client_call(ch, "intake.activity.checkin", &ci.base, &intake__registration_reply__descriptor,
+                                     a, (ProtobufCMessage **)&gr, &err), 1);
+    assert_int_equal(err.code, HUB__ERROR_CODE__PERMISSION_DENIED);
+    assert_int_equal(hub_client_call(op, "intake.activity.checkin", &ci.base, &intake__registration_reply__descriptor,
+                                     a, (ProtobufCMessage **)&gr, &err), 0);
+    assert_int_equal(gr->registration->state, INTAKE__REGISTRATION_STATE__ATTENDED);
+    /* the operator registers someone at the desk; the channel cannot touch it */
+    p.phone = "13900004322";
+    r.message_id = "desk-1";
+    r.channel = "front-desk";
+    r.volunteer_id = ""; /* someone else: the volunteer id would make a duplicate */
+    assert_int_equal(hub_client_call(op, "intake.activity.register", &rq.base, &intake__register_reply__descriptor, a,
+                                     (ProtobufCMessage **)&rr, &err), 0);
+    Intake__UnregisterRequest ur = INTAKE__UNREGISTER_REQUEST__INIT;
+    ur.registration_id = rr->registration->registration_id;
+    Intake__UnregisterReply *urr;
+    assert_int_equal(hub_client_call(ch, "intake.activity.unregister", &ur.base, &intake__unregister_reply__descriptor,
+                                     a, (ProtobufCMessage **)&urr, &err), 1);
+    assert_int_equal(err.code, HUB__ERROR_CODE__NOT_FOUND);
+    hub_client_destroy(&ch);
+    hub_client_destroy(&op);
+    hub_arena_destroy(&a);
+}
+
 int main(void)
 {
     s_zctx = zmq_ctx_new();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_role_every_command),
+        cmocka_unit_test(test_activity_ownership),
         cmocka_unit_test(test_principal_add_revoke_without_restart),
     };
     int rc = cmocka_run_group_tests(tests, s_setup, s_teardown);
