@@ -1105,11 +1105,11 @@ static void test_reports_render(void **state)
     /* the public's voice: an opinion with a policy topic, one linked to
      * another topic later, and a hearing P_REP attended */
     char op1[32], op2[32];
-    s_voice(q, "rep-op-1", "助餐服务", "elderly-meals-policy", GULOU, "建议公开助餐补贴标准", &P_REP, op1);
+    s_voice(q, "rep-op-1", "助餐服务", "elderly-care-policy", GULOU, "建议公开助餐补贴标准", &P_REP, op1);
     s_voice(q, "rep-op-2", "停车", "", YUEHU, "小区停车位太少", &P_REP, op2);
     Intake__LinkOpinionRequest lk = INTAKE__LINK_OPINION_REQUEST__INIT;
     lk.opinion_id = op2;
-    lk.policy_topic = "parking-policy";
+    lk.policy_topic = "community-governance";
     s_ok(q->cin, "intake.opinion.link", &lk.base, &intake__link_opinion_reply__descriptor, q->a);
     s_hearing_attended(q, GULOU, &P_REP);
     s_wait_caught_up(q, WAIT_MS);
@@ -1139,8 +1139,8 @@ static void test_reports_render(void **state)
     if (!told) fail_msg("the yearly report has no \"what residents and organizations told us\"");
 #define TD(x) "<td class=\"n\">" #x "</td>"
     static const char *const cells[] = {
-        "<tr><td>elderly-meals-policy</td>" TD(1) "</tr>",
-        "<tr><td>parking-policy</td>" TD(1) "</tr>",
+        "<tr><td>养老服务政策</td>" TD(1) "</tr>", /* named from the catalogue */
+        "<tr><td>社区治理</td>" TD(1) "</tr>",
         "<tr><td>未关联政策主题</td>" TD(1) "</tr>",   /* rep-op */
         "<tr><td>听证会</td>" TD(1) TD(0) TD(1) TD(1) TD(0) TD(0) TD(1) TD(0.00) "</tr>",
         "<tr><td>" GULOU "</td>" TD(1) TD(0) TD(1) TD(1) TD(0) TD(0) TD(1) TD(0.00) "</tr>",
