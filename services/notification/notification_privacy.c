@@ -148,8 +148,10 @@ int notification_privacy_apply(hub_call_t *call, notif_t *n, const Hub__Event *e
         return 0;
     }
     if (!ae->n_request_ids && !ae->n_registration_ids) return 0;
-    qsort(ae->request_ids, ae->n_request_ids, sizeof *ae->request_ids, s_cmp);
-    qsort(ae->registration_ids, ae->n_registration_ids, sizeof *ae->registration_ids, s_cmp);
+    /* (an empty list is NULL: qsort must not see it) */
+    if (ae->n_request_ids) qsort(ae->request_ids, ae->n_request_ids, sizeof *ae->request_ids, s_cmp);
+    if (ae->n_registration_ids)
+        qsort(ae->registration_ids, ae->n_registration_ids, sizeof *ae->registration_ids, s_cmp);
     int64_t now = hub_now_ms();
     bool gone;
     for (size_t i = 0; i < ae->n_request_ids; i++) {
