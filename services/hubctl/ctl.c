@@ -252,6 +252,14 @@ int ctl_parse_double(const char *s, double *out)
     return 0;
 }
 
+int ctl_opt_time(const char *opt, const char *arg, int64_t *ms)
+{
+    int rc = ctl_parse_time(arg, ms);
+    if (rc == CTL_TIME_TOO_FAR) return ctl_bad(opt, arg, "is too far ahead");
+    if (rc) return ctl_bad(opt, arg, "wants \"YYYY-MM-DD HH:MM\" (CST) or +N with d, h, m or s (\"+3d\", \"+90s\")");
+    return 0;
+}
+
 int ctl_opt_u32(const char *opt, const char *arg, uint32_t lo, uint32_t hi, uint32_t *out)
 {
     if (!ctl_parse_u32(arg, out) && *out >= lo && *out <= hi) return 0;

@@ -126,6 +126,9 @@ int ctl_parse_double(const char *s, double *out);
 /* A whole number option within [lo, hi]: 0, or EXIT_USAGE after printing
  * "wants a whole number" (with "lo..hi" when hi is not UINT32_MAX). */
 int ctl_opt_u32(const char *opt, const char *arg, uint32_t lo, uint32_t hi, uint32_t *out);
+/* A time option --opt arg (ctl_parse_time): 0 with *ms set, or EXIT_USAGE
+ * after saying why. */
+int ctl_opt_time(const char *opt, const char *arg, int64_t *ms);
 
 /* What ctl_parse_time returns for a relative time too far ahead. */
 enum { CTL_TIME_TOO_FAR = -2 };

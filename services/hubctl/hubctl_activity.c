@@ -117,16 +117,6 @@ static const char *s_audience(ctl_t *c, uint32_t bits)
                    bits & INTAKE__AUDIENCE__PUBLIC ? "public" : "");
 }
 
-/* A time option (ctl_parse_time): 0 with *ms set, or EXIT_USAGE after
- * saying why. */
-static int s_opt_time(const char *opt, const char *arg, int64_t *ms)
-{
-    int rc = ctl_parse_time(arg, ms);
-    if (rc == CTL_TIME_TOO_FAR) return ctl_bad(opt, arg, "is too far ahead");
-    if (rc) return ctl_bad(opt, arg, "wants \"YYYY-MM-DD HH:MM\" (CST) or +N with d, h, m or s (\"+3d\", \"+90s\")");
-    return 0;
-}
-
 /* The registrant's contact for tables: phone, else e-mail. */
 static const char *s_contact(const Intake__Registration *r)
 {
@@ -233,13 +223,13 @@ static int s_create(ctl_t *c, int argc, char **argv)
         switch (op->code) {
         case 'k': if ((rc = s_opt_kind(c, op->arg, &kind))) return rc; break;
         case 't': a.title = op->arg; break;
-        case 's': if ((rc = s_opt_time(op->name, op->arg, &a.starts_ms))) return rc; break;
-        case 'e': if ((rc = s_opt_time(op->name, op->arg, &a.ends_ms))) return rc; break;
+        case 's': if ((rc = ctl_opt_time(op->name, op->arg, &a.starts_ms))) return rc; break;
+        case 'e': if ((rc = ctl_opt_time(op->name, op->arg, &a.ends_ms))) return rc; break;
         case 'p': a.place = op->arg; break;
         case 'S': a.street = op->arg; break;
         case 'c': if ((rc = ctl_opt_u32(op->name, op->arg, 1, 100000, &a.capacity))) return rc; break;
         case 'a': if ((rc = s_opt_audience(c, op->arg, &a.audience))) return rc; break;
-        case 'd': if ((rc = s_opt_time(op->name, op->arg, &a.registration_deadline_ms))) return rc; break;
+        case 'd': if ((rc = ctl_opt_time(op->name, op->arg, &a.registration_deadline_ms))) return rc; break;
         case 'h':
             if (ctl_parse_double(op->arg, &a.volunteer_hours) || a.volunteer_hours <= 0)
                 return ctl_bad(op->name, op->arg, "wants a number of hours above 0 (\"4\", \"2.5\")");
@@ -334,7 +324,7 @@ static int s_list(ctl_t *c, int argc, char **argv)
             if ((rc = s_opt_kind(c, op->arg, &kind))) return rc;
             req.kind = (Intake__ActivityKind)kind;
             break;
-        case 'f': if ((rc = s_opt_time(op->name, op->arg, &req.from_ms))) return rc; break;
+        case 'f': if ((rc = ctl_opt_time(op->name, op->arg, &req.from_ms))) return rc; break;
         case 'a': req.after_id = op->arg; break;
         case 'l': if ((rc = ctl_opt_u32(op->name, op->arg, 1, 500, &req.limit))) return rc; break;
         default: return ctl_usage();

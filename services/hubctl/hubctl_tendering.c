@@ -155,16 +155,6 @@ static int s_opt_yuan(const char *opt, const char *arg, int64_t *fen)
     return 0;
 }
 
-/* A time option (ctl_parse_time): 0 with *ms set, or EXIT_USAGE after
- * saying why. */
-static int s_opt_time(const char *opt, const char *arg, int64_t *ms)
-{
-    int rc = ctl_parse_time(arg, ms);
-    if (rc == CTL_TIME_TOO_FAR) return ctl_bad(opt, arg, "is too far ahead");
-    if (rc) return ctl_bad(opt, arg, "wants \"YYYY-MM-DD HH:MM\" (CST) or +N with d, h, m or s (\"+3d\", \"+90s\")");
-    return 0;
-}
-
 /* "TITLE|URL[|SHA256[|TYPE]]" as a new document in the arena (the daemon
  * gives it its id and date and checks the url, digest and type). 0, or
  * EXIT_USAGE. */
@@ -343,7 +333,7 @@ static int s_draft_apply(ctl_t *c, Tendering__Process *p, const ctl_op_t *ops, s
         case 'S': s_need(c, p)->street = a; break;
         case 'u': if ((rc = ctl_opt_u32(op->name, a, 0, UINT32_MAX, &s_need(c, p)->unmet_count))) return rc; break;
         case 'n': s_need(c, p)->note = a; break;
-        case 'e': if ((rc = s_opt_time(op->name, a, &p->tender_end_ms))) return rc; break;
+        case 'e': if ((rc = ctl_opt_time(op->name, a, &p->tender_end_ms))) return rc; break;
         default: return ctl_usage();
         }
     }
@@ -419,7 +409,7 @@ static int s_tender_publish(ctl_t *c, int argc, char **argv)
     optind = 0;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (o != 'e') return ctl_usage();
-        if ((rc = s_opt_time("end", optarg, &req.tender_end_ms))) return rc;
+        if ((rc = ctl_opt_time("end", optarg, &req.tender_end_ms))) return rc;
     }
     if (argc - optind != 1) return ctl_usage();
     req.ocid = argv[optind];
@@ -440,7 +430,7 @@ static int s_tender_amend(ctl_t *c, int argc, char **argv)
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case 'r': req.rationale = optarg; break;
-        case 'e': if ((rc = s_opt_time("end", optarg, &req.new_end_ms))) return rc; break;
+        case 'e': if ((rc = ctl_opt_time("end", optarg, &req.new_end_ms))) return rc; break;
         case 'D': {
             Tendering__Document *d = NULL;
             if ((rc = s_parse_document(c, "document", optarg, &d))) return rc;
@@ -1013,7 +1003,7 @@ static int s_parse_milestone(ctl_t *c, const char *arg, Tendering__Milestone **o
     *bar = 0;
     Tendering__Milestone *m = ctl_alloc(c, sizeof *m);
     tendering__milestone__init(m);
-    int rc = s_opt_time("milestone", bar + 1, &m->due_ms);
+    int rc = ctl_opt_time("milestone", bar + 1, &m->due_ms);
     if (rc) return rc;
     m->title = copy;
     *out = m;
@@ -1033,8 +1023,8 @@ static int s_tender_sign(ctl_t *c, int argc, char **argv)
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (o) {
         case 'v': if ((rc = s_opt_yuan("value", optarg, &req.value_fen))) return rc; break;
-        case 's': if ((rc = s_opt_time("start", optarg, &req.start_ms))) return rc; break;
-        case 'e': if ((rc = s_opt_time("end", optarg, &req.end_ms))) return rc; break;
+        case 's': if ((rc = ctl_opt_time("start", optarg, &req.start_ms))) return rc; break;
+        case 'e': if ((rc = ctl_opt_time("end", optarg, &req.end_ms))) return rc; break;
         case 'm': {
             Tendering__Milestone *m = NULL;
             if ((rc = s_parse_milestone(c, optarg, &m))) return rc;

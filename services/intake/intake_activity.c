@@ -24,6 +24,18 @@ static Intake__Activity *s_activity(hub_call_t *call, intake_t *in, const char *
     return (Intake__Activity *)hub_record_get(call, in->activities, id, &intake__activity__descriptor, "activity_id");
 }
 
+/* Replies with activity a (borrowed; the reply in the call's arena). 0, or
+ * -1 with call->err. */
+static int s_activity_reply(hub_call_t *call, Intake__Activity *a)
+{
+    Intake__ActivityReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
+    if (!rep) return hub_error_set(&call->err, HUB__ERROR_CODE__RESOURCE_EXHAUSTED, "", "out of memory");
+    intake__activity_reply__init(rep);
+    rep->activity = a;
+    call->reply = &rep->base;
+    return 0;
+}
+
 /* The registration id's record, visible to this caller (a channel sees
  * only its own; anyone else NOT_FOUND as for an unknown id). */
 static Intake__Registration *s_registration(hub_call_t *call, intake_t *in, const char *id)
@@ -58,8 +70,7 @@ static int s_publish_reg(hub_call_t *call, const char *action, Intake__Registrat
     /* the activity as it is now, without its long texts (description,
      * minutes): followers need its time, place and counters */
     Intake__Activity brief = *a;
-    brief.description = brief.minutes = brief.cancel_reason = "";
-    if (!strcmp(action, "cancelled")) brief.cancel_reason = a->cancel_reason;
+    brief.description = brief.minutes = "";
     ev.action = (char *)action;
     ev.registration = r;
     ev.activity = &brief;
@@ -134,11 +145,7 @@ static int s_create(hub_call_t *call, void *ctx)
     a->created_by = (char *)call->principal;
     if (hub_record_put(call, in->activities, id, &a->base) || s_publish_activity(call, "created", a, NULL)) return -1;
     hub_rpc_count(call->rpc, "activities_created_total", 1);
-    Intake__ActivityReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
-    intake__activity_reply__init(rep);
-    rep->activity = a;
-    call->reply = &rep->base;
-    return 0;
+    return s_activity_reply(call, a);
 }
 
 static int s_get(hub_call_t *call, void *ctx)
@@ -146,11 +153,7 @@ static int s_get(hub_call_t *call, void *ctx)
     const Intake__GetActivityRequest *req = (const void *)call->req;
     Intake__Activity *a = s_activity(call, ctx, req->activity_id);
     if (!a) return -1;
-    Intake__ActivityReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
-    intake__activity_reply__init(rep);
-    rep->activity = a;
-    call->reply = &rep->base;
-    return 0;
+    return s_activity_reply(call, a);
 }
 
 static int s_match_activity(const hub_list_t *l, const ProtobufCMessage *m)
@@ -254,15 +257,6 @@ static int s_reg_scan(hub_call_t *call, intake_t *in, const char *activity_id, I
     return 0;
 }
 
-static Intake__ActivityReply *s_activity_reply(hub_call_t *call, Intake__Activity *a)
-{
-    Intake__ActivityReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
-    intake__activity_reply__init(rep);
-    rep->activity = a;
-    call->reply = &rep->base;
-    return rep;
-}
-
 static int s_cancel(hub_call_t *call, void *ctx)
 {
     intake_t *in = ctx;
@@ -298,8 +292,7 @@ static int s_cancel(hub_call_t *call, void *ctx)
     hub_rpc_count(call->rpc, "activities_cancelled_total", 1);
     hub_info("activity %s cancelled by %s (%zu registrants told): %s", a->activity_id, call->principal, s.n,
              req->reason);
-    s_activity_reply(call, a);
-    return 0;
+    return s_activity_reply(call, a);
 }
 
 static int s_announce(hub_call_t *call, void *ctx)
@@ -317,8 +310,7 @@ static int s_announce(hub_call_t *call, void *ctx)
         s_publish_activity(call, "announced", a, req->text))
         return -1;
     hub_rpc_count(call->rpc, "activities_announced_total", 1);
-    s_activity_reply(call, a);
-    return 0;
+    return s_activity_reply(call, a);
 }
 
 static int s_minutes(hub_call_t *call, void *ctx)
@@ -332,8 +324,7 @@ static int s_minutes(hub_call_t *call, void *ctx)
     a->updated_ms = now;
     if (hub_record_put(call, in->activities, a->activity_id, &a->base) || s_publish_activity(call, "minutes", a, NULL))
         return -1;
-    s_activity_reply(call, a);
-    return 0;
+    return s_activity_reply(call, a);
 }
 
 /* ---- registrations ---- */
@@ -424,12 +415,6 @@ static int s_register(hub_call_t *call, void *ctx)
     return 0;
 }
 
-/* The activity of registration r (its id's prefix). */
-static Intake__Activity *s_activity_of(hub_call_t *call, intake_t *in, const Intake__Registration *r)
-{
-    return s_activity(call, in, r->activity_id);
-}
-
 int intake_registration_drop_keys(hub_call_t *call, intake_t *in, const Intake__Registration *r)
 {
     return s_dup_keys(call, in, r, false);
@@ -479,7 +464,7 @@ static int s_unregister(hub_call_t *call, void *ctx)
     int64_t now = hub_now_ms();
     Intake__Registration *r = s_registration(call, in, req->registration_id);
     if (!r) return -1;
-    Intake__Activity *a = s_activity_of(call, in, r);
+    Intake__Activity *a = s_activity(call, in, r->activity_id);
     if (!a || activity_can_withdraw(a, r, now, &call->err)) return -1;
     r->withdraw_reason = (char *)req->reason;
     Intake__UnregisterReply *rep = hub_arena_alloc(call->arena, sizeof *rep);
@@ -497,7 +482,7 @@ static int s_checkin(hub_call_t *call, void *ctx)
     int64_t now = hub_now_ms();
     Intake__Registration *r = s_registration(call, in, req->registration_id);
     if (!r) return -1;
-    Intake__Activity *a = s_activity_of(call, in, r);
+    Intake__Activity *a = s_activity(call, in, r->activity_id);
     if (!a || activity_can_checkin(a, r, now, &call->err)) return -1;
     if (a->kind == INTAKE__ACTIVITY_KIND__VOLUNTEER_DAY && call->authenticated && !hub_call_has_role(call, "operator"))
         return hub_error_set(&call->err, HUB__ERROR_CODE__PERMISSION_DENIED, "registration_id",

@@ -51,6 +51,8 @@ typedef struct {
     size_t max_examined, max_n;     /* 0 = no limit */
     bool stopped;                   /* by a limit, before the end */
     char last[64];                  /* last key examined */
+    char act_id[64];                /* purge of registrations: the activity last looked up ... */
+    int64_t act_ends_ms;            /* ... and its end (one activity's registrations are one key range) */
     int rc;
 } scan_t;
 
@@ -76,15 +78,18 @@ static int s_collect(const MDB_val *key, const MDB_val *val, void *arg)
     if (s->registrations) {
         Intake__Registration *r = (Intake__Registration *)m;
         if (s->subject) take = intake_registration_is_of(r, s->subject);
-        else { /* the retention period runs from the activity's end */
-            int64_t ends = 0;
-            MDB_val k = {strlen(r->activity_id), r->activity_id}, v;
-            if (k.mv_size && k.mv_size < 512 && !mdb_get(s->call->txn, s->in->activities, &k, &v)) {
-                Intake__Activity *a = (Intake__Activity *)hub_wire_unpack_max(
-                    &intake__activity__descriptor, v.mv_data, v.mv_size, HUB_WIRE_MAX_REPLY, s->in->scratch, &err);
-                if (a) ends = a->ends_ms;
+        else { /* the retention period runs from the activity's end, read once per activity */
+            if (strcmp(s->act_id, r->activity_id)) {
+                snprintf(s->act_id, sizeof s->act_id, "%s", r->activity_id);
+                s->act_ends_ms = 0;
+                MDB_val k = {strlen(r->activity_id), r->activity_id}, v;
+                if (k.mv_size && k.mv_size < 512 && !mdb_get(s->call->txn, s->in->activities, &k, &v)) {
+                    Intake__Activity *a = (Intake__Activity *)hub_wire_unpack_max(
+                        &intake__activity__descriptor, v.mv_data, v.mv_size, HUB_WIRE_MAX_REPLY, s->in->scratch, &err);
+                    if (a) s->act_ends_ms = a->ends_ms;
+                }
             }
-            take = intake_registration_expired(r, ends, s->cutoff_ms);
+            take = intake_registration_expired(r, s->act_ends_ms, s->cutoff_ms);
         }
     } else if (s->opinions)
         take = s->subject ? intake_opinion_is_of((Intake__Opinion *)m, s->subject)
@@ -173,12 +178,11 @@ static int s_anonymize_registration(hub_call_t *call, intake_t *in, const char *
     if (intake_registration_drop_keys(call, in, r)) return -1;
     intake_registration_anonymize(r, now);
     if (erase && (r->state == INTAKE__REGISTRATION_STATE__CONFIRMED || r->state == INTAKE__REGISTRATION_STATE__WAITLISTED)) {
-        MDB_val k = {strlen(r->activity_id), r->activity_id}, v;
-        int rc = k.mv_size && k.mv_size < 512 ? mdb_get(call->txn, in->activities, &k, &v) : MDB_NOTFOUND;
-        if (rc && rc != MDB_NOTFOUND) return hub_call_mdb_error(call, rc);
-        Intake__Activity *a = rc ? NULL : (Intake__Activity *)hub_record_get(call, in->activities, r->activity_id,
-                                                                           &intake__activity__descriptor, "activity_id");
-        if (a && a->status == INTAKE__ACTIVITY_STATUS__SCHEDULED && now < a->ends_ms) {
+        /* a registration's activity is never deleted: its absence is an error */
+        Intake__Activity *a = (Intake__Activity *)hub_record_get(call, in->activities, r->activity_id,
+                                                                 &intake__activity__descriptor, "activity_id");
+        if (!a) return -1;
+        if (a->status == INTAKE__ACTIVITY_STATUS__SCHEDULED && now < a->ends_ms) {
             Intake__Registration *up;
             (*withdrawn)++;
             return intake_registration_withdraw(call, in, r, a, now, &up);
